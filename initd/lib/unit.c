@@ -645,15 +645,6 @@ void unit_exec_commands_free(struct unit_exec_command *c, size_t n)
         free(c);
 }
 
-static char *trim_raw(const char *start, const char *end)
-{
-        while (start < end && is_ws(*start))
-                start++;
-        while (end > start && is_ws(end[-1]))
-                end--;
-        return strndup(start, end - start);
-}
-
 static int parse_one_command(const char **pp, struct unit_exec_command *c, bool *ret_more,
                              const char *value, struct planet_error *err)
 {
@@ -711,13 +702,20 @@ static int parse_one_command(const char **pp, struct unit_exec_command *c, bool 
         if (!(c->flags & UNIT_EXEC_SEPARATE_ARGV0) && strv_push(&c->argv, &argc, strdup(f)) < 0)
                 return -ENOMEM;
 
-        const char *raw_start = p;
+        /* args_raw: each argument's text as written, joined by one space
+         * (whitespace between words means nothing to systemd; the words
+         * themselves keep their quoting, escapes, $VAR and specifiers). */
+        size_t raw_len = 0;
+        c->args_raw = calloc(1, strlen(p) + 1);
+        if (!c->args_raw)
+                return -ENOMEM;
         bool need_argv0 = c->flags & UNIT_EXEC_SEPARATE_ARGV0;
         for (;;) {
                 while (is_ws(*p))
                         p++;
                 if (!*p)
                         break;
+                const char *word_start = p;
                 /* A lone "\;" is a literal ";" argument, a lone ";" ends the
                  * command (checked before word splitting, as systemd does). */
                 if (p[0] == '\\' && p[1] == ';' && (!p[2] || is_ws(p[2]))) {
@@ -725,10 +723,9 @@ static int parse_one_command(const char **pp, struct unit_exec_command *c, bool 
                         if (strv_push(&c->argv, &argc, strdup(";")) < 0)
                                 return -ENOMEM;
                 } else if (p[0] == ';' && (!p[1] || is_ws(p[1]))) {
-                        c->args_raw = trim_raw(raw_start, p);
                         p++;
                         *ret_more = true;
-                        goto done;
+                        break;
                 } else {
                         char *w;
                         r = extract_word(&p, &w);
@@ -744,13 +741,14 @@ static int parse_one_command(const char **pp, struct unit_exec_command *c, bool 
                 }
                 if (need_argv0) {
                         need_argv0 = false;
-                        raw_start = p;
+                        continue;
                 }
+                if (raw_len > 0)
+                        c->args_raw[raw_len++] = ' ';
+                memcpy(c->args_raw + raw_len, word_start, p - word_start);
+                raw_len += p - word_start;
+                c->args_raw[raw_len] = 0;
         }
-        c->args_raw = trim_raw(raw_start, p);
-done:
-        if (!c->args_raw)
-                return -ENOMEM;
         if (argc == 0 || !*c->argv[0])
                 return planet_error_set(err, EINVAL, "'%s': empty argv[0] after '@'", value);
         c->argc = argc;

@@ -84,9 +84,10 @@ struct unit_exec_command {
         char *path;       /* executable: unquoted, unescaped, specifiers kept */
         char **argv;      /* argv[0..] unquoted (argv[0] = path unless @), NULL-terminated */
         size_t argc;
-        char *args_raw;   /* the text after the executable (and argv[0] for @) as
-                           * written, trimmed: re-emitting it keeps quoting, $VAR
-                           * and specifiers byte for byte */
+        char *args_raw;   /* the arguments after the executable (and argv[0] for
+                           * @), each word as written, joined by one space:
+                           * re-emitting it keeps quoting, escapes, $VAR and
+                           * specifiers byte for byte */
 };
 
 void unit_exec_command_done(struct unit_exec_command *c);
