@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -71,7 +72,12 @@ int main(int argc, char **argv)
                         argv[0]);
                 return 1;
         }
-        _cleanup_close_ int kmsg = open("/dev/kmsg", O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        /* SYSTEMD_LOG_TARGET=console sends the messages to stderr, as for
+         * systemd's own generators (handy when running it by hand). */
+        const char *target = getenv("SYSTEMD_LOG_TARGET");
+        _cleanup_close_ int kmsg = target && !strcmp(target, "console")
+                                           ? -1
+                                           : open("/dev/kmsg", O_WRONLY | O_CLOEXEC | O_NOCTTY);
         _cleanup_error_ struct planet_error err = {0};
         _cleanup_label_backend_ struct label_backend *backend = NULL;
 

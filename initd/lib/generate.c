@@ -36,8 +36,22 @@ static const char *const nnp_implying_keys[] = {
         "RestrictSUIDSGID",      "LockPersonality",        "DynamicUser",
 };
 
+/* Answers already had in this run. Units share binaries and binaries share
+ * labels: a label is looked up once per path and the policy asked once per
+ * label (the questions depend only on it, the source and the domain). */
+struct answer {
+        char *key;  /* kind letter + arguments, '\x1f'-separated */
+        int r;      /* the call's return value */
+        char *text; /* a context, when the call gives one */
+        bool flag;
+        const char *how;
+        struct label_transition_check chk;
+};
+
 struct generate_context {
         struct generate_options o;
+        struct answer *answers;
+        size_t n_answers;
         struct label_backend *backend;
         bool own_backend;
         struct fc_file fc;
@@ -75,6 +89,11 @@ void generate_context_free(struct generate_context *g)
                 return;
         if (g->own_backend)
                 label_backend_free(g->backend);
+        for (size_t i = 0; i < g->n_answers; i++) {
+                free(g->answers[i].key);
+                free(g->answers[i].text);
+        }
+        free(g->answers);
         if (g->have_fc)
                 fc_file_done(&g->fc);
         free(g->from);
@@ -314,12 +333,46 @@ static int plan_set(struct exec_plan *p, enum plan_kind kind, const char *fmt, .
         return p->note ? 0 : -ENOMEM;
 }
 
+static struct answer *answer_find(struct generate_context *g, const char *key)
+{
+        for (size_t i = 0; i < g->n_answers; i++)
+                if (!strcmp(g->answers[i].key, key))
+                        return &g->answers[i];
+        return NULL;
+}
+
+/* Remember an answer (best effort: without memory it is simply asked again). */
+static void answer_add(struct generate_context *g, const char *key, const struct answer *a)
+{
+        struct answer *n = realloc(g->answers, (g->n_answers + 1) * sizeof(*n));
+        if (!n)
+                return;
+        g->answers = n;
+        struct answer c = *a;
+        c.key = strdup(key);
+        c.text = a->text ? strdup(a->text) : NULL;
+        if (!c.key || (a->text && !c.text)) {
+                free(c.key);
+                free(c.text);
+                return;
+        }
+        g->answers[g->n_answers++] = c;
+}
+
+static char *answer_key(char kind, const char *a, const char *b)
+{
+        char *k = NULL;
+        if (asprintf(&k, "%c\x1f%s\x1f%s", kind, a, b ? b : "") < 0)
+                return NULL;
+        return k;
+}
+
 /* Is the file type one of gravity's executables? The attribute where the
  * compiled policy still has it; otherwise the module's audit_access marker
  * (see generate.h). */
-static int is_gravity_executable(struct generate_context *g, const char *file_context,
-                                 const char *file_type, bool *ret, const char **ret_how,
-                                 struct planet_error *err)
+static int is_gravity_executable_uncached(struct generate_context *g, const char *file_context,
+                                          const char *file_type, bool *ret,
+                                          const char **ret_how, struct planet_error *err)
 {
         bool member = false;
         int r = label_type_has_attribute(g->backend, file_type, g->o.executable_attribute,
@@ -334,6 +387,74 @@ static int is_gravity_executable(struct generate_context *g, const char *file_co
         r = label_check_access(g->backend, g->from, file_context, "file", "audit_access", ret,
                                err);
         *ret_how = "audit_access marker";
+        return r;
+}
+
+static int is_gravity_executable(struct generate_context *g, const char *file_context,
+                                 const char *file_type, bool *ret, const char **ret_how,
+                                 struct planet_error *err)
+{
+        _cleanup_free_ char *key = answer_key('M', file_context, NULL);
+        const struct answer *a = key ? answer_find(g, key) : NULL;
+        if (a) {
+                *ret = a->flag;
+                *ret_how = a->how;
+                return 0;
+        }
+        int r = is_gravity_executable_uncached(g, file_context, file_type, ret, ret_how, err);
+        if (r >= 0 && key)
+                answer_add(g, key, &(struct answer){.flag = *ret, .how = *ret_how});
+        return r;
+}
+
+/* A file's label: lookup (by path, in the file contexts) or, for a file
+ * that exists in the root, what it carries. -ENODATA: none. */
+static int cached_file_context(struct generate_context *g, const char *path, bool exists,
+                               const char *root, char **ret, struct planet_error *err)
+{
+        _cleanup_free_ char *key = answer_key(exists ? 'F' : 'L', path, root);
+        const struct answer *a = key ? answer_find(g, key) : NULL;
+        if (a) {
+                if (a->r < 0)
+                        return a->r;
+                *ret = strdup(a->text);
+                return *ret ? 0 : -ENOMEM;
+        }
+        int r = exists ? label_get_file_context(g->backend, path, root, ret, err)
+                       : label_lookup_file_context(g->backend, path, S_IFREG, ret, err);
+        if (key && (r >= 0 || r == -ENODATA))
+                answer_add(g, key, &(struct answer){.r = r < 0 ? r : 0, .text = r < 0 ? NULL : *ret});
+        return r;
+}
+
+static int cached_compute_exec(struct generate_context *g, const char *file_context, char **ret,
+                               struct planet_error *err)
+{
+        _cleanup_free_ char *key = answer_key('C', file_context, NULL);
+        const struct answer *a = key ? answer_find(g, key) : NULL;
+        if (a) {
+                *ret = strdup(a->text);
+                return *ret ? 0 : -ENOMEM;
+        }
+        int r = label_compute_create(g->backend, g->from, file_context, "process", ret, err);
+        if (r >= 0 && key)
+                answer_add(g, key, &(struct answer){.text = *ret});
+        return r;
+}
+
+static int cached_check_transition(struct generate_context *g, const char *domain,
+                                   const char *file_context, struct label_transition_check *ret,
+                                   struct planet_error *err)
+{
+        _cleanup_free_ char *key = answer_key('T', domain, file_context);
+        const struct answer *a = key ? answer_find(g, key) : NULL;
+        if (a) {
+                *ret = a->chk;
+                return 0;
+        }
+        int r = label_check_transition(g->backend, g->from, domain, file_context, ret, err);
+        if (r >= 0 && key)
+                answer_add(g, key, &(struct answer){.chk = *ret});
         return r;
 }
 
@@ -404,11 +525,7 @@ static int plan_command(struct generate_context *g, const struct unit_file *u,
                                 expanded);
         }
 
-        if (exists)
-                r = label_get_file_context(g->backend, lookup, kernel ? NULL : root, &filecon,
-                                           &sub);
-        else
-                r = label_lookup_file_context(g->backend, lookup, S_IFREG, &filecon, &sub);
+        r = cached_file_context(g, lookup, exists, kernel ? NULL : root, &filecon, &sub);
         if (r == -ENODATA)
                 return plan_set(p, PLAN_VERBATIM, "%s: no label in the file contexts", lookup);
         if (r < 0)
@@ -455,7 +572,7 @@ static int plan_command(struct generate_context *g, const struct unit_file *u,
                                         "enter)",
                                         s->explicit_domain, domain, g->policy_name);
         } else {
-                r = label_compute_create(g->backend, g->from, filecon, "process", &domain, err);
+                r = cached_compute_exec(g, filecon, &domain, err);
                 if (r < 0)
                         return r;
         }
@@ -469,7 +586,7 @@ static int plan_command(struct generate_context *g, const struct unit_file *u,
                                 lookup, ftype, cite, how, g->from_type, g->from_type, ftype);
 
         struct label_transition_check chk;
-        r = label_check_transition(g->backend, g->from, domain, filecon, &chk, err);
+        r = cached_check_transition(g, domain, filecon, &chk, err);
         if (r < 0)
                 return r;
         if (!label_transition_permitted(&chk, s->need_nnp)) {
