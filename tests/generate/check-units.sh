@@ -8,7 +8,9 @@
 #  4. systemd-analyze verify accepts every unit with its drop-in, in a
 #     temporary root holding systemd's own units and a stand-in executable for
 #     every path an Exec*= line names (the real binaries are not on a build
-#     machine); a deliberately broken drop-in proves the harness can fail.
+#     machine); a deliberately broken drop-in proves the harness can fail;
+#  5. the command line's exit statuses;
+#  6. the generator on this SELinux-less kernel.
 set -uo pipefail
 src=${top_srcdir:?run through make check}
 build=${top_builddir:?run through make check}
@@ -121,7 +123,21 @@ else
         fi
 fi
 
-# 5. the generator on a kernel without SELinux (this machine): it must not
+# 5. exit statuses of the command line: 2 usage / unreadable input, 1 a unit
+#    that cannot be wrapped safely (named on stderr), 0 otherwise.
+"$ps" generate --units "$src/units" >/dev/null 2>&1; rc=$?
+[ "$rc" = 2 ] && ok "missing --out: exit 2" || fail "missing --out: exit $rc"
+err=$("$ps" generate "${flags[@]:0:6}" --policy /nonexistent/policy.33 --out "$tmp/x" 2>&1); rc=$?
+[ "$rc" = 2 ] && grep -q /nonexistent/policy.33 <<<"$err" && ok "unreadable policy: exit 2, named" ||
+        fail "unreadable policy: exit $rc: $err"
+mkdir -p "$tmp/badunits"
+printf '[Service]\nExecStart=@/usr/bin/kubelet kubelet\n' >"$tmp/badunits/argv0.service"
+err=$("$ps" generate --units "$tmp/badunits" "${flags[@]:2}" --out "$tmp/bad" 2>&1 >/dev/null); rc=$?
+[ "$rc" = 1 ] && grep -q "argv0.service" <<<"$err" && ok "unwrappable unit: exit 1, named" ||
+        fail "unwrappable unit: exit $rc: $err"
+[ ! -e "$tmp/bad/argv0.service.d" ] || fail "a drop-in was written for a unit that failed"
+
+# 6. the generator on a kernel without SELinux (this machine): it must not
 #    fail the boot, must write nothing and must say why.
 gen=$build/planet-selinux-generator
 mkdir -p "$tmp/gen/normal" "$tmp/gen/early" "$tmp/gen/late"
