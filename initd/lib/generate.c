@@ -556,6 +556,13 @@ static int plan_command(struct generate_context *g, const struct unit_file *u,
                 return -ENOMEM;
 
         if (s->explicit_domain) {
+                /* Kept even if refused below: wrapped unverified, the unit still
+                 * asks planet-initd for this facet, which then refuses it with
+                 * the missing rule named. */
+                p->explicit_domain = true;
+                if (word_is_type_name(s->explicit_domain) &&
+                    !(p->expect_type = strdup(s->explicit_domain)))
+                        return -ENOMEM;
                 if (!word_is_type_name(s->explicit_domain))
                         return plan_set(p, PLAN_FAILED,
                                         "X-Planet-Domain=%s is not a type name (write the type, "
@@ -599,8 +606,8 @@ static int plan_command(struct generate_context *g, const struct unit_file *u,
                                 missing ? missing : "?");
         }
 
+        free(p->expect_type);
         p->expect_type = strdup(dtype);
-        p->explicit_domain = s->explicit_domain != NULL;
         if (!p->expect_type)
                 return -ENOMEM;
         return plan_set(p, PLAN_WRAP,
@@ -736,7 +743,7 @@ static void emit_wrapped(struct buf *b, struct generate_context *g, const char *
                         buf_add_word(b, sv->watchdog_probe);
                 }
         }
-        if (p->kind == PLAN_WRAP)
+        if (p->kind == PLAN_WRAP || (p->explicit_domain && p->expect_type))
                 buf_add(b, " %s %s", p->explicit_domain ? "--domain" : "--expect-domain",
                         p->expect_type);
         buf_add(b, " --");
@@ -867,11 +874,19 @@ static int generate_loaded_unit(struct generate_context *g, const struct unit_fi
                         struct unit_settings cs = s;
                         if (strcmp(exec_keys[k], "ExecStart"))
                                 cs.explicit_domain = NULL;
-                        r = plan_command(g, u, &cs, c, p, err);
-                        if (r < 0) {
-                                planet_error_prefix(err, "%s: %s=%s", u->name, exec_keys[k],
-                                                    c->path);
+                        _cleanup_error_ struct planet_error cerr = {0};
+                        r = plan_command(g, u, &cs, c, p, &cerr);
+                        if (r == -ENOMEM)
                                 goto out;
+                        if (r < 0) {
+                                /* A question the policy or the file system would
+                                 * not answer for this command: this unit fails
+                                 * (or, at boot, is wrapped unverified), the run
+                                 * goes on with the others. */
+                                r = plan_set(p, PLAN_FAILED, "%s: %s", c->path,
+                                             cerr.msg ? cerr.msg : strerror(-r));
+                                if (r < 0)
+                                        goto out;
                         }
                         if (p->kind == PLAN_VERBATIM)
                                 continue;
@@ -1001,12 +1016,13 @@ int generate_unit(struct generate_context *g, const char *name, struct generate_
         if (r == -EBADMSG)
                 /* systemd refuses such a file too: not ours to guess at. */
                 return set_result(ret, GENERATE_FAILED, "%s", lerr.msg);
-        if (r < 0) {
-                planet_error_set(err, lerr.errnum ? lerr.errnum : -r, "%s",
-                                 lerr.msg ? lerr.msg : strerror(-r));
+        if (r == -ENOMEM) {
                 unit_result_done(ret);
                 return r;
         }
+        if (r < 0) /* unreadable: this unit fails, the others go on */
+                return set_result(ret, GENERATE_FAILED, "%s",
+                                  lerr.msg ? lerr.msg : strerror(-r));
         r = generate_loaded_unit(g, &u, ret, err);
         unit_file_done(&u);
         if (r < 0)

@@ -110,13 +110,13 @@ int generate_context_open_with_backend(const struct generate_options *o,
 void generate_context_free(struct generate_context *g);
 
 /* The drop-in for one unit (no file is touched). Returns 0 with ret set for
- * every verdict; -errno only when no verdict could be reached (OOM, an
- * unreadable unit, a policy that cannot be asked). */
+ * every verdict — an unreadable unit or a question the policy would not
+ * answer is a FAILED verdict for that unit alone; -ENOMEM otherwise. */
 int generate_unit(struct generate_context *g, const char *name, struct generate_unit_result *ret,
                   struct planet_error *err);
 
-/* Every *.service in the first unit dir (or, with several, in all of them):
- * generate, then write / remove / compare in out_dir. Deterministic order
+/* Every *.service in the unit dirs: generate, then write / remove / compare
+ * in out_dir. Deterministic order
  * (sorted names). Failed units are reported, not fatal: the caller decides
  * the exit status from the counts. */
 int generate_run(struct generate_context *g, struct generate_report *ret,

@@ -219,6 +219,8 @@ Test(generate, fail_closed_and_wrap_unverified, .init = setup, .fini = teardown)
 {
         put("units/orphan.service", "[Service]\nExecStart=/opt/gentest/bin/orphan -x\n");
         put("units/plain.service", "[Service]\nExecStart=/opt/gentest/bin/plain\n");
+        put("units/closed.service", "[Service]\nExecStart=/opt/gentest/bin/svc\n"
+                                    "X-Planet-Domain=gentest_closed_t\n");
         struct generate_options o = options();
         struct generate_report rep = {0};
         run_with(&o, &rep);
@@ -240,6 +242,11 @@ Test(generate, fail_closed_and_wrap_unverified, .init = setup, .fini = teardown)
         cr_assert(strstr(d, "ExecStart=/usr/bin/planet-initd -- /opt/gentest/bin/orphan -x\n"),
                   "%s", d);
         cr_assert(strstr(d, "UNVERIFIED"));
+        /* A refused facet is still asked for: planet-initd refuses it. */
+        _cleanup_free_ char *c = dropin("closed.service");
+        cr_assert(strstr(c, "ExecStart=/usr/bin/planet-initd --domain gentest_closed_t -- "
+                            "/opt/gentest/bin/svc\n"),
+                  "%s", c);
         generate_report_done(&rep);
 }
 
@@ -472,6 +479,10 @@ Test(generate, bad_inputs_are_named, .init = setup, .fini = teardown)
 
         put("units/broken.service", "[Service\nExecStart=/opt/gentest/bin/svc\n");
         put("units/quotes.service", "[Service]\nExecStart=/opt/gentest/bin/svc \"open\n");
+        put("units/ok.service", "[Service]\nExecStart=/opt/gentest/bin/svc\n");
+        char dangling[700];
+        snprintf(dangling, sizeof(dangling), "%s/dangling.service", units);
+        cr_assert_eq(symlink("/nonexistent/dangling.service", dangling), 0);
         o = options();
         struct generate_report rep = {0};
         run_with(&o, &rep);
@@ -479,5 +490,10 @@ Test(generate, bad_inputs_are_named, .init = setup, .fini = teardown)
         cr_assert(strstr(find(&rep, "broken.service")->summary, "broken.service:1"));
         cr_assert_eq(find(&rep, "quotes.service")->verdict, GENERATE_FAILED);
         cr_assert(strstr(find(&rep, "quotes.service")->summary, "unbalanced"));
+        cr_assert_eq(find(&rep, "dangling.service")->verdict, GENERATE_FAILED);
+        cr_assert(strstr(find(&rep, "dangling.service")->summary, "dangling.service"), "%s",
+                  find(&rep, "dangling.service")->summary);
+        cr_assert_eq(find(&rep, "ok.service")->verdict, GENERATE_WRAPPED,
+                     "one unreadable unit does not stop the others");
         generate_report_done(&rep);
 }
