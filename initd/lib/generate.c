@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -792,6 +793,29 @@ static int generate_loaded_unit(struct generate_context *g, const struct unit_fi
         struct supervise_opts sv = {0};
         struct buf b = {0};
         int r = 0;
+
+        /* systemd ignores every X- key, so a misspelt or misplaced one would
+         * silently change nothing: refuse it instead. */
+        static const char *const planet_keys[] = {"X-Planet-Domain", "X-Planet-Supervise",
+                                                  "X-Planet-Ready", "X-Planet-Ready-Timeout",
+                                                  "X-Planet-Watchdog-Probe"};
+        for (size_t i = 0; i < u->n_assignments; i++) {
+                const struct unit_assignment *x = &u->assignments[i];
+                if (strncasecmp(x->key, "X-Planet-", 9))
+                        continue;
+                bool known = false;
+                for (size_t k = 0; k < ELEMENTSOF(planet_keys) && !known; k++)
+                        known = !strcmp(x->key, planet_keys[k]);
+                if (!known)
+                        return set_result(ret, GENERATE_FAILED,
+                                          "%s: unknown key %s= (known: X-Planet-Domain, "
+                                          "-Supervise, -Ready, -Ready-Timeout, -Watchdog-Probe)",
+                                          x->origin, x->key);
+                if (strcmp(x->section, "Service"))
+                        return set_result(ret, GENERATE_FAILED,
+                                          "%s: %s= is in [%s]; it belongs in [Service]",
+                                          x->origin, x->key, x->section);
+        }
 
         const struct unit_assignment *a;
         if ((a = unit_get(u, "Service", "X-Planet-Domain")) && *a->value)

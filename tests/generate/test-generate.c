@@ -176,6 +176,10 @@ Test(generate, facet_key, .init = setup, .fini = teardown)
                                    "X-Planet-Domain=no_such_type_t\n");
         put("units/spaced.service", "[Service]\nExecStart=/opt/gentest/bin/svc\n"
                                     "X-Planet-Domain=a:b:c\n");
+        put("units/misplaced.service", "[Unit]\nX-Planet-Domain=gentest_alt_t\n"
+                                       "[Service]\nExecStart=/opt/gentest/bin/svc\n");
+        put("units/typo.service", "[Service]\nExecStart=/opt/gentest/bin/svc\n"
+                                  "X-Planet-Domian=gentest_alt_t\n");
         struct generate_options o = options();
         struct generate_report rep = {0};
         run_with(&o, &rep);
@@ -190,6 +194,10 @@ Test(generate, facet_key, .init = setup, .fini = teardown)
         cr_assert_eq(find(&rep, "bogus.service")->verdict, GENERATE_FAILED);
         cr_assert(strstr(find(&rep, "bogus.service")->summary, "not a valid context"));
         cr_assert(strstr(find(&rep, "spaced.service")->summary, "not a type name"));
+        cr_assert_eq(find(&rep, "misplaced.service")->verdict, GENERATE_FAILED,
+                     "a facet key in [Unit] would silently do nothing");
+        cr_assert(strstr(find(&rep, "misplaced.service")->summary, "belongs in [Service]"));
+        cr_assert(strstr(find(&rep, "typo.service")->summary, "unknown key X-Planet-Domian"));
         cr_assert_null(dropin("closed.service"), "nothing written for a refused facet");
         generate_report_done(&rep);
 }
