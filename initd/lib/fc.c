@@ -12,6 +12,10 @@
 
 #include "fc.h"
 
+#define FC_MAX_REPETITIONS 8
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+
 /* ---- lines and tokens ---------------------------------------------------- */
 
 static const char *skip_space(const char *p, const char *end)
@@ -200,6 +204,22 @@ static int parse_line(const char *p, const char *end, enum fc_format format,
                         *why = "the context is not user:role:type[:range]";
                         return -EINVAL;
                 }
+        }
+
+        /* glibc's regcomp copies the subexpression for every '+' and
+         * counted repetition, so nesting them costs exponential memory;
+         * real file_contexts use at most a couple. */
+        unsigned repeats = 0;
+        for (const char *q = regex; *q; q++) {
+                if (*q == '\\' && q[1])
+                        q++;
+                else if (*q == '+' || *q == '{')
+                        repeats++;
+        }
+        if (repeats > FC_MAX_REPETITIONS) {
+                *why = "too many '+' or '{}' repetitions in the path specification (at most "
+                       STRINGIFY(FC_MAX_REPETITIONS) ")";
+                return -EINVAL;
         }
 
         /* Reject what no matcher could compile, at the line that has it. */

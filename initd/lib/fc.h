@@ -36,7 +36,9 @@ enum fc_format {
 
 /* Parse text (need not be NUL-terminated). mls_default is the range written
  * for gen_context() without one, e.g. "s0". A malformed line is an error
- * naming name:line and what is wrong. */
+ * naming name:line and what is wrong; so is a path specification that does
+ * not compile as a POSIX extended regex or that has more than 8 '+'/'{}'
+ * repetitions (each one multiplies what regcomp builds). */
 int fc_parse(const char *text, size_t len, const char *name, enum fc_format format,
              const char *mls_default, struct fc_file *ret, struct planet_error *err);
 int fc_load(const char *path, enum fc_format format, const char *mls_default, struct fc_file *ret,

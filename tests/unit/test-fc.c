@@ -108,6 +108,8 @@ Test(fc, errors_name_the_line)
         cr_assert(strstr(parse_error("/x nocolons\n", FC_FORMAT_COMPILED), "not user:role:type"));
         cr_assert(strstr(parse_error("/x(  u:r:t:s0\n", FC_FORMAT_COMPILED),
                          "not a valid regular expression"));
+        cr_assert(strstr(parse_error("/a+b+c+d+e+f+g+h+i+ u:r:t:s0\n", FC_FORMAT_COMPILED),
+                         "too many '+'"));
         cr_assert(strstr(parse_error("ifdef(`distro_debian',`\n", FC_FORMAT_SOURCE),
                          "must start with '/'"));
         cr_assert(strstr(parse_error("HOME_DIR/x gen_context(u:r:t,s0)\n", FC_FORMAT_SOURCE),
