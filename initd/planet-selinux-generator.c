@@ -107,6 +107,7 @@ int main(int argc, char **argv)
                 .unit_dirs = unit_dirs,
                 .from = from,
                 .out_dir = argv[1],
+                .initd_path = PLANET_INITD_PATH,
                 .wrap_unverified = true,
         };
         struct generate_context *g = NULL;
