@@ -64,6 +64,22 @@ Test(unit, continuations)
         unit_file_done(&u);
 }
 
+Test(unit, empty_line_ends_a_continuation)
+{
+        /* Checked with systemd-analyze verify (252): after an empty line, "b"
+         * is a new line ("Missing '='"), while after a comment line the
+         * continuation goes on ("b=1" joins ExecStart=). */
+        struct unit_file u;
+        parse(&u, "[Service]\nExecStart=/bin/echo a \\\n\nb\nUser=x\n");
+        cr_assert_str_eq(get(&u, "Service", "ExecStart"), "/bin/echo a");
+        cr_assert_str_eq(get(&u, "Service", "User"), "x");
+        unit_file_done(&u);
+        parse(&u, "[Service]\nExecStart=/bin/echo a \\\n# comment\nb=1\n");
+        cr_assert_str_eq(get(&u, "Service", "ExecStart"), "/bin/echo a  b=1");
+        cr_assert_null(get(&u, "Service", "b"));
+        unit_file_done(&u);
+}
+
 Test(unit, continuation_at_eof)
 {
         struct unit_file u;
