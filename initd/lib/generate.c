@@ -586,12 +586,26 @@ static int plan_command(struct generate_context *g, const struct unit_file *u,
         }
         if (label_context_type(domain, &dtype) < 0)
                 return planet_error_set(err, EINVAL, "malformed domain '%s'", domain);
-        if (!s->explicit_domain && !strcmp(dtype, g->from_type))
+        if (!s->explicit_domain && !strcmp(dtype, g->from_type)) {
+                /* The source domain's own entrypoint (systemd's helpers in
+                 * the container, planet-initd itself) stays in it by design:
+                 * the policy says no transition is expected. */
+                bool own_entry = false;
+                r = label_check_access(g->backend, g->from, filecon, "file", "entrypoint",
+                                       &own_entry, err);
+                if (r < 0)
+                        return r;
+                if (own_entry)
+                        return plan_set(p, PLAN_VERBATIM,
+                                        "%s: %s is an entrypoint of %s itself: it runs there "
+                                        "by design, not wrapped",
+                                        lookup, ftype, g->from_type);
                 return plan_set(p, PLAN_FAILED,
                                 "%s is labeled %s (%s, a gravity executable by the %s) but "
                                 "%s has no transition for it: the policy needs "
                                 "domtrans_pattern(%s, %s, <domain>)",
                                 lookup, ftype, cite, how, g->from_type, g->from_type, ftype);
+        }
 
         struct label_transition_check chk;
         r = cached_check_transition(g, domain, filecon, &chk, err);

@@ -258,6 +258,44 @@ Test(generate, fail_closed_and_wrap_unverified, .init = setup, .fini = teardown)
         generate_report_done(&rep);
 }
 
+Test(generate, own_entrypoint_is_left_alone, .init = setup, .fini = teardown)
+{
+        /* gentest_init_exec_t is a gravity-style executable with no
+         * transition, like systemd's helpers in the container: the policy
+         * says it stays in the source domain. Not a failure, not wrapped. */
+        put("units/helper.service", "[Service]\nExecStart=/opt/gentest/bin/init --helper\n");
+        struct generate_options o = options();
+        o.wrap_unverified = true;
+        struct generate_report rep = {0};
+        run_with(&o, &rep);
+        const struct generate_unit_result *r = find(&rep, "helper.service");
+        cr_assert_eq(r->verdict, GENERATE_LEFT, "%s", r->summary);
+        cr_assert(strstr(r->summary, "entrypoint of gentest_init_t itself"), "%s", r->summary);
+        cr_assert_null(dropin("helper.service"));
+        generate_report_done(&rep);
+}
+
+Test(generate, marker_rule_when_the_attribute_is_gone, .init = setup, .fini = teardown)
+{
+        /* An attribute the compiled policy does not have (as when a small one
+         * is expanded away): membership falls back to the module's marker,
+         * allow SOURCE <exec types>:file audit_access. */
+        put("units/svc.service", "[Service]\nExecStart=/opt/gentest/bin/svc\n");
+        put("units/plain.service", "[Service]\nExecStart=/opt/gentest/bin/plain\n");
+        put("units/orphan.service", "[Service]\nExecStart=/opt/gentest/bin/orphan\n");
+        struct generate_options o = options();
+        o.executable_attribute = "gentest_expanded_away_attribute";
+        struct generate_report rep = {0};
+        run_with(&o, &rep);
+        cr_assert_eq(find(&rep, "svc.service")->verdict, GENERATE_WRAPPED);
+        cr_assert_eq(find(&rep, "plain.service")->verdict, GENERATE_LEFT,
+                     "a type without the marker is not a gravity executable");
+        const struct generate_unit_result *r = find(&rep, "orphan.service");
+        cr_assert_eq(r->verdict, GENERATE_FAILED);
+        cr_assert(strstr(r->summary, "audit_access marker"), "%s", r->summary);
+        generate_report_done(&rep);
+}
+
 Test(generate, prefixes_and_aux_commands, .init = setup, .fini = teardown)
 {
         put("units/p.service",
