@@ -25,8 +25,10 @@
  *     ExecStart=PREFIX/usr/bin/planet-initd [--supervise [--ready P …]]
  *               --expect-domain TYPE | --domain TYPE -- BINARY ARGS…
  *
- * plus Type=notify/NotifyAccess=main when supervising. Units whose binaries
- * are not gravity executables are left alone (and a stale drop-in of ours
+ * plus Type=notify/NotifyAccess=main when supervising. A gravity executable
+ * that is an entrypoint of the source domain itself (systemd's helpers in
+ * the container) stays there by design and is not wrapped. Units whose
+ * binaries are not gravity executables are left alone (and a stale drop-in of ours
  * removed). Commands with the + ! !! prefixes are never wrapped (systemd
  * runs them outside the unit's credentials; the policy's type_transition
  * still applies).
