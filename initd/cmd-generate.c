@@ -21,14 +21,16 @@ static void usage(FILE *f)
               "domain the policy computes. Units it does not touch are listed.\n"
               "\n"
               "  --units DIR            unit files (and their NAME.d/ drop-ins) to read\n"
-              "  --fc FILE              a refpolicy .fc (gen_context form), e.g. policy/gravity.fc\n"
+              "  --fc FILE              a refpolicy .fc (gen_context form), e.g. "
+              "policy/gravity.fc\n"
               "  --file-contexts FILE   a compiled file_contexts (with .fc: the base it extends)\n"
               "  --policy FILE          compiled policy (policy.33) to compute domains with\n"
               "  --from CONTEXT         context that execs ExecStart= (default\n"
               "                         " GENERATE_DEFAULT_FROM ")\n"
               "  --root DIR             look binaries up inside DIR (bare names, symlinks)\n"
               "  --out DIR              where drop-ins go (NAME.d/ per unit)\n"
-              "  --initd PATH           the wrapper's path in units (default /usr/bin/planet-initd)\n"
+              "  --initd PATH           the wrapper's path in units (default "
+              "/usr/bin/planet-initd)\n"
               "  --check                write nothing; exit 1 when OUT differs (drift)\n"
               "  --wrap-unverified      wrap a gravity binary whose domain cannot be verified\n"
               "                         without --expect-domain (planet-initd refuses it at\n"
@@ -127,7 +129,8 @@ int cmd_generate(int argc, char **argv)
                 }
         }
         if (optind < argc) {
-                fprintf(stderr, "planet-selinux generate: unexpected argument '%s'\n", argv[optind]);
+                fprintf(stderr, "planet-selinux generate: unexpected argument '%s'\n",
+                        argv[optind]);
                 return 2;
         }
         if (!units || !o.out_dir) {
@@ -169,8 +172,8 @@ int cmd_generate(int argc, char **argv)
                                u->verdict == GENERATE_WRAPPED ? "is missing or differs"
                                                               : "should not exist");
                 else if (!quiet)
-                        printf("%-10s %s: %s%s\n", generate_verdict_to_string(u->verdict),
-                               u->name, u->summary, u->changed ? " (updated)" : "");
+                        printf("%-10s %s: %s%s\n", generate_verdict_to_string(u->verdict), u->name,
+                               u->summary, u->changed ? " (updated)" : "");
         }
         if (!quiet || rep.n_failed || rep.n_drift)
                 printf("%zu wrapped, %zu left alone, %zu failed%s", rep.n_wrapped, rep.n_left,

@@ -33,9 +33,8 @@
  * generator directories (ours is being written; the others' output is not
  * an installed unit). */
 static const char *const unit_dirs[] = {
-        "/etc/systemd/system",          "/run/systemd/system",
-        "/usr/local/lib/systemd/system", "/usr/lib/systemd/system",
-        "/lib/systemd/system",          NULL,
+        "/etc/systemd/system",     "/run/systemd/system", "/usr/local/lib/systemd/system",
+        "/usr/lib/systemd/system", "/lib/systemd/system", NULL,
 };
 
 /* syslog priorities, as the kernel log prefix "<N>" reads them. */
@@ -54,9 +53,8 @@ static void logm(int kmsg, int prio, const char *fmt, ...)
                 next = strchr(line, '\n');
                 if (next)
                         *next++ = 0;
-                if (kmsg >= 0 &&
-                    dprintf(kmsg, "<%d>planet-selinux-generator[%d]: %s\n", prio, (int) getpid(),
-                            line) > 0)
+                if (kmsg >= 0 && dprintf(kmsg, "<%d>planet-selinux-generator[%d]: %s\n", prio,
+                                         (int) getpid(), line) > 0)
                         continue;
                 fprintf(stderr, "planet-selinux-generator: %s\n", line);
         }

@@ -23,18 +23,27 @@
 
 /* The Exec*= settings whose commands run the service's own binaries; the
  * order is the order they are written in a drop-in. */
-static const char *const exec_keys[] = {"ExecStartPre", "ExecStart", "ExecStartPost",
-                                        "ExecReload"};
+static const char *const exec_keys[] = {"ExecStartPre", "ExecStart", "ExecStartPost", "ExecReload"};
 
 /* Settings that make systemd set no_new_privs (systemd.exec(5)); a
  * transition then needs process2 nnp_transition. Conservative: the implied
  * cases are treated as set whatever the value, except an explicit "no". */
 static const char *const nnp_implying_keys[] = {
-        "NoNewPrivileges",       "SystemCallFilter",       "SystemCallArchitectures",
-        "RestrictAddressFamilies", "RestrictNamespaces",   "PrivateDevices",
-        "ProtectKernelTunables", "ProtectKernelModules",   "ProtectKernelLogs",
-        "ProtectClock",          "MemoryDenyWriteExecute", "RestrictRealtime",
-        "RestrictSUIDSGID",      "LockPersonality",        "DynamicUser",
+        "NoNewPrivileges",
+        "SystemCallFilter",
+        "SystemCallArchitectures",
+        "RestrictAddressFamilies",
+        "RestrictNamespaces",
+        "PrivateDevices",
+        "ProtectKernelTunables",
+        "ProtectKernelModules",
+        "ProtectKernelLogs",
+        "ProtectClock",
+        "MemoryDenyWriteExecute",
+        "RestrictRealtime",
+        "RestrictSUIDSGID",
+        "LockPersonality",
+        "DynamicUser",
 };
 
 /* Answers already had in this run. Units share binaries and binaries share
@@ -282,8 +291,8 @@ fail:
 }
 
 int generate_context_open_with_backend(const struct generate_options *o,
-                                       struct label_backend *backend,
-                                       struct generate_context **ret, struct planet_error *err)
+                                       struct label_backend *backend, struct generate_context **ret,
+                                       struct planet_error *err)
 {
         struct generate_context *g = NULL;
         int r = context_init(o, &g);
@@ -372,12 +381,11 @@ static char *answer_key(char kind, const char *a, const char *b)
  * compiled policy still has it; otherwise the module's audit_access marker
  * (see generate.h). */
 static int is_gravity_executable_uncached(struct generate_context *g, const char *file_context,
-                                          const char *file_type, bool *ret,
-                                          const char **ret_how, struct planet_error *err)
+                                          const char *file_type, bool *ret, const char **ret_how,
+                                          struct planet_error *err)
 {
         bool member = false;
-        int r = label_type_has_attribute(g->backend, file_type, g->o.executable_attribute,
-                                         &member);
+        int r = label_type_has_attribute(g->backend, file_type, g->o.executable_attribute, &member);
         if (r >= 0) {
                 *ret = member;
                 *ret_how = "attribute";
@@ -385,8 +393,7 @@ static int is_gravity_executable_uncached(struct generate_context *g, const char
         }
         if (r != -ENOENT && r != -EOPNOTSUPP)
                 return planet_error_set(err, -r, "cannot ask the policy about %s", file_type);
-        r = label_check_access(g->backend, g->from, file_context, "file", "audit_access", ret,
-                               err);
+        r = label_check_access(g->backend, g->from, file_context, "file", "audit_access", ret, err);
         *ret_how = "audit_access marker";
         return r;
 }
@@ -424,7 +431,8 @@ static int cached_file_context(struct generate_context *g, const char *path, boo
         int r = exists ? label_get_file_context(g->backend, path, root, ret, err)
                        : label_lookup_file_context(g->backend, path, S_IFREG, ret, err);
         if (key && (r >= 0 || r == -ENODATA))
-                answer_add(g, key, &(struct answer){.r = r < 0 ? r : 0, .text = r < 0 ? NULL : *ret});
+                answer_add(g, key,
+                           &(struct answer){.r = r < 0 ? r : 0, .text = r < 0 ? NULL : *ret});
         return r;
 }
 
@@ -490,8 +498,7 @@ static int plan_command(struct generate_context *g, const struct unit_file *u,
                                 "wrapped (the policy's type_transition still applies)",
                                 c->path, c->prefixes);
         if (!strcmp(base_name(c->path), base_name(g->o.initd_path)))
-                return plan_set(p, PLAN_VERBATIM, "%s: already runs through planet-initd",
-                                c->path);
+                return plan_set(p, PLAN_VERBATIM, "%s: already runs through planet-initd", c->path);
 
         bool is_template = strstr(u->name, "@.") != NULL;
         if (is_template && strchr(c->path, '%'))
@@ -541,8 +548,8 @@ static int plan_command(struct generate_context *g, const struct unit_file *u,
         if (r < 0)
                 return r;
         if (!member && !s->explicit_domain)
-                return plan_set(p, PLAN_VERBATIM, "%s: %s is not a gravity executable type",
-                                lookup, ftype);
+                return plan_set(p, PLAN_VERBATIM, "%s: %s is not a gravity executable type", lookup,
+                                ftype);
 
         if (g->have_fc) {
                 const struct fc_entry *e = fc_find_entry(&g->fc, lookup, S_IFREG);
@@ -551,7 +558,7 @@ static int plan_command(struct generate_context *g, const struct unit_file *u,
                         return -ENOMEM;
         }
         if (!cite && asprintf(&cite, "%s",
-                              kernel ? "the file's label"
+                              kernel                    ? "the file's label"
                               : g->o.file_contexts_path ? base_name(g->o.file_contexts_path)
                                                         : "file contexts") < 0)
                 return -ENOMEM;
@@ -612,13 +619,12 @@ static int plan_command(struct generate_context *g, const struct unit_file *u,
         if (r < 0)
                 return r;
         if (!label_transition_permitted(&chk, s->need_nnp)) {
-                missing = label_transition_missing_rules(&chk, g->from, domain, filecon,
-                                                         s->need_nnp);
-                return plan_set(p, PLAN_FAILED,
-                                "%s (%s) into %s is not permitted by %s%s; missing:\n%s", lookup,
-                                ftype, dtype, g->policy_name,
-                                s->need_nnp ? " with NoNewPrivileges" : "",
-                                missing ? missing : "?");
+                missing =
+                        label_transition_missing_rules(&chk, g->from, domain, filecon, s->need_nnp);
+                return plan_set(
+                        p, PLAN_FAILED, "%s (%s) into %s is not permitted by %s%s; missing:\n%s",
+                        lookup, ftype, dtype, g->policy_name,
+                        s->need_nnp ? " with NoNewPrivileges" : "", missing ? missing : "?");
         }
 
         free(p->expect_type);
@@ -827,8 +833,8 @@ static int generate_loaded_unit(struct generate_context *g, const struct unit_fi
                                           x->origin, x->key);
                 if (strcmp(x->section, "Service"))
                         return set_result(ret, GENERATE_FAILED,
-                                          "%s: %s= is in [%s]; it belongs in [Service]",
-                                          x->origin, x->key, x->section);
+                                          "%s: %s= is in [%s]; it belongs in [Service]", x->origin,
+                                          x->key, x->section);
         }
 
         const struct unit_assignment *a;
@@ -880,9 +886,8 @@ static int generate_loaded_unit(struct generate_context *g, const struct unit_fi
                         _cleanup_error_ struct planet_error perr = {0};
                         r = unit_exec_parse(vals[i]->value, &cmds, &nc, &perr);
                         if (r < 0) {
-                                r = set_result(ret, GENERATE_FAILED, "%s: %s=%s",
-                                               vals[i]->origin, exec_keys[k],
-                                               perr.msg ? perr.msg : "unparsable");
+                                r = set_result(ret, GENERATE_FAILED, "%s: %s=%s", vals[i]->origin,
+                                               exec_keys[k], perr.msg ? perr.msg : "unparsable");
                                 free(vals);
                                 goto out;
                         }
@@ -985,7 +990,7 @@ static int generate_loaded_unit(struct generate_context *g, const struct unit_fi
 
         /* The drop-in. */
         buf_add(&b, "# Generated by planet-selinux generate from %s", u->name);
-        STRV_FOREACH(d, u->dropin_paths)
+        STRV_FOREACH (d, u->dropin_paths)
                 buf_add(&b, " + %s", base_name(*d));
         buf_add(&b, ".\n# Do not edit: change the unit or the policy and regenerate.\n");
         for (size_t k = 0; k < ELEMENTSOF(exec_keys); k++)
@@ -1028,8 +1033,8 @@ static int generate_loaded_unit(struct generate_context *g, const struct unit_fi
         if (n_failed)
                 r = set_result(ret, GENERATE_WRAPPED, "wrapped UNVERIFIED: %s", fail_text);
         else if (main_wrapped && mp->kind == PLAN_WRAP)
-                r = set_result(ret, GENERATE_WRAPPED, "%s %s%s", mp->explicit_domain ? "--domain"
-                                                                 : "--expect-domain",
+                r = set_result(ret, GENERATE_WRAPPED, "%s %s%s",
+                               mp->explicit_domain ? "--domain" : "--expect-domain",
                                mp->expect_type, sv.supervise ? " --supervise" : "");
         else
                 r = set_result(ret, GENERATE_WRAPPED, "auxiliary commands wrapped");
@@ -1059,8 +1064,7 @@ int generate_unit(struct generate_context *g, const char *name, struct generate_
                 return r;
         }
         if (r < 0) /* unreadable: this unit fails, the others go on */
-                return set_result(ret, GENERATE_FAILED, "%s",
-                                  lerr.msg ? lerr.msg : strerror(-r));
+                return set_result(ret, GENERATE_FAILED, "%s", lerr.msg ? lerr.msg : strerror(-r));
         r = generate_loaded_unit(g, &u, ret, err);
         unit_file_done(&u);
         if (r < 0)
@@ -1090,8 +1094,8 @@ static int read_small_file(const char *path, char **ret)
         return 0;
 }
 
-int generate_write_dropin(const char *out_dir, const char *unit, const char *file,
-                          const char *text, bool *ret_changed, struct planet_error *err)
+int generate_write_dropin(const char *out_dir, const char *unit, const char *file, const char *text,
+                          bool *ret_changed, struct planet_error *err)
 {
         _cleanup_free_ char *dir = NULL, *path = NULL, *tmp = NULL, *old = NULL;
         if (asprintf(&dir, "%s/%s.d", out_dir, unit) < 0 ||
@@ -1185,8 +1189,7 @@ static bool strv_contains(char *const *v, const char *s)
         return false;
 }
 
-int generate_run(struct generate_context *g, struct generate_report *ret,
-                 struct planet_error *err)
+int generate_run(struct generate_context *g, struct generate_report *ret, struct planet_error *err)
 {
         struct generate_report rep = {0};
         _cleanup_strv_free_ char **names = NULL;
@@ -1194,7 +1197,7 @@ int generate_run(struct generate_context *g, struct generate_report *ret,
         if (r < 0)
                 return r;
 
-        STRV_FOREACH(name, names) {
+        STRV_FOREACH (name, names) {
                 struct generate_unit_result res;
                 r = generate_unit(g, *name, &res, err);
                 if (r < 0)
@@ -1208,12 +1211,11 @@ int generate_run(struct generate_context *g, struct generate_report *ret,
                                         r = -ENOMEM;
                                         goto fail;
                                 }
-                                res.drift = read_small_file(path, &old) < 0 ||
-                                            strcmp(old, res.dropin);
+                                res.drift =
+                                        read_small_file(path, &old) < 0 || strcmp(old, res.dropin);
                         } else {
-                                r = generate_write_dropin(g->o.out_dir, *name,
-                                                          GENERATE_DROPIN_NAME, res.dropin,
-                                                          &res.changed, err);
+                                r = generate_write_dropin(g->o.out_dir, *name, GENERATE_DROPIN_NAME,
+                                                          res.dropin, &res.changed, err);
                         }
                 } else {
                         if (res.verdict == GENERATE_LEFT)
@@ -1265,7 +1267,7 @@ int generate_run(struct generate_context *g, struct generate_report *ret,
                 closedir(d);
                 if (gone)
                         qsort(gone, n_gone, sizeof(char *), cmp_str);
-                STRV_FOREACH(u, gone) {
+                STRV_FOREACH (u, gone) {
                         bool stale = false;
                         r = remove_dropin(g->o.out_dir, *u, g->o.check, &stale, err);
                         if (r < 0)

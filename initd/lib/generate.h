@@ -67,11 +67,11 @@ struct generate_options {
         const char *from;        /* source context; NULL → GENERATE_DEFAULT_FROM */
         const char *root;        /* where binaries are looked up; NULL: by path only */
         const char *out_dir;
-        const char *initd_path;  /* NULL → /usr/bin/planet-initd */
+        const char *initd_path; /* NULL → /usr/bin/planet-initd */
         /* NULL → GENERATE_EXECUTABLE_ATTRIBUTE; the marker rule is looked
          * for on the same attribute's types. */
         const char *executable_attribute;
-        bool check;              /* compare with out_dir instead of writing */
+        bool check; /* compare with out_dir instead of writing */
         /* Generator mode: a gravity binary whose transition cannot be
          * verified is still wrapped (without --expect-domain) so planet-initd
          * refuses it at start with its own explanation, instead of failing. */
@@ -79,19 +79,19 @@ struct generate_options {
 };
 
 enum generate_verdict {
-        GENERATE_WRAPPED,   /* a drop-in is (or would be) written */
-        GENERATE_LEFT,      /* no gravity binary: left alone */
-        GENERATE_FAILED,    /* a gravity binary that cannot be wrapped safely */
+        GENERATE_WRAPPED, /* a drop-in is (or would be) written */
+        GENERATE_LEFT,    /* no gravity binary: left alone */
+        GENERATE_FAILED,  /* a gravity binary that cannot be wrapped safely */
 };
 const char *generate_verdict_to_string(enum generate_verdict v);
 
 struct generate_unit_result {
         char *name;
         enum generate_verdict verdict;
-        char *summary;  /* one line for a person: domain, or why left/failed */
-        char *dropin;   /* the drop-in text (WRAPPED) */
-        bool drift;     /* check mode: OUT differs from what would be written */
-        bool changed;   /* write mode: OUT was created, replaced or removed */
+        char *summary; /* one line for a person: domain, or why left/failed */
+        char *dropin;  /* the drop-in text (WRAPPED) */
+        bool drift;    /* check mode: OUT differs from what would be written */
+        bool changed;  /* write mode: OUT was created, replaced or removed */
 };
 
 struct generate_report {
@@ -107,8 +107,8 @@ int generate_context_open(const struct generate_options *o, struct generate_cont
                           struct planet_error *err);
 /* Use an already open backend (the generator opens the kernel one itself). */
 int generate_context_open_with_backend(const struct generate_options *o,
-                                       struct label_backend *backend,
-                                       struct generate_context **ret, struct planet_error *err);
+                                       struct label_backend *backend, struct generate_context **ret,
+                                       struct planet_error *err);
 void generate_context_free(struct generate_context *g);
 
 /* The drop-in for one unit (no file is touched). Returns 0 with ret set for
@@ -121,10 +121,9 @@ int generate_unit(struct generate_context *g, const char *name, struct generate_
  * in out_dir. Deterministic order
  * (sorted names). Failed units are reported, not fatal: the caller decides
  * the exit status from the counts. */
-int generate_run(struct generate_context *g, struct generate_report *ret,
-                 struct planet_error *err);
+int generate_run(struct generate_context *g, struct generate_report *ret, struct planet_error *err);
 
 /* Write text to DIR/NAME.d/FILE through a temp file and rename(); creates
  * NAME.d. Unchanged content is not rewritten (*ret_changed false). */
-int generate_write_dropin(const char *out_dir, const char *unit, const char *file,
-                          const char *text, bool *ret_changed, struct planet_error *err);
+int generate_write_dropin(const char *out_dir, const char *unit, const char *file, const char *text,
+                          bool *ret_changed, struct planet_error *err);

@@ -49,9 +49,8 @@ void unit_file_done(struct unit_file *u)
         *u = (struct unit_file){0};
 }
 
-static int add_assignment(struct unit_file *u, const char *section, const char *key,
-                          size_t key_len, const char *value, size_t value_len, const char *origin,
-                          unsigned line)
+static int add_assignment(struct unit_file *u, const char *section, const char *key, size_t key_len,
+                          const char *value, size_t value_len, const char *origin, unsigned line)
 {
         struct unit_assignment *a =
                 realloc(u->assignments, (u->n_assignments + 1) * sizeof(*u->assignments));
@@ -306,7 +305,7 @@ static int collect_dropins(const char *const *search_dirs, const char *name,
                 return r;
 
         for (const char *const *sd = search_dirs; sd && *sd; sd++)
-                STRV_FOREACH(dn, dir_names) {
+                STRV_FOREACH (dn, dir_names) {
                         _cleanup_free_ char *dir = NULL;
                         if (asprintf(&dir, "%s/%s", *sd, *dn) < 0)
                                 return -ENOMEM;
@@ -376,8 +375,7 @@ int unit_load(const char *const *search_dirs, const char *name, const char *skip
         if (!name || !strrchr(name, '.') || strchr(name, '/'))
                 return planet_error_set(err, EINVAL, "'%s' is not a unit name", name ? name : "");
 
-        bool is_instance = unit_name_to_template(name, &template, NULL) >= 0 &&
-                           !strstr(name, "@.");
+        bool is_instance = unit_name_to_template(name, &template, NULL) >= 0 && !strstr(name, "@.");
         const char *candidates[] = {name, is_instance ? template : NULL};
         for (size_t c = 0; c < ELEMENTSOF(candidates) && !found; c++) {
                 if (!candidates[c])
@@ -409,7 +407,7 @@ int unit_load(const char *const *search_dirs, const char *name, const char *skip
                 r = unit_parse(&u, text, len, found, err);
         if (r >= 0)
                 r = collect_dropins(search_dirs, name, skip_dropin, &u.dropin_paths, err);
-        STRV_FOREACH(d, r >= 0 ? u.dropin_paths : NULL) {
+        STRV_FOREACH (d, r >= 0 ? u.dropin_paths : NULL) {
                 _cleanup_free_ char *dtext = NULL;
                 size_t dlen;
                 r = read_file(*d, &dtext, &dlen, err);
@@ -694,8 +692,8 @@ static int parse_one_command(const char **pp, struct unit_exec_command *c, bool 
                                         "takes an absolute path or a bare name only",
                                         value, f);
         if (f[strlen(f) - 1] == '/')
-                return planet_error_set(err, EINVAL, "'%s': executable '%s' is a directory",
-                                        value, f);
+                return planet_error_set(err, EINVAL, "'%s': executable '%s' is a directory", value,
+                                        f);
         c->path = strdup(f);
         if (!c->path)
                 return -ENOMEM;

@@ -36,9 +36,9 @@ struct unit_assignment {
 };
 
 struct unit_file {
-        char *name;          /* "kubelet.service", "getty@tty1.service" */
-        char *fragment_path; /* the main file read, NULL for unit_parse() alone */
-        char **dropin_paths; /* applied, in order (NULL-terminated, may be NULL) */
+        char *name;                          /* "kubelet.service", "getty@tty1.service" */
+        char *fragment_path;                 /* the main file read, NULL for unit_parse() alone */
+        char **dropin_paths;                 /* applied, in order (NULL-terminated, may be NULL) */
         struct unit_assignment *assignments; /* in the order systemd applies them */
         size_t n_assignments;
 };
@@ -79,15 +79,15 @@ enum {
 };
 
 struct unit_exec_command {
-        unsigned flags;   /* UNIT_EXEC_* */
-        char *prefixes;   /* the prefix characters as written, "" when none */
-        char *path;       /* executable: unquoted, unescaped, specifiers kept */
-        char **argv;      /* argv[0..] unquoted (argv[0] = path unless @), NULL-terminated */
+        unsigned flags; /* UNIT_EXEC_* */
+        char *prefixes; /* the prefix characters as written, "" when none */
+        char *path;     /* executable: unquoted, unescaped, specifiers kept */
+        char **argv;    /* argv[0..] unquoted (argv[0] = path unless @), NULL-terminated */
         size_t argc;
-        char *args_raw;   /* the arguments after the executable (and argv[0] for
-                           * @), each word as written, joined by one space:
-                           * re-emitting it keeps quoting, escapes, $VAR and
-                           * specifiers byte for byte */
+        char *args_raw; /* the arguments after the executable (and argv[0] for
+                         * @), each word as written, joined by one space:
+                         * re-emitting it keeps quoting, escapes, $VAR and
+                         * specifiers byte for byte */
 };
 
 void unit_exec_command_done(struct unit_exec_command *c);

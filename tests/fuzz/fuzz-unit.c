@@ -48,8 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         }
                         const struct unit_assignment **l = NULL;
                         size_t nl = 0;
-                        if (unit_get_list(&u, u.assignments[i].section, u.assignments[i].key,
-                                          &l, &nl) >= 0)
+                        if (unit_get_list(&u, u.assignments[i].section, u.assignments[i].key, &l,
+                                          &nl) >= 0)
                                 free(l);
                 }
         }

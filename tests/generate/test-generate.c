@@ -96,8 +96,7 @@ static void run_with(const struct generate_options *o, struct generate_report *r
         generate_context_free(g);
 }
 
-static const struct generate_unit_result *find(const struct generate_report *rep,
-                                               const char *name)
+static const struct generate_unit_result *find(const struct generate_report *rep, const char *name)
 {
         for (size_t i = 0; i < rep->n_units; i++)
                 if (!strcmp(rep->units[i].name, name))
@@ -298,13 +297,12 @@ Test(generate, marker_rule_when_the_attribute_is_gone, .init = setup, .fini = te
 
 Test(generate, prefixes_and_aux_commands, .init = setup, .fini = teardown)
 {
-        put("units/p.service",
-            "[Service]\nType=oneshot\n"
-            "ExecStartPre=/opt/gentest/bin/svc2 --pre ; /bin/echo \"x y\"\n"
-            "ExecStart=-:/opt/gentest/bin/svc $LITERAL\n"
-            "ExecStart=+/opt/gentest/bin/svc --privileged\n"
-            "ExecStartPost=!!/opt/gentest/bin/svc --post\n"
-            "ExecReload=/opt/gentest/bin/svc reload\n");
+        put("units/p.service", "[Service]\nType=oneshot\n"
+                               "ExecStartPre=/opt/gentest/bin/svc2 --pre ; /bin/echo \"x y\"\n"
+                               "ExecStart=-:/opt/gentest/bin/svc $LITERAL\n"
+                               "ExecStart=+/opt/gentest/bin/svc --privileged\n"
+                               "ExecStartPost=!!/opt/gentest/bin/svc --post\n"
+                               "ExecReload=/opt/gentest/bin/svc reload\n");
         put("units/argv0.service", "[Service]\nExecStart=@/opt/gentest/bin/svc svc-name\n");
         struct generate_options o = options();
         struct generate_report rep = {0};
@@ -343,7 +341,8 @@ Test(generate, existing_dropins_and_templates, .init = setup, .fini = teardown)
             "[Service]\nExecStart=\nExecStart=/usr/bin/planet-initd -- /opt/gentest/bin/plain\n");
         put("units/t@.service", "[Service]\nExecStart=/opt/gentest/bin/svc --instance %i\n");
         put("units/ti@.service", "[Service]\nExecStart=/opt/gentest/bin/%i\n");
-        put("units/w.service", "[Service]\nExecStart=/usr/bin/planet-initd -- /opt/gentest/bin/svc\n");
+        put("units/w.service",
+            "[Service]\nExecStart=/usr/bin/planet-initd -- /opt/gentest/bin/svc\n");
         struct generate_options o = options();
         struct generate_report rep = {0};
         run_with(&o, &rep);

@@ -129,13 +129,13 @@ static struct unit_exec_command *exec1(const char *value, size_t *n)
 Test(unit_exec, quoting_and_escapes)
 {
         size_t n;
-        struct unit_exec_command *c =
-                exec1("/usr/bin/foo \"a b\" 'c \"d\"' e\\ f x\"y z\"w \\x41\\u00e9 \\s $V ${W} %i", &n);
+        struct unit_exec_command *c = exec1(
+                "/usr/bin/foo \"a b\" 'c \"d\"' e\\ f x\"y z\"w \\x41\\u00e9 \\s $V ${W} %i", &n);
         cr_assert_eq(n, 1);
         cr_assert_str_eq(c[0].path, "/usr/bin/foo");
         /* "\\ " is not an escape systemd knows: kept as written (it warns). */
-        const char *want[] = {"/usr/bin/foo", "a b", "c \"d\"", "e\\ f", "xy zw", "A\xc3\xa9", " ",
-                              "$V", "${W}", "%i"};
+        const char *want[] = {"/usr/bin/foo", "a b", "c \"d\"", "e\\ f", "xy zw",
+                              "A\xc3\xa9",    " ",   "$V",      "${W}",  "%i"};
         cr_assert_eq(c[0].argc, ELEMENTSOF(want));
         for (size_t i = 0; i < ELEMENTSOF(want); i++)
                 cr_assert_str_eq(c[0].argv[i], want[i], "argv[%zu]", i);
@@ -217,8 +217,7 @@ Test(unit_exec, bare_name_allowed_relative_refused)
         unit_exec_commands_free(c, n);
 
         struct planet_error err = {0};
-        const char *bad[] = {"bin/kubelet", "/bin/a \"open", "-", "/usr/bin/",
-                             "@/bin/a"};
+        const char *bad[] = {"bin/kubelet", "/bin/a \"open", "-", "/usr/bin/", "@/bin/a"};
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 c = NULL;
                 cr_assert_lt(unit_exec_parse(bad[i], &c, &n, &err), 0, "%s", bad[i]);
@@ -229,8 +228,8 @@ Test(unit_exec, bare_name_allowed_relative_refused)
 
 Test(unit_exec, quote_word_round_trips)
 {
-        const char *words[] = {"plain", "a b", "q\"uote", "back\\slash", ";", "", "tab\there",
-                               "%i", "${X}", "semi;colon"};
+        const char *words[] = {"plain", "a b",       "q\"uote", "back\\slash", ";",
+                               "",      "tab\there", "%i",      "${X}",        "semi;colon"};
         for (size_t i = 0; i < ELEMENTSOF(words); i++) {
                 _cleanup_free_ char *q = unit_exec_quote_word(words[i]);
                 _cleanup_free_ char *line = NULL;
@@ -252,8 +251,8 @@ Test(unit_names, templates_and_specifiers)
         cr_assert_eq(unit_name_to_template("kubelet.service", NULL, NULL), -EINVAL);
 
         struct planet_error err = {0};
-        cr_assert_eq(unit_expand_name_specifiers("a-b@c-d.service",
-                                                 "%n|%N|%p|%P|%i|%I|%j|%f|%%", &x, &err),
+        cr_assert_eq(unit_expand_name_specifiers("a-b@c-d.service", "%n|%N|%p|%P|%i|%I|%j|%f|%%",
+                                                 &x, &err),
                      0);
         cr_assert_str_eq(x, "a-b@c-d.service|a-b@c-d|a-b|a/b|c-d|c/d|b|/c/d|%");
         free(x);
@@ -312,11 +311,11 @@ Test(unit_load, dropins_in_systemd_order, .init = setup, .fini = teardown)
         const char *dirs[] = {etc, lib, NULL};
         struct unit_file u;
         struct planet_error err = {0};
-        cr_assert_eq(unit_load(dirs, "a-b@x.service", "50-planet-selinux.conf", &u, &err), 0,
-                     "%s", err.msg);
+        cr_assert_eq(unit_load(dirs, "a-b@x.service", "50-planet-selinux.conf", &u, &err), 0, "%s",
+                     err.msg);
         cr_assert(strstr(u.fragment_path, "lib/a-b@.service"));
         size_t nd = 0;
-        STRV_FOREACH(d, u.dropin_paths)
+        STRV_FOREACH (d, u.dropin_paths)
                 nd++;
         cr_assert_eq(nd, 4);
         cr_assert(strstr(u.dropin_paths[0], "a-.service.d/05-prefix.conf"));
