@@ -29,14 +29,6 @@
 #include "generate.h"
 #include "label.h"
 
-/* The system unit search path, highest priority first, without the
- * generator directories (ours is being written; the others' output is not
- * an installed unit). */
-static const char *const unit_dirs[] = {
-        "/etc/systemd/system",     "/run/systemd/system", "/usr/local/lib/systemd/system",
-        "/usr/lib/systemd/system", "/lib/systemd/system", NULL,
-};
-
 /* syslog priorities, as the kernel log prefix "<N>" reads them. */
 enum { LOG_ERR_ = 3, LOG_WARNING_ = 4, LOG_INFO_ = 6 };
 
@@ -101,8 +93,14 @@ int main(int argc, char **argv)
         else
                 logm(kmsg, LOG_WARNING_, "cannot read PID 1's context (%m): assuming %s", from);
 
+        _cleanup_strv_free_ char **unit_dirs = NULL;
+        if (generate_system_unit_dirs(NULL, &unit_dirs) < 0) {
+                logm(kmsg, LOG_ERR_, "out of memory; units left as they are");
+                freecon(pid1);
+                return 0;
+        }
         struct generate_options o = {
-                .unit_dirs = unit_dirs,
+                .unit_dirs = (const char *const *) unit_dirs,
                 .from = from,
                 .out_dir = argv[1],
                 .initd_path = PLANET_INITD_PATH,

@@ -1072,6 +1072,29 @@ int generate_unit(struct generate_context *g, const char *name, struct generate_
         return r;
 }
 
+/* ---- the system's units ------------------------------------------------- */
+
+int generate_system_unit_dirs(const char *root, char ***ret)
+{
+        static const char *const dirs[] = {
+                "/etc/systemd/system",     "/run/systemd/system", "/usr/local/lib/systemd/system",
+                "/usr/lib/systemd/system", "/lib/systemd/system",
+        };
+        bool plain = !root || !*root || !strcmp(root, "/");
+        char **v = calloc(ELEMENTSOF(dirs) + 1, sizeof(char *));
+        if (!v)
+                return -ENOMEM;
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
+                if ((plain ? !(v[i] = strdup(dirs[i]))
+                           : asprintf(&v[i], "%s%s", root, dirs[i]) < 0)) {
+                        v[i] = NULL;
+                        strv_free(v);
+                        return -ENOMEM;
+                }
+        *ret = v;
+        return 0;
+}
+
 /* ---- output --------------------------------------------------------------- */
 
 static int read_small_file(const char *path, char **ret)

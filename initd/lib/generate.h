@@ -123,6 +123,12 @@ int generate_unit(struct generate_context *g, const char *name, struct generate_
  * the exit status from the counts. */
 int generate_run(struct generate_context *g, struct generate_report *ret, struct planet_error *err);
 
+/* The system unit search path the boot-time generator reads, highest
+ * priority first, without the generator directories (its own output, and
+ * other generators' units, are not installed units), each inside root
+ * (NULL or "/": as is). NULL-terminated; free with strv_free(). */
+int generate_system_unit_dirs(const char *root, char ***ret);
+
 /* Write text to DIR/NAME.d/FILE through a temp file and rename(); creates
  * NAME.d. Unchanged content is not rewritten (*ret_changed false). */
 int generate_write_dropin(const char *out_dir, const char *unit, const char *file, const char *text,

@@ -542,3 +542,61 @@ Test(generate, bad_inputs_are_named, .init = setup, .fini = teardown)
                      "one unreadable unit does not stop the others");
         generate_report_done(&rep);
 }
+
+Test(generate, boot_time_run_over_a_system_root, .init = setup, .fini = teardown)
+{
+        /* What planet-selinux-generator does at boot, with the offline backend
+         * standing in for the kernel and a root standing in for /: the system
+         * search path (an /etc drop-in overrides /usr/lib), the packaged
+         * drop-in of ours not read back, the files' own labels (they exist in
+         * the root), unverifiable gravity binaries wrapped without an
+         * expectation, written to NORMAL. */
+        put("root/usr/lib/systemd/system/svc.service",
+            "[Service]\nExecStart=/opt/gentest/bin/plain\n");
+        put("root/etc/systemd/system/svc.service.d/20-admin.conf",
+            "[Service]\nExecStart=\nExecStart=/opt/gentest/bin/svc --admin\n");
+        put("root/usr/lib/systemd/system/svc.service.d/" GENERATE_DROPIN_NAME,
+            "[Service]\nExecStart=\nExecStart=/usr/bin/planet-initd -- /opt/gentest/bin/plain\n");
+        put("root/usr/lib/systemd/system/orphan.service",
+            "[Service]\nExecStart=/opt/gentest/bin/orphan\n");
+        put("root/usr/lib/systemd/system/sshd.service",
+            "[Service]\nExecStart=/opt/gentest/bin/plain\n");
+        put("root/opt/gentest/bin/svc", "");
+        put("root/opt/gentest/bin/plain", "");
+        put("root/opt/gentest/bin/orphan", "");
+        char root[700], normal[700];
+        snprintf(root, sizeof(root), "%s/root", tmp);
+        snprintf(normal, sizeof(normal), "%s/run/systemd/generator", tmp);
+        put("run/systemd/generator/.keep", ""); /* systemd creates NORMAL */
+
+        _cleanup_strv_free_ char **dirs = NULL;
+        cr_assert_eq(generate_system_unit_dirs(root, &dirs), 0);
+        cr_assert(strstr(dirs[0], "/root/etc/systemd/system"));
+        struct generate_options o = options();
+        o.unit_dirs = (const char *const *) dirs;
+        o.root = root;
+        o.out_dir = normal;
+        o.wrap_unverified = true;
+        struct generate_report rep = {0};
+        run_with(&o, &rep);
+        cr_assert_eq(find(&rep, "sshd.service")->verdict, GENERATE_LEFT);
+        cr_assert_eq(find(&rep, "orphan.service")->verdict, GENERATE_WRAPPED);
+        cr_assert_eq(rep.n_failed, 0, "at boot nothing fails: it is wrapped or left");
+
+        char p[900];
+        snprintf(p, sizeof(p), "%s/svc.service.d/" GENERATE_DROPIN_NAME, normal);
+        _cleanup_free_ char *d = slurp(p);
+        cr_assert_not_null(d);
+        cr_assert(strstr(d, "from svc.service + 20-admin.conf."), "%s", d);
+        cr_assert(strstr(d, "--expect-domain gentest_svc_t -- /opt/gentest/bin/svc --admin\n"),
+                  "%s", d);
+        snprintf(p, sizeof(p), "%s/orphan.service.d/" GENERATE_DROPIN_NAME, normal);
+        _cleanup_free_ char *o2 = slurp(p);
+        cr_assert(strstr(o2, "ExecStart=/usr/bin/planet-initd -- /opt/gentest/bin/orphan\n"), "%s",
+                  o2);
+        generate_report_done(&rep);
+
+        _cleanup_strv_free_ char **plain = NULL;
+        cr_assert_eq(generate_system_unit_dirs(NULL, &plain), 0);
+        cr_assert_str_eq(plain[0], "/etc/systemd/system");
+}
