@@ -503,8 +503,9 @@ static int plan_command(struct generate_context *g, const struct unit_file *u,
         bool is_template = strstr(u->name, "@.") != NULL;
         if (is_template && strchr(c->path, '%'))
                 return plan_set(p, PLAN_FAILED,
-                                "%s: the binary's path depends on the instance; generate for "
-                                "the instances (the boot-time generator does)",
+                                "%s: the binary's path depends on the instance, so its label "
+                                "is only known per instance: name the binary without "
+                                "specifiers",
                                 c->path);
         r = unit_expand_name_specifiers(u->name, c->path, &expanded, &sub);
         if (r < 0)
