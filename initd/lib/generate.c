@@ -1018,7 +1018,10 @@ static int generate_loaded_unit(struct generate_context *g, const struct unit_fi
                 buf_add(&b, "%s=\n", kp[k].key);
                 for (size_t j = 0; j < kp[k].n; j++) {
                         const struct exec_plan *p = &kp[k].plans[j];
-                        if (p->kind == PLAN_VERBATIM)
+                        /* '@' cannot go through the wrapper: even unverified,
+                         * such a command stays as written (and is reported). */
+                        if (p->kind == PLAN_VERBATIM ||
+                            (kp[k].cmds[j].flags & UNIT_EXEC_SEPARATE_ARGV0))
                                 emit_verbatim(&b, kp[k].key, &kp[k].cmds[j]);
                         else
                                 emit_wrapped(&b, g, kp[k].key, &kp[k].cmds[j], p,

@@ -328,6 +328,13 @@ Test(generate, prefixes_and_aux_commands, .init = setup, .fini = teardown)
         cr_assert_eq(a->verdict, GENERATE_FAILED);
         cr_assert(strstr(a->summary, "'@'"), "%s", a->summary);
         generate_report_done(&rep);
+
+        /* Unverified (boot) mode keeps argv[0]: the command stays as written. */
+        o.wrap_unverified = true;
+        run_with(&o, &rep);
+        _cleanup_free_ char *a0 = dropin("argv0.service");
+        cr_assert(strstr(a0, "ExecStart=@/opt/gentest/bin/svc svc-name\n"), "%s", a0);
+        generate_report_done(&rep);
 }
 
 Test(generate, existing_dropins_and_templates, .init = setup, .fini = teardown)
