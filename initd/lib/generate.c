@@ -1208,12 +1208,10 @@ static int cmp_str(const void *a, const void *b)
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-static bool strv_contains(char *const *v, const char *s)
+/* names is sorted (unit_list_services). */
+static bool sorted_strv_contains(char *const *names, size_t n, const char *s)
 {
-        for (; v && *v; v++)
-                if (!strcmp(*v, s))
-                        return true;
-        return false;
+        return n > 0 && bsearch(&s, names, n, sizeof(char *), cmp_str) != NULL;
 }
 
 int generate_run(struct generate_context *g, struct generate_report *ret, struct planet_error *err)
@@ -1223,6 +1221,9 @@ int generate_run(struct generate_context *g, struct generate_report *ret, struct
         int r = unit_list_services(g->o.unit_dirs, &names, err);
         if (r < 0)
                 return r;
+        size_t n_names = 0;
+        STRV_FOREACH (name, names)
+                n_names++;
 
         STRV_FOREACH (name, names) {
                 struct generate_unit_result res;
@@ -1282,7 +1283,7 @@ int generate_run(struct generate_context *g, struct generate_report *ret, struct
                         if (l < 3 || strcmp(de->d_name + l - 2, ".d"))
                                 continue;
                         _cleanup_free_ char *unit = strndup(de->d_name, l - 2);
-                        if (!unit || strv_contains(names, unit))
+                        if (!unit || sorted_strv_contains(names, n_names, unit))
                                 continue;
                         char **nv = realloc(gone, (n_gone + 2) * sizeof(char *));
                         if (!nv)
