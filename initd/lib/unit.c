@@ -691,6 +691,14 @@ static int parse_one_command(const char **pp, struct unit_exec_command *c, bool 
                                         "'%s': executable '%s' is a relative path; systemd "
                                         "takes an absolute path or a bare name only",
                                         value, f);
+        /* systemd's string_is_safe(): no control characters, quotes or
+         * backslashes left in the executable's name. */
+        for (const char *t = f; *t; t++)
+                if ((*t > 0 && *t < ' ') || strchr("\"'\\\x7f", *t))
+                        return planet_error_set(err, EINVAL,
+                                                "'%s': executable name '%s' contains special "
+                                                "characters (systemd refuses the unit)",
+                                                value, f);
         if (f[strlen(f) - 1] == '/')
                 return planet_error_set(err, EINVAL, "'%s': executable '%s' is a directory", value,
                                         f);
