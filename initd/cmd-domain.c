@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -442,8 +443,78 @@ static int target_context(struct label_backend *b, const char *source, const cha
         return 0;
 }
 
-static int answer_path(struct label_backend *b, const struct domain_options *o, const char *source,
-                       const char *target, const char *path, struct domain_answer *a)
+/* Many paths share a file type (every bin_t tool, every copy of a daemon),
+ * and one transition check is five access computations: remember them per
+ * (domain, file context). The source is the same for the whole run. */
+#define CHECK_CACHE_BUCKETS 4096
+struct check_cache_entry {
+        struct check_cache_entry *next;
+        struct label_transition_check check;
+        char key[]; /* "domain\nfile_context" */
+};
+struct check_cache {
+        struct check_cache_entry *buckets[CHECK_CACHE_BUCKETS];
+};
+
+static void check_cache_free(struct check_cache *c)
+{
+        for (size_t i = 0; i < CHECK_CACHE_BUCKETS; i++)
+                for (struct check_cache_entry *e = c->buckets[i], *next; e; e = next) {
+                        next = e->next;
+                        free(e);
+                }
+}
+
+static size_t check_cache_hash(const char *domain, const char *file_context)
+{
+        uint32_t h = 2166136261u; /* FNV-1a */
+
+        for (const char *s = domain; *s; s++)
+                h = (h ^ (unsigned char) *s) * 16777619u;
+        h = (h ^ '\n') * 16777619u;
+        for (const char *s = file_context; *s; s++)
+                h = (h ^ (unsigned char) *s) * 16777619u;
+        return h % CHECK_CACHE_BUCKETS;
+}
+
+static int check_transition_cached(struct label_backend *b, struct check_cache *cache,
+                                   const char *source, const char *domain,
+                                   const char *file_context, struct label_transition_check *ret,
+                                   struct planet_error *err)
+{
+        size_t h = check_cache_hash(domain, file_context), dl = strlen(domain);
+        struct check_cache_entry *e;
+        int r;
+
+        for (e = cache->buckets[h]; e; e = e->next)
+                if (!strncmp(e->key, domain, dl) && e->key[dl] == '\n' &&
+                    !strcmp(e->key + dl + 1, file_context)) {
+                        *ret = e->check;
+                        return 0;
+                }
+        r = label_check_transition(b, source, domain, file_context, ret, err);
+        if (r < 0)
+                return r;
+        e = malloc(sizeof(*e) + dl + 1 + strlen(file_context) + 1);
+        if (!e)
+                return 0; /* only a cache */
+        e->check = *ret;
+        sprintf(e->key, "%s\n%s", domain, file_context);
+        e->next = cache->buckets[h];
+        cache->buckets[h] = e;
+        return 0;
+}
+
+static void check_cache_freep(struct check_cache **c)
+{
+        if (*c)
+                check_cache_free(*c);
+        free(*c);
+}
+
+static int answer_path(struct label_backend *b, struct check_cache *cache,
+                       const struct domain_options *o, const char *source, const char *target,
+                       const char *path, struct domain_answer *a)
 {
         _cleanup_error_ struct planet_error err = {};
         struct label_transition_check check;
@@ -481,7 +552,8 @@ static int answer_path(struct label_backend *b, const struct domain_options *o, 
          * allow rules makes exec fail with EACCES, which is what a person
          * running this wants to know before the service does. */
         domain = target ?: a->exec.domain;
-        r = label_check_transition(b, source, domain, a->exec.file_context, &check, &err);
+        r = check_transition_cached(b, cache, source, domain, a->exec.file_context, &check,
+                                    &err);
         if (r < 0) {
                 a->status = EXIT_USAGE;
                 a->error = TAKE_PTR(err.msg);
@@ -764,6 +836,7 @@ int cmd_domain(int argc, char **argv)
         _cleanup_error_ struct planet_error err = {};
         _cleanup_free_ char *backend = NULL, *source = NULL, *target = NULL;
         _cleanup_free_ struct domain_answer *answers = NULL;
+        _cleanup_(check_cache_freep) struct check_cache *cache = NULL;
         struct domain_options o;
         size_t n;
         int r, status = EXIT_ALL_RESOLVED;
@@ -786,12 +859,13 @@ int cmd_domain(int argc, char **argv)
 
         n = argc - optind;
         answers = calloc(n, sizeof(*answers));
-        if (!answers) {
+        cache = calloc(1, sizeof(*cache));
+        if (!answers || !cache) {
                 fprintf(stderr, PROG ": out of memory\n");
                 return EXIT_USAGE;
         }
         for (size_t i = 0; i < n; i++) {
-                r = answer_path(b, &o, source, target, argv[optind + i], answers + i);
+                r = answer_path(b, cache, &o, source, target, argv[optind + i], answers + i);
                 if (r < 0) {
                         fprintf(stderr, PROG ": %s: %s\n", argv[optind + i], strerror(-r));
                         status = EXIT_USAGE;
