@@ -184,6 +184,16 @@ static int parse_options(int argc, char **argv, struct domain_options *o)
                                     "the files' own labels");
         if (optind >= argc)
                 return -usage_error("no PATH given: name the binaries to compute domains for");
+        if (o->root) {
+                struct stat st;
+
+                /* Checked here: the core would report every path as missing. */
+                if (stat(o->root, &st) < 0)
+                        return -usage_error("--root %s: %m; name the directory the paths live in",
+                                            o->root);
+                if (!S_ISDIR(st.st_mode))
+                        return -usage_error("--root %s: not a directory", o->root);
+        }
         for (const char *s = o->from; s && *s; s++)
                 if (*s == '\n' || *s == ' ')
                         return -usage_error("--from '%s': a context has no whitespace", o->from);

@@ -69,6 +69,9 @@ check policy-and-policy-root 2 stderr "give one"
 run --policy
 check option-needs-argument 2 stderr "'--policy' needs an argument"
 
+run --policy "$policy" --root "$tmp/nowhere" /usr/sbin/sshd
+check missing-root 2 stderr "--root $tmp/nowhere"
+
 # --- the kernel backend on this machine ---
 run /usr/sbin/sshd
 if [ -e /sys/fs/selinux/enforce ]; then
