@@ -275,11 +275,19 @@ static int read_selinux_type(const char *root, char **ret, struct planet_error *
         return *ret ? 0 : -ENOMEM;
 }
 
-static int policy_root_paths(const char *root, char **ret_policy, char **ret_fc,
+static int policy_root_paths(const char *root_arg, char **ret_policy, char **ret_fc,
                              struct planet_error *err)
 {
-        _cleanup_free_ char *type = NULL, *dir = NULL, *policy = NULL, *fc = NULL;
+        _cleanup_free_ char *root = NULL, *type = NULL, *dir = NULL, *policy = NULL, *fc = NULL;
+        size_t len;
         int r;
+
+        /* "/" and "ROOT/" join as "/etc/…" and "ROOT/etc/…", not "//etc/…". */
+        root = strdup(root_arg);
+        if (!root)
+                return -ENOMEM;
+        for (len = strlen(root); len > 0 && root[len - 1] == '/'; len--)
+                root[len - 1] = 0;
 
         r = read_selinux_type(root, &type, err);
         if (r < 0)
