@@ -76,7 +76,8 @@ static void help(void)
                "  --file-contexts FILE   file_contexts for --policy (default: the one beside\n"
                "                         it, POLICYDIR/../contexts/files/file_contexts)\n"
                "  --policy-root ROOT     offline from ROOT/etc/selinux/TYPE/policy/policy.NN\n"
-               "                         and its file_contexts (TYPE from ROOT/etc/selinux/config)\n"
+               "                         and its file_contexts (TYPE from "
+               "ROOT/etc/selinux/config)\n"
                "  --from CONTEXT|TYPE    the exec'ing context (default: this process's with the\n"
                "                         kernel, system_u:system_r:init_t:s0 offline); a bare\n"
                "                         TYPE replaces the type of the default\n"
@@ -311,8 +312,8 @@ static int file_contexts_beside(const char *policy, char **ret, struct planet_er
         const char *slash = strrchr(policy, '/');
         struct stat st;
 
-        if (asprintf(&fc, "%.*s/../contexts/files/file_contexts", slash ? (int) (slash - policy) : 1,
-                     slash ? policy : ".") < 0)
+        if (asprintf(&fc, "%.*s/../contexts/files/file_contexts",
+                     slash ? (int) (slash - policy) : 1, slash ? policy : ".") < 0)
                 return -ENOMEM;
         if (stat(fc, &st) < 0)
                 return planet_error_set(err, ENOENT,
@@ -411,13 +412,15 @@ static int source_context(struct label_backend *b, const char *from, char **ret,
                         if (!base)
                                 return planet_error_set(
                                         err, EINVAL,
-                                        "the policy has no system_u:system_r:" OFFLINE_DEFAULT_SOURCE_TYPE
+                                        "the policy has no "
+                                        "system_u:system_r:" OFFLINE_DEFAULT_SOURCE_TYPE
                                         " context to compute from: pass --from CONTEXT");
                 }
                 if (from) {
                         r = label_context_with_type(base, from, &source);
                         if (r < 0)
-                                return planet_error_set(err, -r, "--from %s: cannot put the type into %s",
+                                return planet_error_set(err, -r,
+                                                        "--from %s: cannot put the type into %s",
                                                         from, base);
                 } else
                         source = TAKE_PTR(base);
@@ -496,9 +499,8 @@ static size_t check_cache_hash(const char *domain, const char *file_context)
 }
 
 static int check_transition_cached(struct label_backend *b, struct check_cache *cache,
-                                   const char *source, const char *domain,
-                                   const char *file_context, struct label_transition_check *ret,
-                                   struct planet_error *err)
+                                   const char *source, const char *domain, const char *file_context,
+                                   struct label_transition_check *ret, struct planet_error *err)
 {
         size_t h = check_cache_hash(domain, file_context), dl = strlen(domain);
         struct check_cache_entry *e;
@@ -570,13 +572,12 @@ static int answer_path(struct label_backend *b, struct check_cache *cache,
          * allow rules makes exec fail with EACCES, which is what a person
          * running this wants to know before the service does. */
         domain = target ?: a->exec.domain;
-        r = check_transition_cached(b, cache, source, domain, a->exec.file_context, &check,
-                                    &err);
+        r = check_transition_cached(b, cache, source, domain, a->exec.file_context, &check, &err);
         if (r < 0) {
                 a->status = EXIT_USAGE;
                 a->error = TAKE_PTR(err.msg);
-                if (!a->error && asprintf(&a->error, "%s: checking the transition: %s", path,
-                                          strerror(-r)) < 0)
+                if (!a->error &&
+                    asprintf(&a->error, "%s: checking the transition: %s", path, strerror(-r)) < 0)
                         return -ENOMEM;
                 return 0;
         }
@@ -607,7 +608,8 @@ static const char *result_word(const struct domain_answer *a)
 
 /* Why a path is not a clean transition, for stderr: names the path, what is
  * wrong and what to do. */
-static void explain(const struct domain_options *o, const char *source, const struct domain_answer *a)
+static void explain(const struct domain_options *o, const char *source,
+                    const struct domain_answer *a)
 {
         _cleanup_free_ char *st = NULL, *ft = NULL, *dt = NULL;
 
@@ -644,8 +646,9 @@ static void explain(const struct domain_options *o, const char *source, const st
                         type_or_context(source, &st));
                 break;
         case LABEL_RESULT_UNLABELED:
-                fprintf(stderr, PROG ": %s: the file has no label (<<none>> or no file_contexts "
-                                     "entry): label it (.fc entry + restorecon)\n",
+                fprintf(stderr,
+                        PROG ": %s: the file has no label (<<none>> or no file_contexts "
+                             "entry): label it (.fc entry + restorecon)\n",
                         a->input);
                 break;
         case LABEL_RESULT_PATH_MISSING:
@@ -653,7 +656,8 @@ static void explain(const struct domain_options *o, const char *source, const st
                         o->root ? " inside --root " : "", o->root ?: "");
                 break;
         default:
-                fprintf(stderr, PROG ": %s: %s\n", a->input, label_result_to_string(a->exec.result));
+                fprintf(stderr, PROG ": %s: %s\n", a->input,
+                        label_result_to_string(a->exec.result));
         }
 }
 
@@ -737,7 +741,7 @@ static void print_json(const struct domain_options *o, const char *backend, cons
 }
 
 static int column_width(const struct domain_answer *answers, size_t n, const char *header,
-                        const char *(*get)(const struct domain_answer *))
+                        const char *(*get)(const struct domain_answer *) )
 {
         size_t w = strlen(header);
 

@@ -151,8 +151,8 @@ Test(label, compute_create_sshd)
 {
         _cleanup_free_ char *con = NULL;
 
-        cr_assert_eq(label_compute_create(backend, INIT, SSHD_EXEC, "process", &con, &err), 0,
-                     "%s", err.msg);
+        cr_assert_eq(label_compute_create(backend, INIT, SSHD_EXEC, "process", &con, &err), 0, "%s",
+                     err.msg);
         cr_assert_str_eq(con, SSHD);
 }
 
@@ -170,9 +170,9 @@ Test(label, compute_create_invalid_context)
 {
         _cleanup_free_ char *con = NULL;
 
-        cr_assert_lt(label_compute_create(backend, "not-a-context", SSHD_EXEC, "process", &con,
-                                          &err),
-                     0);
+        cr_assert_lt(
+                label_compute_create(backend, "not-a-context", SSHD_EXEC, "process", &con, &err),
+                0);
         cr_assert_null(con);
         cr_assert(err.msg && strstr(err.msg, "not-a-context"), "message: %s", err.msg);
 }
@@ -404,9 +404,9 @@ Test(label, symlink_escape_attempts_stay_in_root)
         label_exec_domain_done(&d);
 
         /* What was typed cannot climb out either. */
-        cr_assert_eq(label_resolve_exec_path("../outside/usr/sbin/sshd", root, NULL, &resolved,
-                                             &err),
-                     -ENOENT, "resolved to %s", resolved);
+        cr_assert_eq(
+                label_resolve_exec_path("../outside/usr/sbin/sshd", root, NULL, &resolved, &err),
+                -ENOENT, "resolved to %s", resolved);
         cr_assert(err.msg && strstr(err.msg, "outside/usr/sbin/sshd"), "message: %s", err.msg);
 }
 
@@ -471,9 +471,9 @@ Test(label, bare_name_not_found)
 {
         _cleanup_free_ char *a = NULL;
 
-        cr_assert_eq(label_resolve_exec_path("no-such-command", root, "/usr/sbin:/usr/bin", &a,
-                                             &err),
-                     -ENOENT);
+        cr_assert_eq(
+                label_resolve_exec_path("no-such-command", root, "/usr/sbin:/usr/bin", &a, &err),
+                -ENOENT);
         cr_assert_null(a);
         cr_assert(err.msg && strstr(err.msg, "no-such-command"), "message: %s", err.msg);
 }
@@ -561,28 +561,27 @@ Test(label, check_access)
 {
         bool allowed = false;
 
-        cr_assert_eq(label_check_access(backend, INIT, SSHD, "process", "transition", &allowed,
-                                        &err),
-                     0, "%s", err.msg);
+        cr_assert_eq(
+                label_check_access(backend, INIT, SSHD, "process", "transition", &allowed, &err), 0,
+                "%s", err.msg);
         cr_assert(allowed);
-        cr_assert_eq(label_check_access(backend, INIT, PT_DENIED, "process", "transition",
-                                        &allowed, &err),
+        cr_assert_eq(label_check_access(backend, INIT, PT_DENIED, "process", "transition", &allowed,
+                                        &err),
                      0, "%s", err.msg);
         cr_assert_not(allowed);
         cr_assert_eq(label_check_access(backend, INIT, SSHD, "no_such_class", "transition",
                                         &allowed, &err),
                      -EINVAL);
         cr_assert(err.msg && strstr(err.msg, "no_such_class"), "message: %s", err.msg);
-        cr_assert_eq(label_check_access(backend, INIT, SSHD, "process", "no_such_perm", &allowed,
-                                        &err),
-                     -EINVAL);
+        cr_assert_eq(
+                label_check_access(backend, INIT, SSHD, "process", "no_such_perm", &allowed, &err),
+                -EINVAL);
         cr_assert(err.msg && strstr(err.msg, "no_such_perm"), "message: %s", err.msg);
 }
 
 /* --- transition checks (issue 8's "permitted or not, and why") --- */
 
-static struct label_transition_check check(const char *source, const char *domain,
-                                           const char *file)
+static struct label_transition_check check(const char *source, const char *domain, const char *file)
 {
         struct label_transition_check c;
 
@@ -707,13 +706,12 @@ Test(label, type_has_attribute)
         cr_assert_eq(label_type_has_attribute(backend, "bin_t", "domain", &member), 0);
         cr_assert_not(member);
         /* The module's own attribute (kept by planettest-attrs.cil). */
-        cr_assert_eq(label_type_has_attribute(backend, "planettest_t", "planettest_domain",
-                                              &member),
-                     0);
+        cr_assert_eq(
+                label_type_has_attribute(backend, "planettest_t", "planettest_domain", &member), 0);
         cr_assert(member);
-        cr_assert_eq(label_type_has_attribute(backend, "planettest_alt_t", "planettest_domain",
-                                              &member),
-                     0);
+        cr_assert_eq(
+                label_type_has_attribute(backend, "planettest_alt_t", "planettest_domain", &member),
+                0);
         cr_assert(member);
         cr_assert_eq(label_type_has_attribute(backend, "planettest_denied_t", "planettest_domain",
                                               &member),
@@ -739,7 +737,6 @@ Test(label, kernel_backend_matches_the_machine)
                 cr_assert(err.msg && strstr(err.msg, "disabled"), "message: %s", err.msg);
         } else
                 cr_assert_neq(label_backend_get_mode(k), LABEL_SELINUX_DISABLED);
-        cr_assert_eq(label_type_has_attribute(k, "sshd_t", "domain", &(bool){false}),
-                     -EOPNOTSUPP);
+        cr_assert_eq(label_type_has_attribute(k, "sshd_t", "domain", &(bool){false}), -EOPNOTSUPP);
         label_backend_free(k);
 }
