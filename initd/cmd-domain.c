@@ -427,11 +427,10 @@ static int source_context(struct label_backend *b, const char *from, char **ret,
         }
 
         r = label_check_context(b, source, err);
-        if (r < 0)
-                return planet_error_prefix(err,
-                                           "--from %s: not a valid context in this policy (check "
-                                           "the user, role, type and range; seinfo lists them)",
-                                           source);
+        if (r < 0) /* the core's message names the context and what is wrong */
+                return from ? planet_error_prefix(err, "--from %s", from)
+                            : planet_error_prefix(err, "the default source context (pass --from "
+                                                       "CONTEXT)");
         *ret = TAKE_PTR(source);
         return 0;
 }
@@ -456,10 +455,7 @@ static int target_context(struct label_backend *b, const char *source, const cha
                 return -ENOMEM;
         r = label_check_context(b, target, err);
         if (r < 0)
-                return planet_error_prefix(err,
-                                           "--domain %s: %s is not a valid context in this policy "
-                                           "(unknown type, or the role is not authorized for it)",
-                                           domain, target);
+                return planet_error_prefix(err, "--domain %s", domain);
         *ret = TAKE_PTR(target);
         return 0;
 }
