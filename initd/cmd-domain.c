@@ -540,9 +540,11 @@ static int answer_path(struct label_backend *b, struct check_cache *cache,
         a->input = path;
         r = label_compute_exec_domain(b, source, path, o->root, &a->exec, &err);
         if (r < 0) {
-                /* A file labeled with a context this policy rejects is an
-                 * answer about that path; anything else is a failure. */
-                a->status = a->exec.result == LABEL_RESULT_INVALID ? EXIT_NOT_RESOLVED : EXIT_USAGE;
+                /* The source was checked up front, so what fails here is
+                 * about this path (a label the policy rejects, a symlink
+                 * loop, a directory we may not read): an answer, not a
+                 * usage error. */
+                a->status = r == -ENOMEM ? EXIT_USAGE : EXIT_NOT_RESOLVED;
                 a->exec.result = LABEL_RESULT_INVALID;
                 if (err.msg)
                         a->error = TAKE_PTR(err.msg);

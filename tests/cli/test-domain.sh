@@ -103,6 +103,10 @@ check unlabeled 1 stderr "$pt/unlabeled"
 run "${offline[@]}" /usr/sbin/nope
 check missing 1 stderr "/usr/sbin/nope"
 
+ln -s loop "$root/usr/bin/loop"
+run "${offline[@]}" /usr/bin/loop /usr/sbin/sshd
+check symlink-loop 1 stderr "/usr/bin/loop" stdout "sshd_t"
+
 run "${offline[@]}" --no-legend /usr/sbin/sshd
 check no-legend 0 no-stdout "PATH" no-stdout "transitions"
 

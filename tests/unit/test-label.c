@@ -410,6 +410,23 @@ Test(label, symlink_escape_attempts_stay_in_root)
         cr_assert(err.msg && strstr(err.msg, "outside/usr/sbin/sshd"), "message: %s", err.msg);
 }
 
+Test(label, symlink_loop)
+{
+        struct label_exec_domain d = {};
+        _cleanup_free_ char *resolved = NULL;
+
+        make_symlink("/usr/bin/loop-a", "loop-b");
+        make_symlink("/usr/bin/loop-b", "/usr/bin/loop-a");
+        cr_assert_eq(label_resolve_exec_path("/usr/bin/loop-a", root, NULL, &resolved, &err),
+                     -ELOOP);
+        cr_assert(err.msg && strstr(err.msg, "/usr/bin/loop-a"), "message: %s", err.msg);
+        planet_error_clear(&err);
+        cr_assert_lt(label_compute_exec_domain(backend, INIT, "/usr/bin/loop-a", root, &d, &err),
+                     0);
+        cr_assert(err.msg && strstr(err.msg, "/usr/bin/loop-a"), "message: %s", err.msg);
+        label_exec_domain_done(&d);
+}
+
 Test(label, var_run_is_run)
 {
         struct label_exec_domain d = {};
