@@ -4,8 +4,9 @@
 /* systemd unit files read the way systemd (252) reads them, for the generator:
  *
  *   - lines end at \n, \r\n or \r; a line whose last character is an unescaped
- *     backslash continues on the next one (the backslash becomes a space), and
- *     comment lines inside a continuation are skipped;
+ *     backslash continues on the next one (the backslash becomes a space),
+ *     comment lines inside a continuation are skipped and an empty line ends
+ *     it; a UTF-8 byte order mark is skipped;
  *   - lines starting with # or ; (after whitespace) are comments; keys and
  *     values are stripped of surrounding whitespace;
  *   - sections whose name starts with "X-" are ignored, as are lines without
@@ -94,9 +95,12 @@ void unit_exec_command_done(struct unit_exec_command *c);
 void unit_exec_commands_free(struct unit_exec_command *c, size_t n);
 
 /* Split one Exec*= value into its commands (several when separated by a lone
- * ";"). Invalid syntax (unbalanced quotes, bad escapes, a relative path with a
- * slash, an empty executable) is an error naming what is wrong: systemd would
- * ignore such a line, which for the generator means a service it cannot see. */
+ * ";"). Unknown escapes are kept as written (systemd warns and does the
+ * same). Invalid syntax (unbalanced quotes, a relative path with a slash, an
+ * empty executable, quotes/backslashes/control characters left in the
+ * executable's name) is an error naming what is wrong: systemd refuses such
+ * a line, which for the generator means a service it cannot see. err may be
+ * NULL. */
 int unit_exec_parse(const char *value, struct unit_exec_command **ret, size_t *ret_n,
                     struct planet_error *err);
 
