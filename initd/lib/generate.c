@@ -1154,6 +1154,9 @@ int generate_write_dropin(const char *out_dir, const char *unit, const char *fil
                 else
                         done += n;
         }
+        /* No fsync: readers must never see a half-written drop-in (rename
+         * gives that); durability is the build's or, for the generator's
+         * tmpfs, moot. */
         if (r >= 0 && close(TAKE_FD(fd)) < 0)
                 r = -errno;
         if (r >= 0 && rename(tmp, path) < 0)
