@@ -1048,8 +1048,9 @@ out:
         return r;
 }
 
-int generate_unit(struct generate_context *g, const char *name, struct generate_unit_result *ret,
-                  struct planet_error *err)
+static int generate_unit_aliased(struct generate_context *g, const char *name,
+                                 const char *const *aliases, struct generate_unit_result *ret,
+                                 struct planet_error *err)
 {
         struct unit_file u = {0};
         _cleanup_error_ struct planet_error lerr = {0};
@@ -1057,7 +1058,7 @@ int generate_unit(struct generate_context *g, const char *name, struct generate_
         if (!ret->name)
                 return -ENOMEM;
 
-        int r = unit_load(g->o.unit_dirs, name, GENERATE_DROPIN_NAME, &u, &lerr);
+        int r = unit_load_aliased(g->o.unit_dirs, name, aliases, GENERATE_DROPIN_NAME, &u, &lerr);
         if (r == -ERFKILL)
                 return set_result(ret, GENERATE_LEFT, "masked");
         if (r == -EBADMSG)
@@ -1074,6 +1075,12 @@ int generate_unit(struct generate_context *g, const char *name, struct generate_
         if (r < 0)
                 unit_result_done(ret);
         return r;
+}
+
+int generate_unit(struct generate_context *g, const char *name, struct generate_unit_result *ret,
+                  struct planet_error *err)
+{
+        return generate_unit_aliased(g, name, NULL, ret, err);
 }
 
 /* ---- the system's units ------------------------------------------------- */
@@ -1228,11 +1235,59 @@ int generate_run(struct generate_context *g, struct generate_report *ret, struct
         STRV_FOREACH (name, names)
                 n_names++;
 
-        STRV_FOREACH (name, names) {
+        /* Aliases (a unit file symlinked under another name, in the first
+         * directory that has the name): systemd loads one unit with the
+         * drop-ins of all its names, so the target gets one drop-in built
+         * from all of them and the alias none. */
+        char **alias_of = calloc(n_names + 1, sizeof(char *));
+        if (!alias_of)
+                return -ENOMEM;
+        for (size_t i = 0; i < n_names; i++)
+                for (const char *const *d = g->o.unit_dirs; d && *d; d++) {
+                        _cleanup_free_ char *p = NULL;
+                        struct stat st;
+                        if (asprintf(&p, "%s/%s", *d, names[i]) < 0) {
+                                strv_free(alias_of);
+                                return -ENOMEM;
+                        }
+                        if (lstat(p, &st) < 0)
+                                continue;
+                        char *t = NULL;
+                        if (unit_alias_target(*d, names[i], &t) > 0 &&
+                            sorted_strv_contains(names, n_names, t))
+                                alias_of[i] = t;
+                        else
+                                free(t);
+                        break;
+                }
+
+        for (size_t i = 0; i < n_names; i++) {
+                char **name = &names[i];
                 struct generate_unit_result res;
-                r = generate_unit(g, *name, &res, err);
-                if (r < 0)
-                        goto fail;
+                if (alias_of[i]) {
+                        res = (struct generate_unit_result){.name = strdup(*name),
+                                                            .verdict = GENERATE_LEFT};
+                        if (!res.name ||
+                            asprintf(&res.summary, "an alias of %s: its drop-ins go with %s",
+                                     alias_of[i], alias_of[i]) < 0) {
+                                free(res.name);
+                                r = -ENOMEM;
+                                goto fail;
+                        }
+                } else {
+                        _cleanup_free_ const char **aliases = calloc(n_names + 1, sizeof(char *));
+                        if (!aliases) {
+                                r = -ENOMEM;
+                                goto fail;
+                        }
+                        size_t na = 0;
+                        for (size_t j = 0; j < n_names; j++)
+                                if (alias_of[j] && !strcmp(alias_of[j], *name))
+                                        aliases[na++] = names[j];
+                        r = generate_unit_aliased(g, *name, aliases, &res, err);
+                        if (r < 0)
+                                goto fail;
+                }
                 if (res.verdict == GENERATE_WRAPPED) {
                         rep.n_wrapped++;
                         if (g->o.check) {
@@ -1320,9 +1375,11 @@ int generate_run(struct generate_context *g, struct generate_report *ret, struct
                         }
                 }
         }
+        strv_free(alias_of);
         *ret = rep;
         return 0;
 fail:
+        strv_free(alias_of);
         generate_report_done(&rep);
         return r;
 }

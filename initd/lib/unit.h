@@ -60,6 +60,17 @@ int unit_parse(struct unit_file *u, const char *text, size_t len, const char *or
 int unit_load(const char *const *search_dirs, const char *name, const char *skip_dropin,
               struct unit_file *ret, struct planet_error *err);
 
+/* unit_load() for a unit that also has the given alias names: their
+ * NAME.d/ drop-ins apply too, as systemd merges every name's (NULL-terminated;
+ * may be NULL). */
+int unit_load_aliased(const char *const *search_dirs, const char *name, const char *const *aliases,
+                      const char *skip_dropin, struct unit_file *ret, struct planet_error *err);
+
+/* Is DIR/NAME a symlink to a unit of the same type under another name (an
+ * alias)? 1 with *ret the target's name, 0 if not (a regular file, a mask,
+ * absent), -errno on error. */
+int unit_alias_target(const char *dir, const char *name, char **ret);
+
 /* The last value assigned to section/key (scalar settings), NULL if none. */
 const struct unit_assignment *unit_get(const struct unit_file *u, const char *section,
                                        const char *key);

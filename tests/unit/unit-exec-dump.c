@@ -5,10 +5,12 @@
  *   unit-exec-dump LINE...         each LINE as an ExecStart= value of
  *                                  d.service: "OK <path>" or "ERROR"
  *   unit-exec-dump --unit DIR NAME the executable of NAME's effective
- *                                  ExecStart= (unit + drop-ins from DIR)
+ *                                  ExecStart= (unit + drop-ins from DIR,
+ *                                  its aliases' included)
  *
  * Paths have their name specifiers expanded, as the generator does before
  * labeling them. */
+#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,8 +33,24 @@ int main(int argc, char **argv)
 {
         if (argc == 4 && !strcmp(argv[1], "--unit")) {
                 const char *dirs[] = {argv[2], NULL};
+                /* The unit's aliases: symlinks in DIR to it. */
+                char *aliases[64] = {0};
+                size_t na = 0;
+                DIR *d = opendir(argv[2]);
+                for (struct dirent *de; d && (de = readdir(d)) && na < 63;) {
+                        char *t = NULL;
+                        if (unit_alias_target(argv[2], de->d_name, &t) > 0 && !strcmp(t, argv[3]))
+                                aliases[na++] = strdup(de->d_name);
+                        free(t);
+                }
+                if (d)
+                        closedir(d);
                 struct unit_file u;
-                if (unit_load(dirs, argv[3], NULL, &u, NULL) < 0) {
+                int r = unit_load_aliased(dirs, argv[3], (const char *const *) aliases, NULL, &u,
+                                          NULL);
+                for (size_t i = 0; i < na; i++)
+                        free(aliases[i]);
+                if (r < 0) {
                         puts("ERROR");
                         return 0;
                 }

@@ -80,8 +80,11 @@ put m.service.d/90-last.conf '[Service]\nExecStart=\nExecStart=/opt/u/m-last\n'
 put p.service '[Service]\nExecStart=/opt/u/p-main\n'
 put p.service.d/50-a.conf '[Service]\nExecStart=\nExecStart=/opt/u/p-%N-\\\n  # comment in a continuation\n  x\n'
 ln -sf /dev/null "$d/m.service.d/95-masked.conf"
+put real.service '[Service]\nExecStart=/opt/u/real\n'
+ln -sf real.service "$d/al.service"
+put al.service.d/10-x.conf '[Service]\nExecStart=\nExecStart=/opt/u/from-alias-dropin\n'
 drops=0
-for unit in a-b-c.service t@i.service m.service p.service; do
+for unit in a-b-c.service t@i.service m.service p.service real.service; do
         out=$(cd "$d" && "$analyze" verify --man=no --root="$root" "$unit" 2>&1)
         p=$(sed -n 's/^[^ ]*: Command \(.*\) is not executable.*/\1/p' <<<"$out" | head -1)
         theirs="OK $p"
