@@ -972,7 +972,7 @@ static int load_glob(struct iface_index *idx, const char *pattern, const char *f
                      size_t *n_loaded, struct planet_error *err)
 {
         glob_t g = {0};
-        int gr = glob(pattern, GLOB_NOSORT | GLOB_ERR, NULL, &g);
+        int gr = glob(pattern, GLOB_NOSORT, NULL, &g);
         if (gr == GLOB_NOMATCH) {
                 globfree(&g);
                 return 0;
