@@ -329,7 +329,8 @@ static int cmp_macro(const void *a, const void *b)
 
 static void index_sort(struct iface_index *idx)
 {
-        qsort(idx->macros, idx->n_macros, sizeof(*idx->macros), cmp_macro);
+        if (idx->n_macros > 1)
+                qsort(idx->macros, idx->n_macros, sizeof(*idx->macros), cmp_macro);
 }
 
 static int index_add_macro(struct iface_index *idx, struct macro_entry *m)
@@ -519,7 +520,9 @@ static unsigned max_dollar(const char *p, size_t n)
 /* Copy text with XML tags turned into spaces and whitespace collapsed. */
 static char *collapse_text(const char *p, size_t n)
 {
-        struct buf b = {0};
+        char *out = malloc(n + 1), *w = out;
+        if (!out)
+                return NULL;
         bool space = false;
         for (const char *end = p + n; p < end; p++) {
                 char c = *p;
@@ -535,20 +538,17 @@ static char *collapse_text(const char *p, size_t n)
                         space = true;
                         continue;
                 }
-                if (space && b.len > 0 && buf_putc(&b, ' ') < 0)
-                        goto oom;
+                if (space && w > out)
+                        *w++ = ' ';
                 space = false;
-                if (buf_putc(&b, c) < 0)
-                        goto oom;
+                *w++ = c;
         }
-        if (b.len == 0) {
-                buf_done(&b);
+        if (w == out) {
+                free(out);
                 return NULL;
         }
-        return b.s;
-oom:
-        buf_done(&b);
-        return NULL;
+        *w = 0;
+        return out;
 }
 
 /* The text between <tag…> and </tag> in [p, end), searching from p. */
@@ -614,6 +614,9 @@ static char *xml_attr(struct span tag, const char *attr)
  * for defines, plain `#` comment lines are the explanation. */
 static int doc_strip(const char *p, size_t n, bool xml, struct buf *out)
 {
+        if (buf_reserve(out, n) < 0)
+                return -ENOMEM;
+        char *w = out->s + out->len;
         const char *end = p + n;
         while (p < end) {
                 const char *nl = memchr(p, '\n', end - p);
@@ -621,19 +624,22 @@ static int doc_strip(const char *p, size_t n, bool xml, struct buf *out)
                 const char *q = p;
                 while (q < eol && is_blank(*q))
                         q++;
+                bool keep = true;
                 if (xml) {
-                        if (eol - q >= 2 && q[0] == '#' && q[1] == '#') {
-                                if (buf_append(out, q + 2, eol - q - 2) < 0 || buf_putc(out, '\n') < 0)
-                                        return -ENOMEM;
-                        }
-                } else {
+                        keep = eol - q >= 2 && q[0] == '#' && q[1] == '#';
+                        q += keep ? 2 : 0;
+                } else
                         while (q < eol && *q == '#')
                                 q++;
-                        if (buf_append(out, q, eol - q) < 0 || buf_putc(out, '\n') < 0)
-                                return -ENOMEM;
+                if (keep) {
+                        memcpy(w, q, eol - q);
+                        w += eol - q;
+                        *w++ = '\n';
                 }
                 p = nl ? nl + 1 : end;
         }
+        *w = 0;
+        out->len = w - out->s;
         return 0;
 }
 
@@ -715,7 +721,11 @@ static int add_definition(struct iface_index *idx, struct source_file *f, enum i
                 return 0; /* define() without a name is m4 noise, not a definition */
 
         _cleanup_(buf_done) struct buf name = {0};
-        if (unquote_append(&name, args->v[0].p, args->v[0].n) < 0)
+        struct span inner;
+        if (single_quoted(args->v[0].p, args->v[0].n, &inner)) {
+                if (buf_append(&name, inner.p, inner.n) < 0)
+                        return -ENOMEM;
+        } else if (unquote_append(&name, args->v[0].p, args->v[0].n) < 0)
                 return -ENOMEM;
         if (!name.s || name.len == 0)
                 return 0;
@@ -741,7 +751,6 @@ static int add_definition(struct iface_index *idx, struct source_file *f, enum i
         m->pub.text = kw;
         m->pub.text_len = after - kw;
 
-        struct span inner;
         if (args->n < 2) {
                 m->defn = "";
                 m->pub.body = "";
@@ -2609,7 +2618,8 @@ int iface_suggest(struct iface_index *idx, const struct iface_access *need,
                 }
         }
 
-        qsort(out, n_out, sizeof(*out), cmp_ranked);
+        if (n_out > 1)
+                qsort(out, n_out, sizeof(*out), cmp_ranked);
         size_t keep = opts && opts->max_results && opts->max_results < n_out ? opts->max_results
                                                                                : n_out;
         struct iface_suggestion *res = calloc(keep ? keep : 1, sizeof(*res));
