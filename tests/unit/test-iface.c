@@ -479,6 +479,19 @@ Test(cli, find_and_def_and_suggest)
         cr_expect_not_null(strstr(out, "1. files_read_etc_files(myapp_t)"), "%s", out);
         free(out);
 
+        /* the Cookbook-habit wrappers run the same thing */
+        const char *srcdir = getenv("top_srcdir"), *builddir = getenv("top_builddir");
+        char cmd[2048];
+        snprintf(cmd, sizeof(cmd),
+                 "PLANET_SELINUX=%s/planet-selinux %s/scripts/sefindif '^files_read_etc_files$' 2>&1",
+                 builddir ? builddir : ".", srcdir ? srcdir : "..");
+        FILE *p = popen(cmd, "r");
+        cr_assert_not_null(p);
+        char line[1024] = "";
+        cr_expect_not_null(fgets(line, sizeof(line), p));
+        cr_expect_eq(pclose(p), 0);
+        cr_expect_not_null(strstr(line, "interface files_read_etc_files"), "%s", line);
+
         cr_expect_eq(run("iface --include /nonexistent find x", &out), 2);
         cr_expect_not_null(strstr(out, "/nonexistent"), "%s", out);
         free(out);
