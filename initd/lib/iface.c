@@ -191,7 +191,14 @@ struct macro_entry {
         char *defn_owned;
         unsigned max_dollar; /* highest $N the definition mentions */
 
-        /* Symbolic expansion, filled in by the first iface_suggest(). */
+        /* Who calls this macro (from a scan of every definition's names),
+         * so a suggestion expands only what can reach its target type. */
+        struct macro_entry **callers;
+        size_t n_callers, cap_callers;
+        bool concatenates; /* pastes a parameter into a name ($1_t) */
+        unsigned mark;     /* suggestion epoch that reached it */
+
+        /* Symbolic expansion, cached by iface_suggest(). */
         bool expanded;
         int expand_r;
         struct iface_rules rules;
@@ -206,7 +213,8 @@ struct iface_index {
         size_t n_macros, cap_macros;
         struct macro_entry **table; /* open addressing on name, size a power of 2 */
         size_t table_size;
-        bool expanded_all;
+        bool graph_built;
+        unsigned epoch;
 };
 
 static uint32_t hash_name(const char *s, size_t n)
@@ -277,6 +285,7 @@ static void macro_entry_free(struct macro_entry *m)
         }
         free(m->pub.params);
         free(m->defn_owned);
+        free(m->callers);
         rules_free_contents(&m->rules);
         free(m);
 }
@@ -2357,30 +2366,129 @@ bool iface_perm_is_write(const char *perm)
         return false;
 }
 
-static void ensure_expanded(struct iface_index *idx)
+static void ensure_expanded(struct iface_index *idx, struct macro_entry *m)
 {
-        if (idx->expanded_all)
+        if (m->expanded)
                 return;
-        for (size_t i = 0; i < idx->n_macros; i++) {
-                struct macro_entry *m = idx->macros[i];
-                if (m->pub.kind != IFACE_KIND_INTERFACE || m->expanded)
+        struct planet_error e = {0};
+        /* An interface that cannot be expanded is simply not offered. */
+        m->expand_r = expand_entry(idx, m, NULL, 0, &m->rules, &e);
+        planet_error_clear(&e);
+        m->expanded = true;
+        for (size_t k = 0; k < m->rules.n_rules; k++) {
+                const struct iface_rule *rule = &m->rules.rules[k];
+                if (rule->kind != IFACE_RULE_ALLOW)
                         continue;
-                struct planet_error e = {0};
-                m->expand_r = expand_entry(idx, m, NULL, 0, &m->rules, &e);
-                planet_error_clear(&e);
-                m->expanded = true;
-                for (size_t k = 0; k < m->rules.n_rules; k++) {
-                        const struct iface_rule *rule = &m->rules.rules[k];
-                        if (rule->kind != IFACE_RULE_ALLOW)
-                                continue;
-                        STRV_FOREACH(p, rule->perms) {
-                                m->total_perms++;
-                                if (iface_perm_is_write(*p))
-                                        m->grants_write = true;
-                        }
+                STRV_FOREACH(p, rule->perms) {
+                        m->total_perms++;
+                        if (iface_perm_is_write(*p))
+                                m->grants_write = true;
                 }
         }
-        idx->expanded_all = true;
+}
+
+static int add_caller(struct macro_entry *callee, struct macro_entry *caller)
+{
+        if (callee->n_callers > 0 && callee->callers[callee->n_callers - 1] == caller)
+                return 0;
+        if (callee->n_callers + 1 > callee->cap_callers) {
+                size_t cap = callee->cap_callers ? callee->cap_callers * 2 : 4;
+                struct macro_entry **v = realloc(callee->callers, cap * sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                callee->callers = v;
+                callee->cap_callers = cap;
+        }
+        callee->callers[callee->n_callers++] = caller;
+        return 0;
+}
+
+/* Every name in a definition that the index knows is a (possible) call; a
+ * superset of the real calls is fine, it only widens the search. */
+static int build_call_graph(struct iface_index *idx)
+{
+        if (idx->graph_built)
+                return 0;
+        for (size_t i = 0; i < idx->n_macros; i++) {
+                struct macro_entry *m = idx->macros[i];
+                const char *p = m->defn, *end = m->defn + m->defn_len;
+                while (p < end) {
+                        if (*p == '$' && p + 1 < end && isdigit((unsigned char) p[1]) &&
+                            ((p > m->defn && is_name_char(p[-1])) ||
+                             (p + 2 < end && is_name_start(p[2]))))
+                                m->concatenates = true;
+                        if (!is_name_start(*p)) {
+                                p++;
+                                continue;
+                        }
+                        const char *name = p;
+                        while (p < end && is_name_char(*p))
+                                p++;
+                        struct macro_entry *callee = lookup_n(idx, name, p - name);
+                        if (callee && callee != m && add_caller(callee, m) < 0)
+                                return -ENOMEM;
+                }
+        }
+        idx->graph_built = true;
+        return 0;
+}
+
+static bool mentions_word(const char *text, size_t len, const char *word, size_t wl)
+{
+        const char *p = text, *end = text + len;
+        while (wl > 0 && (p = memmem(p, end - p, word, wl))) {
+                bool left = p == text || !is_name_char(p[-1]);
+                bool right = p + wl == end || !is_name_char(p[wl]);
+                if (left && right)
+                        return true;
+                p++;
+        }
+        return false;
+}
+
+static int mark_reach(struct macro_entry *m, unsigned epoch, struct macro_entry ***stack,
+                      size_t *n, size_t *cap)
+{
+        if (m->mark == epoch)
+                return 0;
+        m->mark = epoch;
+        if (*n + 1 > *cap) {
+                size_t c = *cap ? *cap * 2 : 256;
+                struct macro_entry **v = realloc(*stack, c * sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                *stack = v;
+                *cap = c;
+        }
+        (*stack)[(*n)++] = m;
+        return 0;
+}
+
+/* Mark, with a new epoch, every macro whose expansion can mention type:
+ * those that name it, those that build names from parameters, and all that
+ * call one of them. */
+static int mark_reaching(struct iface_index *idx, const char *type, unsigned *ret_epoch)
+{
+        int r = build_call_graph(idx);
+        if (r < 0)
+                return r;
+        unsigned epoch = ++idx->epoch;
+        size_t tl = strlen(type), n = 0, cap = 0;
+        _cleanup_free_ struct macro_entry **stack = NULL;
+        for (size_t i = 0; i < idx->n_macros; i++) {
+                struct macro_entry *m = idx->macros[i];
+                if ((m->concatenates || mentions_word(m->defn, m->defn_len, type, tl)) &&
+                    (r = mark_reach(m, epoch, &stack, &n, &cap)) < 0)
+                        return r;
+        }
+        while (n > 0) {
+                struct macro_entry *m = stack[--n];
+                for (size_t i = 0; i < m->n_callers; i++)
+                        if ((r = mark_reach(m->callers[i], epoch, &stack, &n, &cap)) < 0)
+                                return r;
+        }
+        *ret_epoch = epoch;
+        return 0;
 }
 
 void iface_suggestions_free(struct iface_suggestion *s, size_t n)
@@ -2511,7 +2619,16 @@ int iface_suggest(struct iface_index *idx, const struct iface_access *need,
                 if (iface_perm_is_write(need->perms[i]))
                         need_write = true;
 
-        ensure_expanded(idx);
+        /* Expand only what can reach the target; an attribute callback or a
+         * self access can be satisfied by names the text never spells out,
+         * so those look at every interface. */
+        bool everything = (opts && opts->type_matches) || !strcmp(need->target, need->source);
+        unsigned epoch = 0;
+        if (!everything) {
+                int k = mark_reaching(idx, need->target, &epoch);
+                if (k < 0)
+                        return planet_error_set(err, -k, "out of memory ranking interfaces");
+        }
 
         struct ranked *out = NULL;
         size_t n_out = 0, cap = 0;
@@ -2520,8 +2637,11 @@ int iface_suggest(struct iface_index *idx, const struct iface_access *need,
         int r = 0;
 
         for (size_t i = 0; i < idx->n_macros; i++) {
-                const struct macro_entry *m = idx->macros[i];
-                if (m->pub.kind != IFACE_KIND_INTERFACE || m->expand_r < 0)
+                struct macro_entry *m = idx->macros[i];
+                if (m->pub.kind != IFACE_KIND_INTERFACE || (!everything && m->mark != epoch))
+                        continue;
+                ensure_expanded(idx, m);
+                if (m->expand_r < 0)
                         continue;
                 if (m->grants_write && !need_write)
                         continue;
