@@ -30,10 +30,13 @@
 #include "iface.h"
 #include "macro.h"
 
-/* Bounds that keep a broken or hostile .if from running away: real
- * interfaces nest about ten deep and expand to a few kilobytes. */
-#define EXPAND_MAX_DEPTH 256
-#define EXPAND_MAX_BYTES (16u << 20)
+/* Bounds that keep a broken or hostile .if from running away. In Debian's
+ * headers the largest expansion (userdom_unpriv_user_template) reads about
+ * 250 kB of text; only the MLS helpers that recurse until m4 arithmetic
+ * stops them (gen_sens, decl_cats, shiftn) go further, and they grant
+ * nothing. */
+#define EXPAND_MAX_DEPTH 128
+#define EXPAND_MAX_BYTES (4u << 20)
 #define EXPAND_MAX_RULES 100000u
 #define BLOCK_MAX_DEPTH 64
 
@@ -1522,7 +1525,9 @@ static int push_frame(struct lexer *lx, char *owned, const char *text, size_t le
                 free(owned);
                 return planet_error_set(lx->err, ELOOP,
                                         "expanding %s: macro calls nest deeper than %d (through "
-                                        "%s); is a definition recursive?",
+                                        "%s): a definition that calls itself, or recursion that "
+                                        "m4 arithmetic (eval, decr) would end, which is not "
+                                        "evaluated here",
                                         lx->root, EXPAND_MAX_DEPTH, via ? via : "?");
         }
         lx->bytes += len;
@@ -1530,7 +1535,7 @@ static int push_frame(struct lexer *lx, char *owned, const char *text, size_t le
                 free(owned);
                 return planet_error_set(lx->err, E2BIG,
                                         "expanding %s: the expansion grows beyond %u bytes "
-                                        "(through %s); is a definition recursive?",
+                                        "(through %s): is a definition recursive?",
                                         lx->root, EXPAND_MAX_BYTES, via ? via : "?");
         }
         if (lx->n_frames + 1 > lx->cap_frames) {
