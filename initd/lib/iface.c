@@ -198,11 +198,15 @@ struct macro_entry {
          * so a suggestion expands only what can reach its target type. */
         struct macro_entry **callers;
         size_t n_callers, cap_callers;
-        bool concatenates; /* pastes a parameter into a name ($1_t) */
-        unsigned mark;     /* suggestion epoch that reached it */
+        bool concatenates;  /* pastes a parameter into a name ($1_t) */
+        bool uses_all_args; /* mentions $*, $@ or $# */
+        unsigned mark;      /* suggestion epoch that reached it */
 
-        /* Symbolic expansion, cached by iface_suggest(). */
+        /* Symbolic expansion ($1, $2, … left in), computed once and reused
+         * both by suggestions and by every call made with plain arguments. */
         bool expanded;
+        bool expanding; /* being computed: a call back into it is expanded from text */
+        bool undecided; /* an ifelse depended on a parameter's value */
         int expand_r;
         struct iface_rules rules;
         bool grants_write;
@@ -527,6 +531,28 @@ static unsigned max_dollar(const char *p, size_t n)
         return max;
 }
 
+/* Whether the definition pastes a parameter into a name ($1_t, x_$2) or
+ * uses the whole argument list: such calls cannot reuse a symbolic expansion. */
+static void scan_parameter_use(struct macro_entry *m)
+{
+        const char *d = m->defn, *end = m->defn + m->defn_len;
+        for (const char *p = d; (p = memchr(p, '$', end - p)); p++) {
+                if (p + 1 >= end)
+                        break;
+                if (p[1] == '*' || p[1] == '@' || p[1] == '#') {
+                        m->uses_all_args = true;
+                        continue;
+                }
+                if (!isdigit((unsigned char) p[1]))
+                        continue;
+                const char *q = p + 1;
+                while (q < end && isdigit((unsigned char) *q))
+                        q++;
+                if ((p > d && is_name_char(p[-1])) || (q < end && is_name_start(*q)))
+                        m->concatenates = true;
+        }
+}
+
 /* ---- doc blocks ---------------------------------------------------------- */
 
 /* Copy text with XML tags turned into spaces and whitespace collapsed. */
@@ -789,6 +815,7 @@ static int add_definition(struct iface_index *idx, struct source_file *f, enum i
                 m->pub.body_len = args->v[1].n;
         }
         m->max_dollar = max_dollar(m->defn, m->defn_len);
+        scan_parameter_use(m);
         if (parse_doc(m) < 0) {
                 macro_entry_free(m);
                 return -ENOMEM;
@@ -1491,6 +1518,9 @@ struct lexer {
         struct spanv args;
         struct rules_builder *rb;
         struct planet_error *err;
+        bool use_cache;  /* reuse symbolic expansions for plain calls */
+        bool stmt_cond;  /* inside an `if`/`optional` block of the policy text */
+        bool undecided;  /* an ifelse could not be decided */
 };
 
 enum tok_type {
@@ -1701,6 +1731,127 @@ static void record_unresolved(struct lexer *lx, const char *s, size_t n)
                 (void) strvb_add(&lx->rb->unresolved, s, n);
 }
 
+static void ensure_expanded(struct iface_index *idx, struct macro_entry *m);
+
+/* A call can reuse the callee's symbolic expansion when substituting the
+ * arguments into its rules gives what rescanning its text would: every
+ * argument is a plain name that is not itself a macro, none is missing, and
+ * the callee neither pastes parameters into names nor looks at the argument
+ * list as a whole. Interfaces only: support macros are also used inside
+ * statements (perm sets), and are cheap to expand anyway. */
+static bool call_can_reuse(struct lexer *lx, const struct macro_entry *m, char *const *args,
+                           size_t n_args)
+{
+        if (!lx->use_cache || m->pub.kind != IFACE_KIND_INTERFACE || m->expanding ||
+            m->concatenates || m->uses_all_args || n_args < m->max_dollar)
+                return false;
+        for (size_t i = 0; i < m->max_dollar; i++) {
+                const char *a = args[i];
+                if (!a || !*a)
+                        return false;
+                for (const char *c = a; *c; c++)
+                        if (!is_name_char(*c) && *c != '$')
+                                return false;
+                size_t n = strlen(a);
+                if (builtin_of(a, n) != BUILTIN_NONE || lookup_n(lx->idx, a, n))
+                        return false;
+        }
+        return true;
+}
+
+/* s with $N replaced by args; *owned is set when a copy had to be made. */
+static int subst_params(const char *s, char *const *args, size_t n_args, char **owned,
+                        const char **out)
+{
+        *owned = NULL;
+        if (!s || !strchr(s, '$')) {
+                *out = s;
+                return 0;
+        }
+        struct buf b = {0};
+        if (substitute(&b, s, strlen(s), "", args, n_args) < 0) {
+                buf_done(&b);
+                return -ENOMEM;
+        }
+        *owned = b.s ? b.s : strdup("");
+        if (!*owned)
+                return -ENOMEM;
+        *out = *owned;
+        return 0;
+}
+
+/* Add a cached symbolic expansion's rules with the call's arguments. */
+static int emit_expansion(struct lexer *lx, const struct macro_entry *m, char *const *args,
+                          size_t n_args, bool cond)
+{
+        _cleanup_free_ char **perms = NULL;
+        size_t cap_perms = 0;
+        int r = 0;
+        for (size_t i = 0; i < m->rules.n_rules && r >= 0; i++) {
+                const struct iface_rule *c = &m->rules.rules[i];
+                char *own[5] = {0};
+                struct iface_rule t = {.kind = c->kind,
+                                       .via = c->via,
+                                       .conditional = c->conditional || cond || lx->stmt_cond};
+                const char *src, *tgt, *cls, *dflt, *fname;
+                struct strv_b excl = {0}, perm_own = {0};
+                size_t n_perms = 0;
+                if ((r = subst_params(c->source, args, n_args, &own[0], &src)) < 0 ||
+                    (r = subst_params(c->target, args, n_args, &own[1], &tgt)) < 0 ||
+                    (r = subst_params(c->tclass, args, n_args, &own[2], &cls)) < 0 ||
+                    (r = subst_params(c->default_type, args, n_args, &own[3], &dflt)) < 0 ||
+                    (r = subst_params(c->filename, args, n_args, &own[4], &fname)) < 0)
+                        goto next;
+                t.source = (char *) src;
+                t.target = (char *) tgt;
+                t.tclass = (char *) cls;
+                t.default_type = (char *) dflt;
+                t.filename = (char *) fname;
+                STRV_FOREACH(x, c->target_excluded) {
+                        char *o;
+                        const char *v;
+                        if ((r = subst_params(*x, args, n_args, &o, &v)) < 0 ||
+                            (r = strvb_add(&excl, v, strlen(v))) < 0) {
+                                free(o);
+                                goto next;
+                        }
+                        free(o);
+                }
+                t.target_excluded = excl.v;
+                STRV_FOREACH(p, c->perms) {
+                        if (n_perms + 1 > cap_perms) {
+                                cap_perms = cap_perms ? cap_perms * 2 : 16;
+                                char **v = realloc(perms, cap_perms * sizeof(char *));
+                                if (!v) {
+                                        r = -ENOMEM;
+                                        goto next;
+                                }
+                                perms = v;
+                        }
+                        char *o;
+                        const char *v;
+                        if ((r = subst_params(*p, args, n_args, &o, &v)) < 0)
+                                goto next;
+                        bool copied = o != NULL;
+                        if (copied && (r = strvb_add(&perm_own, o, strlen(o))) < 0) {
+                                free(o);
+                                goto next;
+                        }
+                        free(o);
+                        perms[n_perms++] = copied ? perm_own.v[perm_own.n - 1] : (char *) v;
+                }
+                r = builder_add(lx->rb, &t, perms, n_perms);
+        next:
+                for (size_t k = 0; k < ELEMENTSOF(own); k++)
+                        free(own[k]);
+                strvb_done(&excl);
+                strvb_done(&perm_own);
+        }
+        STRV_FOREACH(u, m->rules.unresolved)
+                record_unresolved(lx, *u, strlen(*u));
+        return r;
+}
+
 /* Collected arguments; entries may be taken (set to NULL) one by one. */
 struct argv {
         char **v;
@@ -1762,6 +1913,12 @@ static int expand_call(struct lexer *lx, struct frame *f, const char *name, size
         /* f may move once frames are pushed; only locals from here on. */
         f = NULL;
 
+        if (m && call_can_reuse(lx, m, args, n_args)) {
+                struct macro_entry *mm = (struct macro_entry *) m;
+                ensure_expanded(lx->idx, mm);
+                if (mm->expand_r == 0 && !mm->undecided)
+                        return emit_expansion(lx, mm, args, n_args, cond);
+        }
         if (m) {
                 struct buf out = {0};
                 if (substitute(&out, m->defn, m->defn_len, m->pub.name, args, n_args) < 0) {
@@ -1801,6 +1958,8 @@ static int expand_call(struct lexer *lx, struct frame *f, const char *name, size
                 size_t i = 0;
                 while (n_args - i >= 3 && n_push + 2 < ELEMENTSOF(push)) {
                         int d = ifelse_decide(args[i], args[i + 1]);
+                        if (d < 0)
+                                lx->undecided = true;
                         if (d == 1 && !unsure) {
                                 push[n_push++] = (typeof(push[0])){i + 2, cond};
                                 break;
@@ -2229,6 +2388,7 @@ static int parse_statements(struct lexer *lx)
                 if (tok_is(&t, '}')) {
                         if (n_blocks > 0 && blocks[--n_blocks])
                                 n_cond_blocks--;
+                        lx->stmt_cond = n_cond_blocks > 0;
                         continue;
                 }
                 if (t.type != TOK_WORD)
@@ -2268,6 +2428,7 @@ static int parse_statements(struct lexer *lx)
                         if (tok_is(&t, '{') && n_blocks < BLOCK_MAX_DEPTH) {
                                 blocks[n_blocks++] = true;
                                 n_cond_blocks++;
+                                lx->stmt_cond = true;
                         }
                         continue;
                 }
@@ -2290,8 +2451,8 @@ static int parse_statements(struct lexer *lx)
 }
 
 static int expand_entry(struct iface_index *idx, const struct macro_entry *m,
-                        const char *const *args, size_t n_args, struct iface_rules *ret,
-                        struct planet_error *err)
+                        const char *const *args, size_t n_args, bool use_cache,
+                        bool *undecided, struct iface_rules *ret, struct planet_error *err)
 {
         _cleanup_strv_free_ char **sym = NULL;
         if (!args) {
@@ -2309,7 +2470,8 @@ static int expand_entry(struct iface_index *idx, const struct macro_entry *m,
         }
 
         struct rules_builder rb = {0};
-        struct lexer lx = {.idx = idx, .root = m->pub.name, .rb = &rb, .err = err};
+        struct lexer lx = {
+                .idx = idx, .root = m->pub.name, .rb = &rb, .err = err, .use_cache = use_cache};
         struct buf text = {0};
         int r = substitute(&text, m->defn, m->defn_len, m->pub.name, (char *const *) args, n_args);
         if (r >= 0 && text.s) {
@@ -2319,6 +2481,8 @@ static int expand_entry(struct iface_index *idx, const struct macro_entry *m,
         buf_done(&text);
         if (r >= 0)
                 r = parse_statements(&lx);
+        if (undecided)
+                *undecided = lx.undecided;
         lexer_done(&lx);
         if (r == -E2BIG && rb.n >= EXPAND_MAX_RULES)
                 r = planet_error_set(err, E2BIG, "expanding %s: more than %u rules",
@@ -2336,13 +2500,21 @@ static int expand_entry(struct iface_index *idx, const struct macro_entry *m,
 int iface_expand(struct iface_index *idx, const char *name, const char *const *args,
                  size_t n_args, struct iface_rules *ret, struct planet_error *err)
 {
+        return iface_expand_flags(idx, name, args, n_args, 0, ret, err);
+}
+
+int iface_expand_flags(struct iface_index *idx, const char *name, const char *const *args,
+                       size_t n_args, unsigned flags, struct iface_rules *ret,
+                       struct planet_error *err)
+{
         const struct macro_entry *m = lookup_n(idx, name, strlen(name));
         if (!m)
                 return planet_error_set(err, ENOENT,
                                         "%s is not an interface, template or support macro in "
                                         "the index; try 'planet-selinux iface find %s'",
                                         name, name);
-        return expand_entry(idx, m, args, args ? n_args : 0, ret, err);
+        return expand_entry(idx, m, args, args ? n_args : 0, !(flags & IFACE_EXPAND_TEXTUAL), NULL,
+                            ret, err);
 }
 
 /* ---- suggestions ------------------------------------------------------------ */
@@ -2377,7 +2549,9 @@ static void ensure_expanded(struct iface_index *idx, struct macro_entry *m)
                 return;
         struct planet_error e = {0};
         /* An interface that cannot be expanded is simply not offered. */
-        m->expand_r = expand_entry(idx, m, NULL, 0, &m->rules, &e);
+        m->expanding = true;
+        m->expand_r = expand_entry(idx, m, NULL, 0, true, &m->undecided, &m->rules, &e);
+        m->expanding = false;
         planet_error_clear(&e);
         m->expanded = true;
         for (size_t k = 0; k < m->rules.n_rules; k++) {
@@ -2418,10 +2592,6 @@ static int build_call_graph(struct iface_index *idx)
                 struct macro_entry *m = idx->macros[i];
                 const char *p = m->defn, *end = m->defn + m->defn_len;
                 while (p < end) {
-                        if (*p == '$' && p + 1 < end && isdigit((unsigned char) p[1]) &&
-                            ((p > m->defn && is_name_char(p[-1])) ||
-                             (p + 2 < end && is_name_start(p[2]))))
-                                m->concatenates = true;
                         if (!is_name_start(*p)) {
                                 p++;
                                 continue;

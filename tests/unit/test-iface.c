@@ -287,6 +287,65 @@ Test(devel, plain_interfaces_expand_to_their_own_text)
         cr_assert_gt(checked, 200, "only %zu plain interfaces found", checked);
 }
 
+static int cmp_strp(const void *a, const void *b)
+{
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static char **rule_strings(const struct iface_rules *rules)
+{
+        char **v = calloc(rules->n_rules + 1, sizeof(char *));
+        cr_assert_not_null(v);
+        for (size_t i = 0; i < rules->n_rules; i++) {
+                v[i] = iface_rule_to_string(&rules->rules[i]);
+                cr_assert_not_null(v[i]);
+        }
+        qsort(v, rules->n_rules, sizeof(char *), cmp_strp);
+        return v;
+}
+
+/* Reusing cached symbolic expansions for plain calls must give exactly what
+ * rescanning every call's text gives, for every interface and template, with
+ * parameters left symbolic and with names bound. */
+Test(devel, cached_expansion_equals_textual_expansion)
+{
+        const char *names[] = {"x_t", "y_t", "z_t", "w_t", "v_t", "u_t"};
+        size_t compared = 0;
+        for (int bound = 0; bound < 2; bound++)
+                for (size_t i = 0; i < iface_index_count(devel); i++) {
+                        const struct iface_macro *m = iface_index_get(devel, i);
+                        if (m->kind == IFACE_KIND_DEFINE)
+                                continue;
+                        struct iface_rules a = {0}, b = {0};
+                        struct planet_error ea = {0}, eb = {0};
+                        const char *const *args = bound ? names : NULL;
+                        size_t n = bound ? ELEMENTSOF(names) : 0;
+                        int ra = iface_expand_flags(devel, m->name, args, n, IFACE_EXPAND_TEXTUAL,
+                                                    &a, &ea);
+                        int rb = iface_expand(devel, m->name, args, n, &b, &eb);
+                        planet_error_clear(&ea);
+                        planet_error_clear(&eb);
+                        cr_assert_eq(ra, rb, "%s: textual %d, cached %d", m->name, ra, rb);
+                        if (ra < 0)
+                                continue;
+                        cr_assert_eq(a.n_rules, b.n_rules, "%s: %zu rules textual, %zu cached",
+                                     m->name, a.n_rules, b.n_rules);
+                        char **x = rule_strings(&a), **y = rule_strings(&b);
+                        for (size_t k = 0; k < a.n_rules; k++)
+                                cr_assert_str_eq(x[k], y[k], "%s differs", m->name);
+                        for (size_t k = 0; k < a.n_rules; k++) {
+                                free(x[k]);
+                                free(y[k]);
+                        }
+                        free(x);
+                        free(y);
+                        iface_rules_done(&a);
+                        iface_rules_done(&b);
+                        compared++;
+                }
+        cr_assert_gt(compared, 6000);
+}
+
 static void expect_no_write_anywhere(const char *name)
 {
         struct iface_rules rules = {0};
@@ -642,6 +701,28 @@ Test(m4, forwarding_args_and_nested_perm_sets)
         cr_expect_eq(strv_len(r->perms), 5, "getattr open read write append");
         cr_expect(strv_has(r->perms, "append") && strv_has(r->perms, "open"));
         iface_rules_done(&rules);
+
+        /* a perm-set macro passed as an argument is expanded, not pasted */
+        iface_index_free(idx);
+        cr_assert_gt(asprintf(&all, "%s%s", support_text,
+                              "interface(`perm_arg',`allow $1 $2:file $3;')\n"
+                              "interface(`caller',`perm_arg($1, foo_t, read_file_perms)\n"
+                              "\tperm_arg($1, bar_t, write)')\n"
+                              "template(`tmpl',`type $1_t; allow $1_t self:process signal;')\n"),
+                     0);
+        idx = index_of(all);
+        free(all);
+        for (unsigned flags = 0; flags <= IFACE_EXPAND_TEXTUAL; flags += IFACE_EXPAND_TEXTUAL) {
+                struct planet_error err = {0};
+                cr_assert_eq(iface_expand_flags(idx, "caller", args, 1, flags, &rules, &err), 0);
+                r = find_rule(&rules, IFACE_RULE_ALLOW, "a_t", "foo_t", "file");
+                cr_assert_not_null(r);
+                cr_expect(strv_has(r->perms, "getattr") && !strv_has(r->perms, "read_file_perms"));
+                r = find_rule(&rules, IFACE_RULE_ALLOW, "a_t", "bar_t", "file");
+                cr_assert_not_null(r);
+                cr_expect(strv_has(r->perms, "write"));
+                iface_rules_done(&rules);
+        }
 
         const char *prefix[] = {"web"};
         expand_ok(idx, "tmpl", prefix, 1, &rules);
