@@ -11,9 +11,11 @@
 #include "commands.h"
 #include "iface-cli.h"
 #include "iface.h"
+#include "label.h"
 
 struct options {
         const char *include;
+        const char *policy;
         bool names_only;
         bool expand;
         size_t max;
@@ -34,8 +36,8 @@ static void usage(FILE *f, const char *cmd, unsigned kinds)
                         "Usage: planet-selinux %1$s [--include DIR] find [--name] REGEX\n"
                         "       planet-selinux %1$s [--include DIR] show [--expand] NAME...\n"
                         "       planet-selinux %1$s [--include DIR] expand NAME [ARG...]\n"
-                        "       planet-selinux %1$s [--include DIR] suggest [--max N] SOURCE TARGET "
-                        "CLASS PERM...\n"
+                        "       planet-selinux %1$s [--include DIR] suggest [--max N] [--policy FILE] "
+                        "SOURCE TARGET CLASS PERM...\n"
                         "\n"
                         "Find, show and expand refpolicy interfaces and templates (sefindif,\n"
                         "seshowif), and suggest the interface that grants an access.\n",
@@ -48,6 +50,8 @@ static void usage(FILE *f, const char *cmd, unsigned kinds)
                 "  -n, --name         find: match REGEX against names only, not definitions\n"
                 "  -e, --expand       show: also print the rules it grants ($1... symbolic)\n"
                 "  -m, --max N        suggest: at most N candidates (default 10; 0 = all)\n"
+                "  -p, --policy FILE  suggest: also match rules on attributes the target\n"
+                "                     type belongs to in this compiled policy (policy.33)\n"
                 "  -h, --help         this text\n"
                 "\nSee planet-selinux-iface(1).\n",
                 IFACE_DEFAULT_INCLUDE_DIR);
@@ -178,6 +182,14 @@ static int do_expand(struct iface_index *idx, const char *name, char **args, siz
         return 0;
 }
 
+/* Attribute membership from a compiled policy, for rules written against
+ * attributes such as file_type. Unknown names are simply not members. */
+static bool policy_type_matches(const char *type, const char *attribute, void *userdata)
+{
+        bool member = false;
+        return label_type_has_attribute(userdata, type, attribute, &member) >= 0 && member;
+}
+
 static int do_suggest(struct iface_index *idx, char **argv, size_t argc, const struct options *o)
 {
         if (argc < 4) {
@@ -194,6 +206,15 @@ static int do_suggest(struct iface_index *idx, char **argv, size_t argc, const s
         };
         struct iface_suggest_options opts = {.max_results = o->max};
         _cleanup_error_ struct planet_error err = {0};
+        _cleanup_label_backend_ struct label_backend *policy = NULL;
+        if (o->policy) {
+                if (label_backend_open_offline(&policy, o->policy, NULL, &err) < 0) {
+                        planet_error_print(&err, "planet-selinux");
+                        return 2;
+                }
+                opts.type_matches = policy_type_matches;
+                opts.userdata = policy;
+        }
         struct iface_suggestion *s = NULL;
         size_t n = 0;
         if (iface_suggest(idx, &need, &opts, &s, &n, &err) < 0) {
@@ -228,6 +249,7 @@ int iface_cli_main(int argc, char **argv, unsigned kinds)
                 {"name", no_argument, NULL, 'n'},
                 {"expand", no_argument, NULL, 'e'},
                 {"max", required_argument, NULL, 'm'},
+                {"policy", required_argument, NULL, 'p'},
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
@@ -236,7 +258,7 @@ int iface_cli_main(int argc, char **argv, unsigned kinds)
         int c;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "I:nem:h", longopts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "I:nem:p:h", longopts, NULL)) >= 0) {
                 switch (c) {
                 case 'I':
                         o.include = optarg;
@@ -246,6 +268,9 @@ int iface_cli_main(int argc, char **argv, unsigned kinds)
                         break;
                 case 'e':
                         o.expand = true;
+                        break;
+                case 'p':
+                        o.policy = optarg;
                         break;
                 case 'm': {
                         char *end;

@@ -2747,7 +2747,8 @@ static char *format_call(const struct macro_entry *m, const char *source, unsign
 }
 
 static char *format_why(const struct macro_entry *m, const struct iface_access *need,
-                        enum match_kind match, char **granted, size_t n_granted,
+                        enum match_kind match, const char *attribute, char **granted,
+                        size_t n_granted,
                         const char *via_first, size_t extra_on_target, size_t extra_total)
 {
         char *s = NULL;
@@ -2761,10 +2762,13 @@ static char *format_why(const struct macro_entry *m, const struct iface_access *
         fputs(" }", f);
         if (via_first && strcmp(via_first, m->pub.name))
                 fprintf(f, " via %s", via_first);
-        fputs(match == MATCH_EXACT  ? "; names the type itself"
-              : match == MATCH_SELF ? "; through self"
-                                    : "; through an attribute the type belongs to",
-              f);
+        if (match == MATCH_EXACT)
+                fputs("; names the type itself", f);
+        else if (match == MATCH_SELF)
+                fputs("; through self", f);
+        else
+                fprintf(f, "; through attribute %s, which %s belongs to",
+                        attribute ? attribute : "?", need->target);
         if (extra_on_target)
                 fprintf(f, "; %zu permission%s beyond the needed on %s:%s", extra_on_target,
                         extra_on_target == 1 ? "" : "s", need->target, need->tclass);
@@ -2854,7 +2858,7 @@ int iface_suggest(struct iface_index *idx, const struct iface_access *need,
 
                 /* What it grants on the target (matched rules), for the why. */
                 size_t n_granted = 0, on_target = 0;
-                const char *via_first = NULL;
+                const char *via_first = NULL, *attribute = NULL;
                 for (size_t k = 0; k < m->rules.n_rules; k++) {
                         const struct iface_rule *rule = &m->rules.rules[k];
                         if (rule->kind != IFACE_RULE_ALLOW || rule->conditional ||
@@ -2865,6 +2869,8 @@ int iface_suggest(struct iface_index *idx, const struct iface_access *need,
                                 continue;
                         if (!via_first)
                                 via_first = rule->via;
+                        if (mk == MATCH_ATTRIBUTE && !attribute)
+                                attribute = rule->target;
                         STRV_FOREACH(p, rule->perms) {
                                 bool seen = false;
                                 for (size_t g = 0; g < n_granted && !seen; g++)
@@ -2904,7 +2910,7 @@ int iface_suggest(struct iface_index *idx, const struct iface_access *need,
                 c->s.extra_on_target = extra_on_target;
                 c->s.extra_total = extra_total;
                 c->s.call = format_call(m, need->source, &c->s.unbound_params);
-                c->s.why = format_why(m, need, best, granted, n_granted, via_first,
+                c->s.why = format_why(m, need, best, attribute, granted, n_granted, via_first,
                                       extra_on_target, extra_total);
                 n_out++;
                 if (!c->s.call || !c->s.why) {

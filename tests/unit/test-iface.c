@@ -538,6 +538,26 @@ Test(cli, find_and_def_and_suggest)
         cr_expect_not_null(strstr(out, "1. files_read_etc_files(myapp_t)"), "%s", out);
         free(out);
 
+        /* with the compiled test policy, attribute rules match too */
+        const char *root = getenv("PLANET_FIXTURE_ROOT");
+        if (root) {
+                char args[1024];
+                snprintf(args, sizeof(args),
+                         "iface suggest --max 0 --policy %s/etc/selinux/default/policy/policy.33 "
+                         "myapp_t var_log_t file read",
+                         root);
+                cr_assert_eq(run(args, &out), 0, "%s", out);
+                cr_expect_not_null(strstr(out, "1. logging_read_generic_logs(myapp_t)"), "%s", out);
+                cr_expect_not_null(strstr(out, "through attribute "), "%s", out);
+                cr_expect_null(strstr(out, "manage"), "%s", out);
+                free(out);
+                cr_expect_eq(run("iface suggest --policy /nonexistent/policy.33 a_t b_t file read",
+                                 &out),
+                             2);
+                cr_expect_not_null(strstr(out, "/nonexistent/policy.33"), "%s", out);
+                free(out);
+        }
+
         /* the Cookbook-habit wrappers run the same thing */
         const char *srcdir = getenv("top_srcdir"), *builddir = getenv("top_builddir");
         char cmd[2048];
