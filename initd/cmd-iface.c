@@ -36,7 +36,8 @@ static void usage(FILE *f, const char *cmd, unsigned kinds)
                         "Usage: planet-selinux %1$s [--include DIR] find [--name] REGEX\n"
                         "       planet-selinux %1$s [--include DIR] show [--expand] NAME...\n"
                         "       planet-selinux %1$s [--include DIR] expand NAME [ARG...]\n"
-                        "       planet-selinux %1$s [--include DIR] suggest [--max N] [--policy FILE] "
+                        "       planet-selinux %1$s [--include DIR] suggest [--max N] [--policy "
+                        "FILE] "
                         "SOURCE TARGET CLASS PERM...\n"
                         "\n"
                         "Find, show and expand refpolicy interfaces and templates (sefindif,\n"
@@ -59,7 +60,7 @@ static void usage(FILE *f, const char *cmd, unsigned kinds)
 
 static const char *kind_name(enum iface_kind k)
 {
-        return k == IFACE_KIND_INTERFACE ? "interface"
+        return k == IFACE_KIND_INTERFACE  ? "interface"
                : k == IFACE_KIND_TEMPLATE ? "template"
                                           : "define";
 }
@@ -86,7 +87,7 @@ static void print_rules(const struct iface_rules *rules, FILE *f)
                 else
                         fprintf(f, "%s\n", s);
         }
-        STRV_FOREACH(u, rules->unresolved)
+        STRV_FOREACH (u, rules->unresolved)
                 fprintf(f, "# not in the index, not expanded: %s()\n", *u);
 }
 
@@ -111,7 +112,7 @@ static int do_find(struct iface_index *idx, const char *regex, unsigned kinds,
                         printf(": %s", m->summary);
                 putchar('\n');
                 if (!o->names_only)
-                        STRV_FOREACH(l, hits[i].lines)
+                        STRV_FOREACH (l, hits[i].lines)
                                 printf("\t%s\n", *l);
                 shown++;
         }
@@ -133,8 +134,8 @@ static int do_show(struct iface_index *idx, char **names, size_t n_names, unsign
                         fprintf(stderr,
                                 "planet-selinux: %s is not %s in the index; try 'planet-selinux "
                                 "%s find %s'\n",
-                                names[i], "an interface, template or support macro",
-                                "iface", names[i]);
+                                names[i], "an interface, template or support macro", "iface",
+                                names[i]);
                         status = 1;
                         continue;
                 }
@@ -146,7 +147,8 @@ static int do_show(struct iface_index *idx, char **names, size_t n_names, unsign
                 if (m->summary)
                         printf("# Summary: %s\n", m->summary);
                 for (size_t p = 0; p < m->n_params; p++)
-                        printf("# $%zu %s%s: %s\n", p + 1, m->params[p].name ? m->params[p].name : "?",
+                        printf("# $%zu %s%s: %s\n", p + 1,
+                               m->params[p].name ? m->params[p].name : "?",
                                m->params[p].optional ? " (optional)" : "",
                                m->params[p].summary ? m->params[p].summary : "");
                 fwrite(m->doc, 1, m->doc_len, stdout);
@@ -277,8 +279,9 @@ int iface_cli_main(int argc, char **argv, unsigned kinds)
                         errno = 0;
                         unsigned long v = strtoul(optarg, &end, 10);
                         if (errno || *end || end == optarg) {
-                                fprintf(stderr, "planet-selinux %s: --max wants a number, not '%s'\n",
-                                        cmd, optarg);
+                                fprintf(stderr,
+                                        "planet-selinux %s: --max wants a number, not '%s'\n", cmd,
+                                        optarg);
                                 return 2;
                         }
                         o.max = v;
@@ -319,7 +322,8 @@ int iface_cli_main(int argc, char **argv, unsigned kinds)
         } else if (!is_define && !strcmp(verb, "suggest")) {
                 /* checked in do_suggest */
         } else {
-                fprintf(stderr, "planet-selinux %s: unknown action '%s'; run 'planet-selinux %s --help'\n",
+                fprintf(stderr,
+                        "planet-selinux %s: unknown action '%s'; run 'planet-selinux %s --help'\n",
                         cmd, verb, cmd);
                 return 2;
         }

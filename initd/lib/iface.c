@@ -752,8 +752,7 @@ static int parse_doc(struct macro_entry *m)
 
 static int add_definition(struct iface_index *idx, struct source_file *f, enum iface_kind kind,
                           const char *kw, const char *after, const struct spanv *args,
-                          unsigned line, const char *doc, size_t doc_len,
-                          struct planet_error *err)
+                          unsigned line, const char *doc, size_t doc_len, struct planet_error *err)
 {
         if (args->n < 1 || args->v[0].n == 0)
                 return 0; /* define() without a name is m4 noise, not a definition */
@@ -1027,8 +1026,8 @@ static int load_glob(struct iface_index *idx, const char *pattern, const char *f
         }
         if (gr != 0) {
                 globfree(&g);
-                return planet_error_set(err, gr == GLOB_NOSPACE ? ENOMEM : EIO,
-                                        "cannot list %s", pattern);
+                return planet_error_set(err, gr == GLOB_NOSPACE ? ENOMEM : EIO, "cannot list %s",
+                                        pattern);
         }
         /* A stable order so that "the first definition wins" is reproducible. */
         qsort(g.gl_pathv, g.gl_pathc, sizeof(char *), cmp_str);
@@ -1287,7 +1286,7 @@ char *iface_rule_to_string(const struct iface_rule *rule)
         default:
                 if (rule->target_excluded) {
                         fprintf(f, "{ %s", rule->target);
-                        STRV_FOREACH(x, rule->target_excluded)
+                        STRV_FOREACH (x, rule->target_excluded)
                                 fprintf(f, " -%s", *x);
                         fputs(" }", f);
                 } else
@@ -1295,13 +1294,13 @@ char *iface_rule_to_string(const struct iface_rule *rule)
                 fprintf(f, ":%s ", rule->tclass ? rule->tclass : "?");
                 if (is_av_kind(rule->kind)) {
                         size_t n = 0;
-                        STRV_FOREACH(p, rule->perms)
+                        STRV_FOREACH (p, rule->perms)
                                 n++;
                         if (n == 1)
                                 fputs(rule->perms[0], f);
                         else {
                                 fputc('{', f);
-                                STRV_FOREACH(p, rule->perms)
+                                STRV_FOREACH (p, rule->perms)
                                         fprintf(f, " %s", *p);
                                 fputs(" }", f);
                         }
@@ -1337,7 +1336,7 @@ static uint32_t rule_hash(const struct iface_rule *r)
         for (size_t i = 0; i < ELEMENTSOF(fields); i++)
                 if (fields[i])
                         h = h * 16777619u ^ hash_name(fields[i], strlen(fields[i]));
-        STRV_FOREACH(x, r->target_excluded)
+        STRV_FOREACH (x, r->target_excluded)
                 h = h * 16777619u ^ hash_name(*x, strlen(*x));
         return h;
 }
@@ -1451,8 +1450,8 @@ static int builder_add(struct rules_builder *rb, const struct iface_rule *tmpl, 
         }
         size_t i = rb->n;
         struct iface_rule *r = &rb->rules[i];
-        *r = (struct iface_rule){.kind = tmpl->kind, .conditional = tmpl->conditional,
-                                 .via = tmpl->via};
+        *r = (struct iface_rule){
+                .kind = tmpl->kind, .conditional = tmpl->conditional, .via = tmpl->via};
         rb->n_perms[i] = rb->cap_perms[i] = 0;
         rb->n++;
         rb->table[j] = i + 1;
@@ -1467,7 +1466,7 @@ static int builder_add(struct rules_builder *rb, const struct iface_rule *tmpl, 
                 return -ENOMEM;
         if (tmpl->target_excluded) {
                 struct strv_b x = {0};
-                STRV_FOREACH(e, tmpl->target_excluded)
+                STRV_FOREACH (e, tmpl->target_excluded)
                         if (strvb_add(&x, *e, strlen(*e)) < 0) {
                                 strvb_done(&x);
                                 return -ENOMEM;
@@ -1518,9 +1517,9 @@ struct lexer {
         struct spanv args;
         struct rules_builder *rb;
         struct planet_error *err;
-        bool use_cache;  /* reuse symbolic expansions for plain calls */
-        bool stmt_cond;  /* inside an `if`/`optional` block of the policy text */
-        bool undecided;  /* an ifelse could not be decided */
+        bool use_cache; /* reuse symbolic expansions for plain calls */
+        bool stmt_cond; /* inside an `if`/`optional` block of the policy text */
+        bool undecided; /* an ifelse could not be decided */
 };
 
 enum tok_type {
@@ -1807,7 +1806,7 @@ static int emit_expansion(struct lexer *lx, const struct macro_entry *m, char *c
                 t.tclass = (char *) cls;
                 t.default_type = (char *) dflt;
                 t.filename = (char *) fname;
-                STRV_FOREACH(x, c->target_excluded) {
+                STRV_FOREACH (x, c->target_excluded) {
                         char *o;
                         const char *v;
                         if ((r = subst_params(*x, args, n_args, &o, &v)) < 0 ||
@@ -1818,7 +1817,7 @@ static int emit_expansion(struct lexer *lx, const struct macro_entry *m, char *c
                         free(o);
                 }
                 t.target_excluded = excl.v;
-                STRV_FOREACH(p, c->perms) {
+                STRV_FOREACH (p, c->perms) {
                         if (n_perms + 1 > cap_perms) {
                                 cap_perms = cap_perms ? cap_perms * 2 : 16;
                                 char **v = realloc(perms, cap_perms * sizeof(char *));
@@ -1847,7 +1846,7 @@ static int emit_expansion(struct lexer *lx, const struct macro_entry *m, char *c
                 strvb_done(&excl);
                 strvb_done(&perm_own);
         }
-        STRV_FOREACH(u, m->rules.unresolved)
+        STRV_FOREACH (u, m->rules.unresolved)
                 record_unresolved(lx, *u, strlen(*u));
         return r;
 }
@@ -2433,13 +2432,33 @@ static int parse_statements(struct lexer *lx)
                         continue;
                 }
                 static const char *const declarations[] = {
-                        "type",      "attribute", "typealias",   "bool",
-                        "class",     "permissive", "attribute_role", "sid",
-                        "allowxperm", "auditallowxperm", "dontauditxperm", "neverallowxperm",
-                        "role_transition", "range_transition", "constrain", "mlsconstrain",
-                        "validatetrans", "mlsvalidatetrans", "genfscon", "portcon",
-                        "user",      "dominance", "sensitivity", "category",
-                        "level",     "typebounds", "expandattribute",
+                        "type",
+                        "attribute",
+                        "typealias",
+                        "bool",
+                        "class",
+                        "permissive",
+                        "attribute_role",
+                        "sid",
+                        "allowxperm",
+                        "auditallowxperm",
+                        "dontauditxperm",
+                        "neverallowxperm",
+                        "role_transition",
+                        "range_transition",
+                        "constrain",
+                        "mlsconstrain",
+                        "validatetrans",
+                        "mlsvalidatetrans",
+                        "genfscon",
+                        "portcon",
+                        "user",
+                        "dominance",
+                        "sensitivity",
+                        "category",
+                        "level",
+                        "typebounds",
+                        "expandattribute",
                 };
                 for (size_t i = 0; i < ELEMENTSOF(declarations); i++)
                         if (!strcmp(t.text, declarations[i])) {
@@ -2451,8 +2470,8 @@ static int parse_statements(struct lexer *lx)
 }
 
 static int expand_entry(struct iface_index *idx, const struct macro_entry *m,
-                        const char *const *args, size_t n_args, bool use_cache,
-                        bool *undecided, struct iface_rules *ret, struct planet_error *err)
+                        const char *const *args, size_t n_args, bool use_cache, bool *undecided,
+                        struct iface_rules *ret, struct planet_error *err)
 {
         _cleanup_strv_free_ char **sym = NULL;
         if (!args) {
@@ -2485,8 +2504,8 @@ static int expand_entry(struct iface_index *idx, const struct macro_entry *m,
                 *undecided = lx.undecided;
         lexer_done(&lx);
         if (r == -E2BIG && rb.n >= EXPAND_MAX_RULES)
-                r = planet_error_set(err, E2BIG, "expanding %s: more than %u rules",
-                                     m->pub.name, EXPAND_MAX_RULES);
+                r = planet_error_set(err, E2BIG, "expanding %s: more than %u rules", m->pub.name,
+                                     EXPAND_MAX_RULES);
         if (r < 0) {
                 builder_done(&rb);
                 if (r == -ENOMEM)
@@ -2497,8 +2516,8 @@ static int expand_entry(struct iface_index *idx, const struct macro_entry *m,
         return builder_finish(&rb, ret);
 }
 
-int iface_expand(struct iface_index *idx, const char *name, const char *const *args,
-                 size_t n_args, struct iface_rules *ret, struct planet_error *err)
+int iface_expand(struct iface_index *idx, const char *name, const char *const *args, size_t n_args,
+                 struct iface_rules *ret, struct planet_error *err)
 {
         return iface_expand_flags(idx, name, args, n_args, 0, ret, err);
 }
@@ -2525,17 +2544,20 @@ bool iface_perm_is_write(const char *perm)
          * the permissions setools' default permission map counts as write
          * flows, cut down to what interfaces actually grant. */
         static const char *const writes[] = {
-                "*",          "write",       "append",       "create",     "unlink",
-                "link",       "rename",      "setattr",      "add_name",   "remove_name",
-                "reparent",   "rmdir",       "relabelfrom",  "relabelto",  "mounton",
-                "swapon",     "quotaon",     "execmod",      "setcurrent", "setexec",
-                "setfscreate", "setkeycreate", "setsockcreate", "ptrace",   "signal",
-                "sigkill",    "sigstop",     "setsched",     "setrlimit",  "setpgid",
-                "dyntransition", "connectto", "sendto",      "send_msg",   "write_file",
-                "manage",     "delete",      "set_params",   "setbool",    "load_policy",
-                "setenforce", "setsecparam", "setcheckreqprot", "mount",   "remount",
-                "unmount",    "relabel",     "setopt",       "setcontext", "associate",
-                "destroy",    "enqueue",     "unix_write",   "sys_admin", "dac_override",
+                "*",           "write",        "append",          "create",
+                "unlink",      "link",         "rename",          "setattr",
+                "add_name",    "remove_name",  "reparent",        "rmdir",
+                "relabelfrom", "relabelto",    "mounton",         "swapon",
+                "quotaon",     "execmod",      "setcurrent",      "setexec",
+                "setfscreate", "setkeycreate", "setsockcreate",   "ptrace",
+                "signal",      "sigkill",      "sigstop",         "setsched",
+                "setrlimit",   "setpgid",      "dyntransition",   "connectto",
+                "sendto",      "send_msg",     "write_file",      "manage",
+                "delete",      "set_params",   "setbool",         "load_policy",
+                "setenforce",  "setsecparam",  "setcheckreqprot", "mount",
+                "remount",     "unmount",      "relabel",         "setopt",
+                "setcontext",  "associate",    "destroy",         "enqueue",
+                "unix_write",  "sys_admin",    "dac_override",
         };
         for (size_t i = 0; i < ELEMENTSOF(writes); i++)
                 if (!strcmp(perm, writes[i]))
@@ -2558,7 +2580,7 @@ static void ensure_expanded(struct iface_index *idx, struct macro_entry *m)
                 const struct iface_rule *rule = &m->rules.rules[k];
                 if (rule->kind != IFACE_RULE_ALLOW)
                         continue;
-                STRV_FOREACH(p, rule->perms) {
+                STRV_FOREACH (p, rule->perms) {
                         m->total_perms++;
                         if (iface_perm_is_write(*p))
                                 m->grants_write = true;
@@ -2621,8 +2643,8 @@ static bool mentions_word(const char *text, size_t len, const char *word, size_t
         return false;
 }
 
-static int mark_reach(struct macro_entry *m, unsigned epoch, struct macro_entry ***stack,
-                      size_t *n, size_t *cap)
+static int mark_reach(struct macro_entry *m, unsigned epoch, struct macro_entry ***stack, size_t *n,
+                      size_t *cap)
 {
         if (m->mark == epoch)
                 return 0;
@@ -2748,8 +2770,8 @@ static char *format_call(const struct macro_entry *m, const char *source, unsign
 
 static char *format_why(const struct macro_entry *m, const struct iface_access *need,
                         enum match_kind match, const char *attribute, char **granted,
-                        size_t n_granted,
-                        const char *via_first, size_t extra_on_target, size_t extra_total)
+                        size_t n_granted, const char *via_first, size_t extra_on_target,
+                        size_t extra_total)
 {
         char *s = NULL;
         size_t len = 0;
@@ -2871,7 +2893,7 @@ int iface_suggest(struct iface_index *idx, const struct iface_access *need,
                                 via_first = rule->via;
                         if (mk == MATCH_ATTRIBUTE && !attribute)
                                 attribute = rule->target;
-                        STRV_FOREACH(p, rule->perms) {
+                        STRV_FOREACH (p, rule->perms) {
                                 bool seen = false;
                                 for (size_t g = 0; g < n_granted && !seen; g++)
                                         seen = !strcmp(granted[g], *p);
@@ -2921,8 +2943,8 @@ int iface_suggest(struct iface_index *idx, const struct iface_access *need,
 
         if (n_out > 1)
                 qsort(out, n_out, sizeof(*out), cmp_ranked);
-        size_t keep = opts && opts->max_results && opts->max_results < n_out ? opts->max_results
-                                                                               : n_out;
+        size_t keep =
+                opts && opts->max_results && opts->max_results < n_out ? opts->max_results : n_out;
         struct iface_suggestion *res = calloc(keep ? keep : 1, sizeof(*res));
         if (!res) {
                 r = -ENOMEM;

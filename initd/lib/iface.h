@@ -179,8 +179,8 @@ struct iface_rule {
          * target listed here. (Exclusions in source sets are dropped: that
          * reads the rule as granting more, never less.) */
         char **target_excluded;
-        bool conditional;   /* under ifdef/optional_policy/tunable_policy/if/…: may not apply */
-        const char *via;    /* innermost macro whose body wrote the rule (owned by the index) */
+        bool conditional; /* under ifdef/optional_policy/tunable_policy/if/…: may not apply */
+        const char *via;  /* innermost macro whose body wrote the rule (owned by the index) */
 };
 
 struct iface_rules {
@@ -197,8 +197,8 @@ struct iface_rules {
  * parameters symbolic: "$1", "$2", … stay in the rules. Errors: unknown name
  * (-ENOENT), recursion deeper than the index allows (-ELOOP) or an expansion
  * that grows without bound (-E2BIG), each naming the macro. */
-int iface_expand(struct iface_index *idx, const char *name, const char *const *args,
-                 size_t n_args, struct iface_rules *ret, struct planet_error *err);
+int iface_expand(struct iface_index *idx, const char *name, const char *const *args, size_t n_args,
+                 struct iface_rules *ret, struct planet_error *err);
 /* The same with flags. By default a call made with plain names as
  * arguments reuses the callee's cached symbolic expansion (substituting the
  * names), which gives the same rules as rescanning its text and is several
@@ -238,7 +238,7 @@ typedef bool (*iface_type_match_fn)(const char *type, const char *type_or_attrib
                                     void *userdata);
 
 struct iface_suggest_options {
-        size_t max_results;          /* 0: all that fit */
+        size_t max_results;               /* 0: all that fit */
         iface_type_match_fn type_matches; /* NULL: only exact names (and self) match */
         void *userdata;
 };

@@ -80,8 +80,9 @@ static size_t perm_set_from_spt(const char *name, char out[][64], size_t max)
         return n;
 }
 
-static const struct iface_rule *find_rule(const struct iface_rules *rules, enum iface_rule_kind kind,
-                                          const char *src, const char *tgt, const char *cls)
+static const struct iface_rule *find_rule(const struct iface_rules *rules,
+                                          enum iface_rule_kind kind, const char *src,
+                                          const char *tgt, const char *cls)
 {
         for (size_t i = 0; i < rules->n_rules; i++) {
                 const struct iface_rule *r = &rules->rules[i];
@@ -133,7 +134,8 @@ TestSuite(devel, .init = load_devel, .fini = free_devel);
 Test(devel, indexes_every_layer_and_the_support_files)
 {
         /* Every layer directory that holds .if files shows up, found by glob. */
-        const char *layers[] = {"kernel", "system", "admin", "apps", "roles", "services", "support"};
+        const char *layers[] = {"kernel", "system",   "admin",  "apps",
+                                "roles",  "services", "support"};
         bool seen[ELEMENTSOF(layers)] = {0};
         size_t interfaces = 0;
         for (size_t i = 0; i < iface_index_count(devel); i++) {
@@ -191,7 +193,8 @@ Test(devel, expansion_matches_the_perm_set_defines)
         char want[32][64];
         size_t n = perm_set_from_spt("read_file_perms", want, 32);
         cr_assert_gt(n, 0);
-        const struct iface_rule *file = find_rule(&rules, IFACE_RULE_ALLOW, "myapp_t", "etc_t", "file");
+        const struct iface_rule *file =
+                find_rule(&rules, IFACE_RULE_ALLOW, "myapp_t", "etc_t", "file");
         cr_assert_not_null(file);
         cr_expect_eq(strv_len(file->perms), n, "etc_t:file perms differ from read_file_perms");
         for (size_t i = 0; i < n; i++)
@@ -200,13 +203,14 @@ Test(devel, expansion_matches_the_perm_set_defines)
         cr_expect_str_eq(file->via, "read_files_pattern");
 
         n = perm_set_from_spt("list_dir_perms", want, 32);
-        const struct iface_rule *dir = find_rule(&rules, IFACE_RULE_ALLOW, "myapp_t", "etc_t", "dir");
+        const struct iface_rule *dir =
+                find_rule(&rules, IFACE_RULE_ALLOW, "myapp_t", "etc_t", "dir");
         cr_assert_not_null(dir);
         for (size_t i = 0; i < n; i++)
                 cr_expect(strv_has(dir->perms, want[i]), "etc_t:dir lacks %s", want[i]);
         cr_expect_not_null(find_rule(&rules, IFACE_RULE_ALLOW, "myapp_t", "etc_t", "lnk_file"));
         for (size_t i = 0; i < rules.n_rules; i++)
-                STRV_FOREACH(p, rules.rules[i].perms)
+                STRV_FOREACH (p, rules.rules[i].perms)
                         cr_expect_not(iface_perm_is_write(*p), "a read interface grants %s", *p);
         cr_expect_null(rules.unresolved);
         iface_rules_done(&rules);
@@ -278,8 +282,8 @@ Test(devel, plain_interfaces_expand_to_their_own_text)
                                 find_rule(&rules, IFACE_RULE_ALLOW, "$1", tgt, cls);
                         cr_assert_not_null(r, "%s: no rule for %s:%s", m->name, tgt, cls);
                         for (char *w = strtok(perms, " {}"); w; w = strtok(NULL, " {}"))
-                                cr_expect(strv_has(r->perms, w), "%s: %s:%s lacks %s", m->name,
-                                          tgt, cls, w);
+                                cr_expect(strv_has(r->perms, w), "%s: %s:%s lacks %s", m->name, tgt,
+                                          cls, w);
                 }
                 iface_rules_done(&rules);
                 checked++;
@@ -352,7 +356,7 @@ static void expect_no_write_anywhere(const char *name)
         expand_ok(devel, name, NULL, 0, &rules);
         for (size_t i = 0; i < rules.n_rules; i++)
                 if (rules.rules[i].kind == IFACE_RULE_ALLOW)
-                        STRV_FOREACH(p, rules.rules[i].perms)
+                        STRV_FOREACH (p, rules.rules[i].perms)
                                 cr_expect_not(iface_perm_is_write(*p),
                                               "%s was offered for a read but grants %s", name, *p);
         iface_rules_done(&rules);
@@ -441,8 +445,9 @@ Test(devel, find_matches_definition_lines_like_sefindif)
         struct iface_hit *hits = NULL;
         size_t n = 0;
         struct planet_error err = {0};
-        cr_assert_eq(iface_find(devel, "read_files_pattern.*etc_t", IFACE_KINDS_IFACE, &hits, &n, &err),
-                     0, "%s", err.msg);
+        cr_assert_eq(
+                iface_find(devel, "read_files_pattern.*etc_t", IFACE_KINDS_IFACE, &hits, &n, &err),
+                0, "%s", err.msg);
         bool found = false;
         for (size_t i = 0; i < n; i++) {
                 cr_expect_not(hits[i].name_matched);
@@ -522,8 +527,9 @@ Test(cli, find_and_def_and_suggest)
 {
         char *out;
         cr_assert_eq(run("iface find --name '^files_read_etc_files$'", &out), 0, "%s", out);
-        cr_expect_not_null(strstr(out, "interface files_read_etc_files: Read generic files in /etc."),
-                           "%s", out);
+        cr_expect_not_null(
+                strstr(out, "interface files_read_etc_files: Read generic files in /etc."), "%s",
+                out);
         free(out);
 
         cr_assert_eq(run("def find '^read_file_perms$'", &out), 0, "%s", out);
@@ -562,7 +568,8 @@ Test(cli, find_and_def_and_suggest)
         const char *srcdir = getenv("top_srcdir"), *builddir = getenv("top_builddir");
         char cmd[2048];
         snprintf(cmd, sizeof(cmd),
-                 "PLANET_SELINUX=%s/planet-selinux %s/scripts/sefindif '^files_read_etc_files$' 2>&1",
+                 "PLANET_SELINUX=%s/planet-selinux %s/scripts/sefindif '^files_read_etc_files$' "
+                 "2>&1",
                  builddir ? builddir : ".", srcdir ? srcdir : "..");
         FILE *p = popen(cmd, "r");
         cr_assert_not_null(p);
@@ -578,54 +585,52 @@ Test(cli, find_and_def_and_suggest)
 
 /* ---- m4 handling on small texts -------------------------------------------- */
 
-static const char support_text[] =
-        "define(`read_file_perms',`{ getattr open read }')\n"
-        "define(`rw_file_perms',`{ read_file_perms write append }')\n"
-        "define(`read_files_pattern',`\n"
-        "\tallow $1 $2:dir search;\n"
-        "\tallow $1 $3:file read_file_perms;\n"
-        "')\n";
+static const char support_text[] = "define(`read_file_perms',`{ getattr open read }')\n"
+                                   "define(`rw_file_perms',`{ read_file_perms write append }')\n"
+                                   "define(`read_files_pattern',`\n"
+                                   "\tallow $1 $2:dir search;\n"
+                                   "\tallow $1 $3:file read_file_perms;\n"
+                                   "')\n";
 
 Test(m4, nested_quotes_conditionals_and_doc)
 {
-        const char text[] =
-                "## <summary>\n"
-                "##\tRead <b>foo</b>\n"
-                "##\tfiles.\n"
-                "## </summary>\n"
-                "## <param name=\"domain\">\n"
-                "##\t<summary>Domain allowed access.</summary>\n"
-                "## </param>\n"
-                "## <param name=\"role\" optional=\"true\">\n"
-                "##\t<summary>Role.</summary>\n"
-                "## </param>\n"
-                "## <infoflow type=\"read\" weight=\"5\"/>\n"
-                "#\n"
-                "interface(`foo_read',`\n"
-                "\tgen_require(`\n"
-                "\t\ttype foo_t; class file { read };\n"
-                "\t')\n"
-                "\t# a comment: allow $1 bar_t:file write;\n"
-                "\tread_files_pattern($1, foo_t, foo_t)\n"
-                "\tifdef(`distro_debian',`\n"
-                "\t\tallow $1 foo_deb_t:file read;\n"
-                "\t',`\n"
-                "\t\tallow $1 foo_other_t:file read;\n"
-                "\t')\n"
-                "\toptional_policy(`\n"
-                "\t\tallow $1 opt_t:file `read';\n"
-                "\t')\n"
-                "\ttunable_policy(`foo_bool',`\n"
-                "\t\tallow $1 tun_t:file read;\n"
-                "\t')\n"
-                "\tifelse(`$2',`',`',`\n"
-                "\t\trole $2 types foo_t;\n"
-                "\t')\n"
-                "\tallow $1 { foo_t bar_t }:{ file lnk_file } getattr;\n"
-                "\tallow $1 { file_type -shadow_t }:file getattr;\n"
-                "\ttype_transition $1 foo_t:file foo_new_t \"name.conf\";\n"
-                "\tnot_indexed_call($1)\n"
-                "')\n";
+        const char text[] = "## <summary>\n"
+                            "##\tRead <b>foo</b>\n"
+                            "##\tfiles.\n"
+                            "## </summary>\n"
+                            "## <param name=\"domain\">\n"
+                            "##\t<summary>Domain allowed access.</summary>\n"
+                            "## </param>\n"
+                            "## <param name=\"role\" optional=\"true\">\n"
+                            "##\t<summary>Role.</summary>\n"
+                            "## </param>\n"
+                            "## <infoflow type=\"read\" weight=\"5\"/>\n"
+                            "#\n"
+                            "interface(`foo_read',`\n"
+                            "\tgen_require(`\n"
+                            "\t\ttype foo_t; class file { read };\n"
+                            "\t')\n"
+                            "\t# a comment: allow $1 bar_t:file write;\n"
+                            "\tread_files_pattern($1, foo_t, foo_t)\n"
+                            "\tifdef(`distro_debian',`\n"
+                            "\t\tallow $1 foo_deb_t:file read;\n"
+                            "\t',`\n"
+                            "\t\tallow $1 foo_other_t:file read;\n"
+                            "\t')\n"
+                            "\toptional_policy(`\n"
+                            "\t\tallow $1 opt_t:file `read';\n"
+                            "\t')\n"
+                            "\ttunable_policy(`foo_bool',`\n"
+                            "\t\tallow $1 tun_t:file read;\n"
+                            "\t')\n"
+                            "\tifelse(`$2',`',`',`\n"
+                            "\t\trole $2 types foo_t;\n"
+                            "\t')\n"
+                            "\tallow $1 { foo_t bar_t }:{ file lnk_file } getattr;\n"
+                            "\tallow $1 { file_type -shadow_t }:file getattr;\n"
+                            "\ttype_transition $1 foo_t:file foo_new_t \"name.conf\";\n"
+                            "\tnot_indexed_call($1)\n"
+                            "')\n";
         char *all = NULL;
         cr_assert_gt(asprintf(&all, "%s%s", support_text, text), 0);
         struct iface_index *idx = index_of(all);
@@ -706,11 +711,12 @@ Test(m4, nested_quotes_conditionals_and_doc)
 Test(m4, forwarding_args_and_nested_perm_sets)
 {
         char *all = NULL;
-        cr_assert_gt(asprintf(&all, "%s%s", support_text,
-                              "interface(`inner',`allow $1 $2:file rw_file_perms;')\n"
-                              "interface(`outer',`refpolicywarn(`$0($*) is deprecated')inner($*)')\n"
-                              "template(`tmpl',`type $1_t; allow $1_t self:process signal;')\n"),
-                     0);
+        cr_assert_gt(
+                asprintf(&all, "%s%s", support_text,
+                         "interface(`inner',`allow $1 $2:file rw_file_perms;')\n"
+                         "interface(`outer',`refpolicywarn(`$0($*) is deprecated')inner($*)')\n"
+                         "template(`tmpl',`type $1_t; allow $1_t self:process signal;')\n"),
+                0);
         struct iface_index *idx = index_of(all);
         free(all);
         struct iface_rules rules = {0};
@@ -788,18 +794,19 @@ static bool in_attr(const char *type, const char *attr, void *userdata)
 Test(m4, suggestion_never_offers_write_for_read_and_prefers_exact)
 {
         char *all = NULL;
-        cr_assert_gt(asprintf(&all, "%s%s", support_text,
-                              "interface(`x_manage',`allow $1 x_t:file { getattr open read write "
-                              "create unlink };')\n"
-                              "interface(`x_read_and_log',`read_files_pattern($1, x_t, x_t)\n"
-                              "\tallow $1 log_t:file append;')\n"
-                              "interface(`x_read',`read_files_pattern($1, x_t, x_t)')\n"
-                              "interface(`x_read_more',`allow $1 x_t:file { read_file_perms ioctl "
-                              "lock };')\n"
-                              "interface(`all_read',`allow $1 { file_type -shadow_t }:file read;')\n"
-                              "interface(`x_maybe',`optional_policy(`allow $1 x_t:file read;')')\n"
-                              "template(`x_tmpl',`allow $1 x_t:file read;')\n"),
-                     0);
+        cr_assert_gt(
+                asprintf(&all, "%s%s", support_text,
+                         "interface(`x_manage',`allow $1 x_t:file { getattr open read write "
+                         "create unlink };')\n"
+                         "interface(`x_read_and_log',`read_files_pattern($1, x_t, x_t)\n"
+                         "\tallow $1 log_t:file append;')\n"
+                         "interface(`x_read',`read_files_pattern($1, x_t, x_t)')\n"
+                         "interface(`x_read_more',`allow $1 x_t:file { read_file_perms ioctl "
+                         "lock };')\n"
+                         "interface(`all_read',`allow $1 { file_type -shadow_t }:file read;')\n"
+                         "interface(`x_maybe',`optional_policy(`allow $1 x_t:file read;')')\n"
+                         "template(`x_tmpl',`allow $1 x_t:file read;')\n"),
+                0);
         struct iface_index *idx = index_of(all);
         free(all);
         struct planet_error err = {0};

@@ -73,8 +73,8 @@ int main(int argc, char **argv)
         printf("index: %zu macros, fastest %.1f ms, median %.1f ms CPU (%d rounds)\n", count, t[0],
                t[rounds / 2], rounds);
         printf("first suggestion (builds the call graph, expands what reaches etc_t): %.1f ms; "
-               "later ones: %.2f ms CPU\n", first,
-               later);
+               "later ones: %.2f ms CPU\n",
+               first, later);
         printf("peak RSS: %ld MB\n", ru.ru_maxrss / 1024);
         iface_index_free(idx);
         free(t);
