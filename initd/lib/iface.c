@@ -222,6 +222,19 @@ struct iface_index {
         size_t table_size;
         bool graph_built;
         unsigned epoch;
+        /* Every other name the definitions mention (types, attributes,
+         * classes, permissions) with the macros that mention it, built with
+         * the call graph: where a suggestion's search starts. */
+        struct word_entry *words;
+        size_t n_words, cap_words;
+        size_t *word_table; /* word index + 1; 0 = empty */
+        size_t word_table_size;
+};
+
+struct word_entry {
+        char *word;
+        struct macro_entry **macros;
+        size_t n_macros, cap_macros;
 };
 
 static uint32_t hash_name(const char *s, size_t n)
@@ -323,6 +336,12 @@ void iface_index_free(struct iface_index *idx)
                 free(f);
         }
         free(idx->files);
+        for (size_t i = 0; i < idx->n_words; i++) {
+                free(idx->words[i].word);
+                free(idx->words[i].macros);
+        }
+        free(idx->words);
+        free(idx->word_table);
         free(idx);
 }
 
@@ -2604,8 +2623,80 @@ static int add_caller(struct macro_entry *callee, struct macro_entry *caller)
         return 0;
 }
 
+static struct word_entry *word_find(const struct iface_index *idx, const char *w, size_t n)
+{
+        if (idx->word_table_size == 0)
+                return NULL;
+        size_t mask = idx->word_table_size - 1;
+        for (size_t j = hash_name(w, n) & mask; idx->word_table[j]; j = (j + 1) & mask) {
+                struct word_entry *e = &idx->words[idx->word_table[j] - 1];
+                if (!strncmp(e->word, w, n) && e->word[n] == 0)
+                        return e;
+        }
+        return NULL;
+}
+
+static int word_table_grow(struct iface_index *idx)
+{
+        size_t size = idx->word_table_size ? idx->word_table_size * 2 : 4096;
+        size_t *t = calloc(size, sizeof(*t));
+        if (!t)
+                return -ENOMEM;
+        for (size_t i = 0; i < idx->n_words; i++) {
+                const char *w = idx->words[i].word;
+                size_t j = hash_name(w, strlen(w)) & (size - 1);
+                while (t[j])
+                        j = (j + 1) & (size - 1);
+                t[j] = i + 1;
+        }
+        free(idx->word_table);
+        idx->word_table = t;
+        idx->word_table_size = size;
+        return 0;
+}
+
+/* Note that macro m mentions the name w. */
+static int word_add(struct iface_index *idx, const char *w, size_t n, struct macro_entry *m)
+{
+        struct word_entry *e = word_find(idx, w, n);
+        if (!e) {
+                if ((idx->n_words + 1) * 2 > idx->word_table_size && word_table_grow(idx) < 0)
+                        return -ENOMEM;
+                if (idx->n_words + 1 > idx->cap_words) {
+                        size_t cap = idx->cap_words ? idx->cap_words * 2 : 4096;
+                        struct word_entry *v = realloc(idx->words, cap * sizeof(*v));
+                        if (!v)
+                                return -ENOMEM;
+                        idx->words = v;
+                        idx->cap_words = cap;
+                }
+                char *copy = strndup(w, n);
+                if (!copy)
+                        return -ENOMEM;
+                size_t mask = idx->word_table_size - 1, j = hash_name(w, n) & mask;
+                while (idx->word_table[j])
+                        j = (j + 1) & mask;
+                e = &idx->words[idx->n_words++];
+                *e = (struct word_entry){.word = copy};
+                idx->word_table[j] = idx->n_words;
+        }
+        if (e->n_macros > 0 && e->macros[e->n_macros - 1] == m)
+                return 0;
+        if (e->n_macros + 1 > e->cap_macros) {
+                size_t cap = e->cap_macros ? e->cap_macros * 2 : 2;
+                struct macro_entry **v = realloc(e->macros, cap * sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                e->macros = v;
+                e->cap_macros = cap;
+        }
+        e->macros[e->n_macros++] = m;
+        return 0;
+}
+
 /* Every name in a definition that the index knows is a (possible) call; a
- * superset of the real calls is fine, it only widens the search. */
+ * superset of the real calls is fine, it only widens the search. Every other
+ * name goes into the word index. */
 static int build_call_graph(struct iface_index *idx)
 {
         if (idx->graph_built)
@@ -2624,23 +2715,12 @@ static int build_call_graph(struct iface_index *idx)
                         struct macro_entry *callee = lookup_n(idx, name, p - name);
                         if (callee && callee != m && add_caller(callee, m) < 0)
                                 return -ENOMEM;
+                        if (!callee && word_add(idx, name, p - name, m) < 0)
+                                return -ENOMEM;
                 }
         }
         idx->graph_built = true;
         return 0;
-}
-
-static bool mentions_word(const char *text, size_t len, const char *word, size_t wl)
-{
-        const char *p = text, *end = text + len;
-        while (wl > 0 && (p = memmem(p, end - p, word, wl))) {
-                bool left = p == text || !is_name_char(p[-1]);
-                bool right = p + wl == end || !is_name_char(p[wl]);
-                if (left && right)
-                        return true;
-                p++;
-        }
-        return false;
 }
 
 static int mark_reach(struct macro_entry *m, unsigned epoch, struct macro_entry ***stack, size_t *n,
@@ -2661,23 +2741,42 @@ static int mark_reach(struct macro_entry *m, unsigned epoch, struct macro_entry 
         return 0;
 }
 
-/* Mark, with a new epoch, every macro whose expansion can mention type:
- * those that name it, those that build names from parameters, and all that
- * call one of them. */
-static int mark_reaching(struct iface_index *idx, const char *type, unsigned *ret_epoch)
+static int mark_word(const struct word_entry *e, unsigned epoch, struct macro_entry ***stack,
+                     size_t *n, size_t *cap)
+{
+        for (size_t i = 0; e && i < e->n_macros; i++) {
+                int r = mark_reach(e->macros[i], epoch, stack, n, cap);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Mark, with a new epoch, every macro whose expansion can mention type (or,
+ * with a type_matches callback, an attribute it belongs to): those that
+ * name it, those that build names from parameters, and all that call one of
+ * them. */
+static int mark_reaching(struct iface_index *idx, const char *type,
+                         const struct iface_suggest_options *opts, unsigned *ret_epoch)
 {
         int r = build_call_graph(idx);
         if (r < 0)
                 return r;
         unsigned epoch = ++idx->epoch;
-        size_t tl = strlen(type), n = 0, cap = 0;
+        size_t n = 0, cap = 0;
         _cleanup_free_ struct macro_entry **stack = NULL;
-        for (size_t i = 0; i < idx->n_macros; i++) {
-                struct macro_entry *m = idx->macros[i];
-                if ((m->concatenates || mentions_word(m->defn, m->defn_len, type, tl)) &&
-                    (r = mark_reach(m, epoch, &stack, &n, &cap)) < 0)
+        for (size_t i = 0; i < idx->n_macros; i++)
+                if (idx->macros[i]->concatenates &&
+                    (r = mark_reach(idx->macros[i], epoch, &stack, &n, &cap)) < 0)
                         return r;
-        }
+        if ((r = mark_word(word_find(idx, type, strlen(type)), epoch, &stack, &n, &cap)) < 0)
+                return r;
+        if (opts && opts->type_matches)
+                for (size_t i = 0; i < idx->n_words; i++)
+                        if (strcmp(idx->words[i].word, type) != 0 &&
+                            opts->type_matches(type, idx->words[i].word, opts->userdata) &&
+                            (r = mark_word(&idx->words[i], epoch, &stack, &n, &cap)) < 0)
+                                return r;
         while (n > 0) {
                 struct macro_entry *m = stack[--n];
                 for (size_t i = 0; i < m->n_callers; i++)
@@ -2820,13 +2919,13 @@ int iface_suggest(struct iface_index *idx, const struct iface_access *need,
                 if (iface_perm_is_write(need->perms[i]))
                         need_write = true;
 
-        /* Expand only what can reach the target; an attribute callback or a
-         * self access can be satisfied by names the text never spells out,
-         * so those look at every interface. */
-        bool everything = (opts && opts->type_matches) || !strcmp(need->target, need->source);
+        /* Expand only what can reach the target (or its attributes); a self
+         * access is granted through `self` and `$1`, which nearly every
+         * interface mentions, so that looks at all of them. */
+        bool everything = !strcmp(need->target, need->source);
         unsigned epoch = 0;
         if (!everything) {
-                int k = mark_reaching(idx, need->target, &epoch);
+                int k = mark_reaching(idx, need->target, opts, &epoch);
                 if (k < 0)
                         return planet_error_set(err, -k, "out of memory ranking interfaces");
         }
