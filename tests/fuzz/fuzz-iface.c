@@ -11,6 +11,14 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Any name starting with 'a' counts as an attribute of every type. */
+static bool fake_attribute(const char *type, const char *attribute, void *userdata)
+{
+        (void) type;
+        (void) userdata;
+        return attribute[0] == 'a';
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         /* Larger inputs only repeat what small ones reach, more slowly. */
@@ -49,6 +57,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 struct iface_suggestion *s = NULL;
                 size_t n_s = 0;
                 if (iface_suggest(idx, &need, NULL, &s, &n_s, &err) == 0)
+                        iface_suggestions_free(s, n_s);
+                planet_error_clear(&err);
+                struct iface_suggest_options opts = {.max_results = 2,
+                                                     .type_matches = fake_attribute};
+                need.target = "a_t"; /* a self access: every interface is looked at */
+                if (iface_suggest(idx, &need, &opts, &s, &n_s, &err) == 0)
+                        iface_suggestions_free(s, n_s);
+                planet_error_clear(&err);
+                need.target = "y_t";
+                if (iface_suggest(idx, &need, &opts, &s, &n_s, &err) == 0)
                         iface_suggestions_free(s, n_s);
                 planet_error_clear(&err);
         }
