@@ -267,8 +267,11 @@ struct iface_suggestion {
  * then fewer unbound parameters; then least extra on the target; then least
  * extra overall; then name. Interfaces granting write-class permissions are
  * never offered when no needed permission is write-class. Zero candidates is
- * a success with *n_ret 0. The first call expands every interface once (tens
- * of ms) and caches the result in idx. */
+ * a success with *n_ret 0. Only interfaces whose text (or whose callees'
+ * text) names the target type, or an attribute type_matches accepts for it,
+ * are expanded; a self access (target == source) looks at all of them. The
+ * first call builds a call graph and a word index (~15 ms); expansions are
+ * cached in idx, so later calls cost well under a millisecond. */
 int iface_suggest(struct iface_index *idx, const struct iface_access *need,
                   const struct iface_suggest_options *opts, struct iface_suggestion **ret,
                   size_t *n_ret, struct planet_error *err);
