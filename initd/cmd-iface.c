@@ -224,13 +224,22 @@ static int do_suggest(struct iface_index *idx, char **argv, size_t argc, const s
                 return 2;
         }
         if (n == 0) {
+                bool read_only = true;
                 printf("No interface grants %s %s:%s {", need.source, need.target, need.tclass);
-                for (size_t i = 0; i < need.n_perms; i++)
+                for (size_t i = 0; i < need.n_perms; i++) {
                         printf(" %s", need.perms[i]);
-                printf(" } without granting more than asked for (write where only read was "
-                       "needed).\nWrite the rule in the module that owns %s, or an interface "
-                       "in the module that owns %s.\n",
+                        if (iface_perm_is_write(need.perms[i]))
+                                read_only = false;
+                }
+                printf(" }%s.\n",
+                       read_only ? " without also granting write-class permissions" : "");
+                printf("Write the rule in the module that owns %s, or an interface in the module "
+                       "that owns %s.\n",
                        need.source, need.target);
+                if (!o->policy)
+                        printf("With --policy, rules on attributes %s belongs to are searched "
+                               "too.\n",
+                               need.target);
                 free(s);
                 return 1;
         }

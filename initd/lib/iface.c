@@ -1885,8 +1885,8 @@ static void argv_freep(struct argv *a)
 
 /* Expand a builtin or a macro from the index whose name was just read;
  * f->p is after the name. */
-static int expand_call(struct lexer *lx, struct frame *f, const char *name, size_t name_len,
-                       enum builtin b, const struct macro_entry *m)
+static int expand_call(struct lexer *lx, struct frame *f, enum builtin b,
+                       const struct macro_entry *m)
 {
         const char *via = f->via;
         bool cond = f->cond;
@@ -2006,8 +2006,6 @@ static int expand_call(struct lexer *lx, struct frame *f, const char *name, size
                 if (r < 0)
                         return r;
         }
-        (void) name;
-        (void) name_len;
         return 0;
 }
 
@@ -2085,7 +2083,7 @@ static int next_token(struct lexer *lx, struct token *t)
                                 b == BUILTIN_NONE ? lookup_n(lx->idx, name, n) : NULL;
                         if (b != BUILTIN_NONE || m) {
                                 f->p = q;
-                                int r = expand_call(lx, f, name, n, b, m);
+                                int r = expand_call(lx, f, b, m);
                                 if (r < 0)
                                         return r;
                                 continue;
