@@ -80,8 +80,9 @@ static int load_policy_subs(const char *root, struct fc_subs *subs, struct plane
                                         "%s: %s (is --policy-root a root with an installed "
                                         "policy?)",
                                         dir, strerror(errno));
-        /* libselinux applies the distribution's equivalences, then local ones. */
-        static const char *const names[] = {"file_contexts.subs_dist", "file_contexts.subs"};
+        /* libselinux rewrites with the local equivalences first, then with the
+         * distribution's (selabel_sub_key): read them in that order. */
+        static const char *const names[] = {"file_contexts.subs", "file_contexts.subs_dist"};
         for (size_t i = 0; i < ELEMENTSOF(names); i++) {
                 _cleanup_free_ char *p = NULL;
                 if (asprintf(&p, "%s/%s", dir, names[i]) < 0)

@@ -63,8 +63,9 @@ struct fc_subs {
         size_t n_subs;
 };
 /* Read a .subs_dist/.subs file and append its pairs to *subs (zero it
- * first; call again to add .subs after .subs_dist). A missing file is an
- * empty set, not an error. */
+ * first; call again to add another: libselinux applies .subs before
+ * .subs_dist, so load them in that order). A missing file is an empty set,
+ * not an error. */
 int fc_subs_load(const char *path, struct fc_subs *subs, struct planet_error *err);
 /* The canonical spelling of path (first matching prefix, whole components). */
 char *fc_subs_apply(const struct fc_subs *subs, const char *path);
