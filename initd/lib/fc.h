@@ -14,12 +14,12 @@
 #include "error.h"
 
 struct fc_entry {
-        char *regex;      /* the path specification as written */
-        char *file_type;  /* "--", "-d", "-l", "-s", "-p", "-c", "-b" or NULL (any) */
-        mode_t mode;      /* S_IFREG, S_IFDIR, … from file_type; 0 for any */
-        char *context;    /* "user:role:type:range", or "<<none>>" */
-        char *type;       /* the type field; NULL for <<none>> */
-        unsigned line;    /* 1-based line in the source */
+        char *regex;     /* the path specification as written */
+        char *file_type; /* "--", "-d", "-l", "-s", "-p", "-c", "-b" or NULL (any) */
+        mode_t mode;     /* S_IFREG, S_IFDIR, … from file_type; 0 for any */
+        char *context;   /* "user:role:type:range", or "<<none>>" */
+        char *type;      /* the type field; NULL for <<none>> */
+        unsigned line;   /* 1-based line in the source */
 };
 
 struct fc_file {

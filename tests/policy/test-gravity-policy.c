@@ -101,13 +101,20 @@ static const char *const domains[] = {
         "gravity_container_t",
 };
 static const char *const object_types[] = {
-        "gravity_exec_t",           "gravity_container_init_exec_t",
-        "gravity_kubernetes_exec_t", "gravity_service_exec_t",
-        "gravity_container_systemctl_exec_t", "gravity_container_file_t",
-        "gravity_var_lib_t",        "gravity_log_t",
-        "gravity_runtime_t",        "gravity_kubelet_var_lib_t",
-        "gravity_kube_port_t",      "gravity_etcd_port_t",
-        "gravity_serf_port_t",      "gravity_agent_port_t",
+        "gravity_exec_t",
+        "gravity_container_init_exec_t",
+        "gravity_kubernetes_exec_t",
+        "gravity_service_exec_t",
+        "gravity_container_systemctl_exec_t",
+        "gravity_container_file_t",
+        "gravity_var_lib_t",
+        "gravity_log_t",
+        "gravity_runtime_t",
+        "gravity_kubelet_var_lib_t",
+        "gravity_kube_port_t",
+        "gravity_etcd_port_t",
+        "gravity_serf_port_t",
+        "gravity_agent_port_t",
         "gravity_vxlan_port_t",
 };
 
@@ -146,7 +153,8 @@ static const struct {
 Test(gravity_policy, seed_transitions_compute_to_their_domains)
 {
         for (size_t i = 0; i < ELEMENTSOF(seed_transitions); i++) {
-                char *d = computed_domain("gravity_container_init_t", seed_transitions[i].exec_type);
+                char *d =
+                        computed_domain("gravity_container_init_t", seed_transitions[i].exec_type);
                 cr_expect_str_eq(d, seed_transitions[i].domain, "init → %s computes %s, want %s",
                                  seed_transitions[i].exec_type, d, seed_transitions[i].domain);
                 free(d);
@@ -240,8 +248,13 @@ Test(gravity_policy, installer_is_permitted_but_never_automatic)
         free(d);
 
         /* Neither host init nor the services inside planet may enter it. */
-        const char *others[] = {"init_t", "initrc_t", "gravity_t", "gravity_kubernetes_t",
-                                "gravity_service_t", "gravity_container_t", "systemd_nspawn_t"};
+        const char *others[] = {"init_t",
+                                "initrc_t",
+                                "gravity_t",
+                                "gravity_kubernetes_t",
+                                "gravity_service_t",
+                                "gravity_container_t",
+                                "systemd_nspawn_t"};
         for (size_t i = 0; i < ELEMENTSOF(others); i++)
                 cr_expect_not(type_allowed(others[i], true, "gravity_installer_t", "process",
                                            "transition"),
@@ -252,8 +265,8 @@ Test(gravity_policy, installer_reads_homes_and_loads_policy_gravity_t_does_not)
 {
         cr_assert(type_allowed("gravity_installer_t", true, "user_home_t", "file", "read"));
         cr_assert(type_allowed("gravity_installer_t", true, "user_home_dir_t", "dir", "search"));
-        cr_assert(type_allowed("gravity_installer_t", true, "security_t", "security",
-                               "load_policy"));
+        cr_assert(
+                type_allowed("gravity_installer_t", true, "security_t", "security", "load_policy"));
         cr_assert_not(type_allowed("gravity_t", true, "user_home_t", "file", "read"));
         cr_assert_not(type_allowed("gravity_t", true, "user_home_dir_t", "dir", "search"));
         cr_assert_not(type_allowed("gravity_t", true, "security_t", "security", "load_policy"));
@@ -359,15 +372,15 @@ Test(gravity_policy, file_contexts_in_both_spellings)
         expect_label("/bin/gravity", S_IFREG, "gravity_exec_t");
         expect_label("/usr/bin/planet-initd", S_IFREG, "gravity_container_init_exec_t");
         static const char *const kube[] = {"kube-apiserver", "kube-controller-manager",
-                                           "kube-scheduler", "kubelet", "kube-proxy", "kubectl"};
+                                           "kube-scheduler", "kubelet",
+                                           "kube-proxy",     "kubectl"};
         for (size_t i = 0; i < ELEMENTSOF(kube); i++) {
                 char *p = NULL;
                 cr_assert_geq(asprintf(&p, "/usr/bin/%s", kube[i]), 0);
                 expect_label(p, S_IFREG, "gravity_kubernetes_exec_t");
                 free(p);
         }
-        static const char *const services[] = {"etcd", "coredns", "flanneld", "serf",
-                                               "containerd"};
+        static const char *const services[] = {"etcd", "coredns", "flanneld", "serf", "containerd"};
         for (size_t i = 0; i < ELEMENTSOF(services); i++) {
                 char *p = NULL;
                 cr_assert_geq(asprintf(&p, "/usr/bin/%s", services[i]), 0);
