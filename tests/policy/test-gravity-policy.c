@@ -433,3 +433,21 @@ Test(gravity_policy, install_paths_are_ours)
         free(path);
         cr_assert_gt(n, 10);
 }
+
+/* systemctl inside planet may drive units; workloads may not. */
+Test(gravity_policy, container_systemctl_drives_units)
+{
+        const char *perms[] = {"start", "stop", "status", "reload"};
+        for (size_t i = 0; i < ELEMENTSOF(perms); i++) {
+                cr_expect(type_allowed("gravity_container_systemctl_t", true,
+                                       "gravity_container_file_t", "service", perms[i]),
+                          "systemctl cannot %s units", perms[i]);
+                cr_expect(type_allowed("gravity_container_init_t", true, "gravity_container_file_t",
+                                       "service", perms[i]));
+                cr_expect_not(type_allowed("gravity_container_t", true, "gravity_container_file_t",
+                                           "service", perms[i]),
+                              "workloads may %s units", perms[i]);
+        }
+        cr_assert(type_allowed("gravity_container_systemctl_t", true, "gravity_container_init_t",
+                               "system", "status"));
+}
