@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fc.h"
 #include "label.h"
 
 static struct label_backend *backend;
@@ -450,4 +451,88 @@ Test(gravity_policy, container_systemctl_drives_units)
         }
         cr_assert(type_allowed("gravity_container_systemctl_t", true, "gravity_container_init_t",
                                "system", "status"));
+}
+
+static char *srcdir_path(const char *rel)
+{
+        const char *top = getenv("top_srcdir");
+        cr_assert_not_null(top, "top_srcdir is not set (run through make check)");
+        char *p = NULL;
+        cr_assert_geq(asprintf(&p, "%s/%s", top, rel), 0);
+        return p;
+}
+
+/* Every context the container's own file_contexts hands out is valid in
+ * the policy, and inside planet the binaries get the types gravity.fc
+ * gives them under the rootfs on the host. */
+Test(gravity_policy, container_file_contexts_agree_with_gravity_fc)
+{
+        char *planet_path = srcdir_path("policy/planet_file_contexts");
+        char *gravity_path = srcdir_path("policy/gravity.fc");
+        struct fc_file planet = {0}, gravity = {0};
+        struct planet_error err = {0};
+        cr_assert_eq(fc_load(planet_path, FC_FORMAT_COMPILED, NULL, &planet, &err), 0, "%s",
+                     err.msg);
+        cr_assert_eq(fc_load(gravity_path, FC_FORMAT_SOURCE, "s0", &gravity, &err), 0, "%s",
+                     err.msg);
+        for (size_t i = 0; i < planet.n_entries; i++)
+                cr_expect_eq(label_check_context(backend, planet.entries[i].context, &err), 0,
+                             "planet_file_contexts:%u: %s", planet.entries[i].line,
+                             err.msg ? err.msg : "");
+
+        static const char *const inside[] = {
+                "/usr/lib/systemd/systemd",
+                "/usr/lib/systemd/systemd-journald",
+                "/usr/bin/planet-initd",
+                "/usr/bin/systemctl",
+                "/usr/bin/journalctl",
+                "/usr/bin/gravity",
+                "/usr/bin/kubelet",
+                "/usr/bin/kube-apiserver",
+                "/usr/bin/etcd",
+                "/usr/bin/containerd",
+                "/usr/bin/bash",
+                "/etc/passwd",
+        };
+        size_t compared = 0;
+        for (size_t i = 0; i < ELEMENTSOF(inside); i++) {
+                char *host = NULL;
+                cr_assert_geq(asprintf(&host, "/var/lib/gravity/planet/rootfs%s", inside[i]), 0);
+                const struct fc_entry *want = fc_find_entry(&gravity, host, S_IFREG);
+                const struct fc_entry *got = fc_find_entry(&planet, inside[i], S_IFREG);
+                cr_assert_not_null(want, "gravity.fc has no entry for %s", host);
+                cr_assert_not_null(got, "planet_file_contexts has no entry for %s", inside[i]);
+                cr_expect_str_eq(got->type, want->type,
+                                 "%s: planet_file_contexts:%u says %s, gravity.fc:%u says %s",
+                                 inside[i], got->line, got->type, want->line, want->type);
+                compared++;
+                free(host);
+        }
+        cr_assert_eq(compared, ELEMENTSOF(inside));
+        fc_file_done(&planet);
+        fc_file_done(&gravity);
+        free(planet_path);
+        free(gravity_path);
+}
+
+/* The lxc_contexts-style file names valid contexts. */
+Test(gravity_policy, planet_contexts_are_valid)
+{
+        char *path = srcdir_path("policy/planet_contexts");
+        FILE *f = fopen(path, "re");
+        cr_assert_not_null(f, "%s", path);
+        char line[512];
+        unsigned n = 0;
+        while (fgets(line, sizeof(line), f)) {
+                char *q1 = strchr(line, '"'), *q2 = q1 ? strchr(q1 + 1, '"') : NULL;
+                cr_assert_not_null(q2, "malformed line: %s", line);
+                *q2 = '\0';
+                struct planet_error err = {0};
+                cr_expect_eq(label_check_context(backend, q1 + 1, &err), 0, "%s: %s", q1 + 1,
+                             err.msg ? err.msg : "");
+                n++;
+        }
+        fclose(f);
+        free(path);
+        cr_assert_geq(n, 3);
 }
