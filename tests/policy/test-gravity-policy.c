@@ -536,3 +536,16 @@ Test(gravity_policy, planet_contexts_are_valid)
         free(path);
         cr_assert_geq(n, 3);
 }
+
+/* planet.sock: gravity and the services may connect, workloads may not. */
+Test(gravity_policy, planet_socket_access)
+{
+        const char *may[] = {"gravity_t", "gravity_installer_t", "gravity_kubernetes_t",
+                             "gravity_service_t", "gravity_container_systemctl_t"};
+        for (size_t i = 0; i < ELEMENTSOF(may); i++)
+                cr_expect(type_allowed(may[i], true, "gravity_runtime_t", "sock_file", "write"),
+                          "%s cannot reach planet.sock", may[i]);
+        cr_expect_not(type_allowed("gravity_container_t", true, "gravity_runtime_t", "sock_file",
+                                   "write"),
+                      "workloads can reach planet.sock");
+}
