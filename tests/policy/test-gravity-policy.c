@@ -296,6 +296,18 @@ Test(gravity_policy, nspawn_starts_the_container_init)
                           entries[i]);
                 free(f);
         }
+        /* Its image lock beside the rootfs, and nothing else of gravity's state. */
+        cr_expect(type_allowed("systemd_nspawn_t", true, "gravity_container_lock_t", "file",
+                               "create"));
+        cr_expect(type_allowed("systemd_nspawn_t", true, "gravity_var_lib_t", "dir", "add_name"));
+        cr_expect_not(type_allowed("systemd_nspawn_t", true, "gravity_var_lib_t", "file", "write"));
+        char *lock = NULL, *nspawn = proc("systemd_nspawn_t"), *dir = obj("gravity_var_lib_t");
+        struct planet_error err = {0};
+        cr_assert_eq(label_compute_create(backend, nspawn, dir, "file", &lock, &err), 0);
+        cr_expect_str_eq(lock, "system_u:object_r:gravity_container_lock_t:s0");
+        free(lock);
+        free(nspawn);
+        free(dir);
         /* nspawn asks explicitly: no automatic transition from it. */
         char *t = computed_domain("systemd_nspawn_t", "gravity_container_file_t");
         cr_assert_str_eq(t, "systemd_nspawn_t");
