@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Benchmark helpers for planet-initd (run by tests/bench/initd/run):
+ *
+ *   notify-bench relay N [WRAPPER ARGS... --]
+ *       Bind a receiver as systemd would, run `WRAPPER ARGS -- notify-bench
+ *       send N` under it (or the sender directly when no wrapper is given)
+ *       and time N datagrams end to end: throughput for a burst, and the
+ *       latency distribution (p50/p99/max) for N paced messages.
+ *   notify-bench send N     the service: N burst messages, then N paced
+ *   notify-bench rss CMD…   run CMD, print its peak RSS in KiB (wait4) */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "notify.h"
+
+static uint64_t now_ns(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+        uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+        return x < y ? -1 : x > y;
+}
+
+static int do_send(long n)
+{
+        struct notify_address a;
+        int fd = -1;
+        const char *e = getenv("NOTIFY_SOCKET");
+        if (!e || notify_address_parse(e, &a, NULL) < 0 || notify_socket_open_sender(&fd, NULL) < 0)
+                return 1;
+        char msg[64];
+        /* Burst: as fast as the relay takes them. */
+        for (long i = 0; i < n; i++) {
+                int k = snprintf(msg, sizeof(msg), "STATUS=%" PRIu64, now_ns());
+                if (notify_send(fd, &a, msg, (size_t) k, NULL, 0) < 0)
+                        return 1;
+        }
+        /* Paced: one every 20 µs, so latency is the relay's, not a queue's. */
+        for (long i = 0; i < n; i++) {
+                uint64_t next = now_ns() + 20000;
+                int k = snprintf(msg, sizeof(msg), "STATUS=%" PRIu64, now_ns());
+                if (notify_send(fd, &a, msg, (size_t) k, NULL, 0) < 0)
+                        return 1;
+                while (now_ns() < next)
+                        ;
+        }
+        return 0;
+}
+
+static void report(const char *what, uint64_t *lat, long n, uint64_t span_ns)
+{
+        qsort(lat, (size_t) n, sizeof(*lat), cmp_u64);
+        printf("%-8s %8.0f msg/s  p50 %6.1f us  p99 %6.1f us  max %7.1f us\n", what,
+               n / (span_ns / 1e9), lat[n / 2] / 1e3, lat[(n * 99) / 100] / 1e3, lat[n - 1] / 1e3);
+}
+
+static int do_relay(long n, int argc, char **argv, const char *self)
+{
+        struct notify_address a;
+        int fd = -1;
+        char name[64];
+        snprintf(name, sizeof(name), "@planet-initd-bench/%d", (int) getpid());
+        if (notify_address_parse(name, &a, NULL) < 0 || notify_socket_bind(&a, &fd, NULL) < 0)
+                return 1;
+        int rcvbuf = 8 << 20;
+        (void) setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
+
+        pid_t pid = fork();
+        if (pid == 0) {
+                char count[32];
+                const char *args[64];
+                int k = 0;
+                snprintf(count, sizeof(count), "%ld", n);
+                for (int i = 0; i < argc && k < 58; i++)
+                        args[k++] = argv[i];
+                args[k++] = self;
+                args[k++] = "send";
+                args[k++] = count;
+                args[k] = NULL;
+                setenv("NOTIFY_SOCKET", name, 1);
+                execv(args[0], (char **) args);
+                _exit(127);
+        }
+
+        uint64_t *lat = calloc((size_t) n, sizeof(*lat));
+        struct notify_datagram *d = malloc(sizeof(*d));
+        uint64_t first = 0, last = 0;
+        for (int phase = 0; phase < 2; phase++) {
+                for (long i = 0; i < n;) {
+                        int r = notify_receive(fd, d);
+                        if (r == -EAGAIN) {
+                                struct pollfd p = {.fd = fd, .events = POLLIN};
+                                if (poll(&p, 1, 10000) <= 0) {
+                                        fprintf(stderr, "notify-bench: stalled after %ld\n", i);
+                                        return 1;
+                                }
+                                continue;
+                        }
+                        if (r < 0)
+                                return 1;
+                        uint64_t t = now_ns(), sent = strtoull(d->buf + 7, NULL, 10);
+                        notify_datagram_done(d);
+                        if (i == 0)
+                                first = sent;
+                        last = t;
+                        lat[i++] = t - sent;
+                }
+                report(phase == 0 ? "burst" : "paced", lat, n, last - first);
+        }
+        int status;
+        waitpid(pid, &status, 0);
+        free(lat);
+        free(d);
+        return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+}
+
+static int do_rss(char **argv)
+{
+        pid_t pid = fork();
+        if (pid == 0) {
+                execvp(argv[0], argv);
+                _exit(127);
+        }
+        int status;
+        struct rusage ru;
+        if (wait4(pid, &status, 0, &ru) < 0)
+                return 1;
+        printf("%ld\n", ru.ru_maxrss);
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        if (argc >= 3 && !strcmp(argv[1], "send"))
+                return do_send(atol(argv[2]));
+        if (argc >= 3 && !strcmp(argv[1], "relay")) {
+                int k = 3;
+                while (k < argc && strcmp(argv[k], "--"))
+                        k++;
+                return do_relay(atol(argv[2]), argc > 3 ? k - 3 + (k < argc) : 0, argv + 3,
+                                argv[0]);
+        }
+        if (argc >= 3 && !strcmp(argv[1], "rss"))
+                return do_rss(argv + 2);
+        fprintf(stderr, "usage: notify-bench relay N [WRAPPER ARGS --] | send N | rss CMD...\n");
+        return 2;
+}
