@@ -5,10 +5,18 @@
  *       Bind a receiver as systemd would, run `WRAPPER ARGS -- notify-bench
  *       send N` under it (or the sender directly when no wrapper is given)
  *       and time N datagrams end to end: throughput for a burst, and the
- *       latency distribution (p50/p99/max) for N paced messages.
+ *       latency distribution (p50/p99/max) for N messages paced 50 µs apart.
  *   notify-bench send N     the service: N burst messages, then N paced
- *   notify-bench rss CMD…   run CMD, print its peak RSS in KiB (wait4) */
+ *   notify-bench rss CMD…   run CMD, print its peak RSS in KiB (wait4)
+ *   notify-bench drain PATH bind a datagram socket at PATH and read forever
+ *                           (a stand-in journald); prints "ready" when bound
+ *   notify-bench start ROUNDS NAME CMD [NAME CMD]…
+ *       Start each CMD (split at spaces, no shell) once per round, the
+ *       commands interleaved so that a shared machine's load changes hit all
+ *       alike; per NAME: median and p90 wall time per start, median peak
+ *       RSS, and the median's ratio to the first NAME's. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
@@ -50,14 +58,21 @@ static int do_send(long n)
                 if (notify_send(fd, &a, msg, (size_t) k, NULL, 0) < 0)
                         return 1;
         }
-        /* Paced: one every 20 µs, so latency is the relay's, not a queue's. */
+        /* Paced: one every 50 µs, sleeping in between (a spinning sender
+         * would steal the CPU the relay needs on a small machine), so the
+         * latency is the relay's, not a queue's. */
+        struct timespec next;
+        clock_gettime(CLOCK_MONOTONIC, &next);
         for (long i = 0; i < n; i++) {
-                uint64_t next = now_ns() + 20000;
+                next.tv_nsec += 50000;
+                if (next.tv_nsec >= 1000000000) {
+                        next.tv_nsec -= 1000000000;
+                        next.tv_sec++;
+                }
+                clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
                 int k = snprintf(msg, sizeof(msg), "STATUS=%" PRIu64, now_ns());
                 if (notify_send(fd, &a, msg, (size_t) k, NULL, 0) < 0)
                         return 1;
-                while (now_ns() < next)
-                        ;
         }
         return 0;
 }
@@ -144,8 +159,94 @@ static int do_rss(char **argv)
         return 0;
 }
 
+struct start_cmd {
+        const char *name;
+        char *argv[32];
+        uint64_t *ns;
+        long *rss;
+};
+
+static int cmp_long(const void *a, const void *b)
+{
+        long x = *(const long *) a, y = *(const long *) b;
+        return x < y ? -1 : x > y;
+}
+
+static int do_start(long rounds, int n, char **spec)
+{
+        struct start_cmd c[16];
+        if (n > 16)
+                return 2;
+        for (int i = 0; i < n; i++) {
+                int k = 0;
+                c[i].name = spec[2 * i];
+                for (char *t = strtok(spec[2 * i + 1], " "); t && k < 31; t = strtok(NULL, " "))
+                        c[i].argv[k++] = t;
+                c[i].argv[k] = NULL;
+                c[i].ns = calloc((size_t) rounds, sizeof(uint64_t));
+                c[i].rss = calloc((size_t) rounds, sizeof(long));
+        }
+        int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        for (long r = -10; r < rounds; r++) { /* 10 warm-up rounds */
+                for (int i = 0; i < n; i++) {
+                        uint64_t t0 = now_ns();
+                        pid_t pid = fork();
+                        if (pid == 0) {
+                                dup2(devnull, STDERR_FILENO);
+                                execvp(c[i].argv[0], c[i].argv);
+                                _exit(127);
+                        }
+                        int status;
+                        struct rusage ru;
+                        if (wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) ||
+                            WEXITSTATUS(status) != 0) {
+                                fprintf(stderr, "notify-bench: %s failed\n", c[i].name);
+                                return 1;
+                        }
+                        if (r >= 0) {
+                                c[i].ns[r] = now_ns() - t0;
+                                c[i].rss[r] = ru.ru_maxrss;
+                        }
+                }
+        }
+        printf("%-10s %9s %9s %8s %9s\n", "", "median", "p90", "ratio", "peak RSS");
+        uint64_t ref = 0;
+        for (int i = 0; i < n; i++) {
+                qsort(c[i].ns, (size_t) rounds, sizeof(uint64_t), cmp_u64);
+                qsort(c[i].rss, (size_t) rounds, sizeof(long), cmp_long);
+                uint64_t med = c[i].ns[rounds / 2];
+                if (i == 0)
+                        ref = med;
+                printf("%-10s %7.0fus %7.0fus %8.2f %5ld KiB\n", c[i].name, med / 1e3,
+                       c[i].ns[(rounds * 9) / 10] / 1e3, (double) med / (double) ref,
+                       c[i].rss[rounds / 2]);
+        }
+        return 0;
+}
+
+static int do_drain(const char *path)
+{
+        struct sockaddr_un sun = {.sun_family = AF_UNIX};
+        char buf[65536];
+        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        int size = 8 << 20;
+        snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+        if (fd < 0 || bind(fd, (struct sockaddr *) &sun, sizeof(sun)) < 0)
+                return 1;
+        (void) setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
+        printf("ready\n");
+        fflush(stdout);
+        for (;;)
+                if (recv(fd, buf, sizeof(buf), 0) < 0 && errno != EINTR)
+                        return 1;
+}
+
 int main(int argc, char **argv)
 {
+        if (argc == 3 && !strcmp(argv[1], "drain"))
+                return do_drain(argv[2]);
+        if (argc >= 5 && !strcmp(argv[1], "start") && (argc - 3) % 2 == 0)
+                return do_start(atol(argv[2]), (argc - 3) / 2, argv + 3);
         if (argc >= 3 && !strcmp(argv[1], "send"))
                 return do_send(atol(argv[2]));
         if (argc >= 3 && !strcmp(argv[1], "relay")) {
