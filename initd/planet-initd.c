@@ -172,6 +172,24 @@ static int parse_args(int argc, char **argv, struct args *a)
         return 0;
 }
 
+struct start_log {
+        const struct exec_plan *plan;
+        const struct exec_request *req;
+        const char *mode, *unit;
+};
+
+/* The start entry: in exec mode before the exec (the service will have our
+ * pid), in supervise mode once the service runs (naming its pid). */
+static void log_start(pid_t service_pid, void *userdata)
+{
+        const struct start_log *l = userdata;
+        /* Without a journal, notes go to stderr (systemd keeps it); the
+         * disabled one is said once per boot instead. */
+        if (exec_plan_log(l->plan, l->req, l->mode, l->unit, service_pid, NULL, NULL) < 0 &&
+            l->plan->note && l->plan->verdict != EXEC_VERDICT_UNLABELED)
+                fprintf(stderr, PROG ": %s\n", l->plan->note);
+}
+
 /* Say "SELinux is disabled" once per boot, not on every service start. */
 static void note_disabled_once(const char *unit)
 {
@@ -213,7 +231,7 @@ int main(int argc, char **argv)
         r = exec_decide(b, &a.req, &plan, &err);
         if (r < 0) {
                 /* stderr below is the fallback when there is no journal. */
-                (void) exec_plan_log(&plan, &a.req, mode, unit, &err, NULL);
+                (void) exec_plan_log(&plan, &a.req, mode, unit, 0, &err, NULL);
                 planet_error_print(&err, PROG);
                 exec_plan_done(&plan);
                 return r == -EINVAL   ? EXIT_USAGE
@@ -222,13 +240,10 @@ int main(int argc, char **argv)
         }
         if (plan.verdict == EXEC_VERDICT_UNLABELED)
                 note_disabled_once(unit);
-        /* Without a journal, notes go to stderr (systemd keeps it); the
-         * disabled one was said once above already. */
-        if (exec_plan_log(&plan, &a.req, mode, unit, NULL, NULL) < 0 && plan.note &&
-            plan.verdict != EXEC_VERDICT_UNLABELED)
-                fprintf(stderr, PROG ": %s\n", plan.note);
 
+        struct start_log log = {.plan = &plan, .req = &a.req, .mode = mode, .unit = unit};
         if (!a.supervise) {
+                log_start(0, &log);
                 if (plan.exec_context && setexeccon_raw(plan.exec_context) < 0) {
                         fprintf(stderr, PROG ": cannot set the exec context %s: %m\n",
                                 plan.exec_context);
@@ -265,6 +280,8 @@ int main(int argc, char **argv)
                 .watchdog = a.watchdog_probe ? &watchdog : NULL,
                 .probe_timeout_usec = a.probe_timeout_usec,
                 .watchdog_usec = supervise_watchdog_usec(environ, getpid()),
+                .started = log_start,
+                .userdata = &log,
         };
         if (o.watchdog && o.watchdog_usec == 0)
                 fprintf(stderr, PROG ": --watchdog-probe given but systemd set no WATCHDOG_USEC "

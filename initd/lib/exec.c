@@ -293,9 +293,10 @@ done:
 }
 
 int exec_plan_log(const struct exec_plan *p, const struct exec_request *req, const char *mode,
-                  const char *unit, const struct planet_error *refusal, const char *journal_socket)
+                  const char *unit, pid_t service_pid, const struct planet_error *refusal,
+                  const char *journal_socket)
 {
-        _cleanup_free_ char *message = NULL, *errno_s = NULL, *domain_type = NULL;
+        _cleanup_free_ char *message = NULL, *errno_s = NULL, *domain_type = NULL, *pid_s = NULL;
         const char *domain = p->exec_context ? p->exec_context : p->source_context;
         const char *exe = p->path ? p->path : req->binary;
         int r;
@@ -314,6 +315,8 @@ int exec_plan_log(const struct exec_plan *p, const struct exec_request *req, con
         if (r < 0)
                 return -ENOMEM;
         if (refusal && asprintf(&errno_s, "%d", refusal->errnum) < 0)
+                return -ENOMEM;
+        if (service_pid > 0 && asprintf(&pid_s, "%d", (int) service_pid) < 0)
                 return -ENOMEM;
 
         const struct journal_field fields[] = {
@@ -338,6 +341,7 @@ int exec_plan_log(const struct exec_plan *p, const struct exec_request *req, con
                 {"REASON", refusal ? refusal->msg : NULL},
                 {"MISSING_RULES", p->missing_rules},
                 {"ERRNO", errno_s},
+                {"SERVICE_PID", pid_s},
         };
         return journal_send(journal_socket, fields, ELEMENTSOF(fields));
 }

@@ -29,6 +29,7 @@
  * NoNewPrivileges is the caller's to detect (prctl(PR_GET_NO_NEW_PRIVS)). */
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "error.h"
 #include "label.h"
@@ -88,7 +89,7 @@ bool exec_domain_matches(const char *wanted, const char *ctx);
  *   MESSAGE_ID  EXEC_MESSAGE_ID_START / _REFUSED / _SELINUX_DISABLED
  *   UNIT EXE FILE_CONTEXT DOMAIN SOURCE_CONTEXT MODE (exec|supervise)
  *   ENFORCING (1|0) SELINUX_MODE (enforcing|permissive|disabled) HOW VERDICT
- *   EXPECTED_DOMAIN REQUESTED_DOMAIN NO_NEW_PRIVS NOTE
+ *   EXPECTED_DOMAIN REQUESTED_DOMAIN NO_NEW_PRIVS NOTE SERVICE_PID (supervise)
  *   refusals also: REASON MISSING_RULES ERRNO */
 #define EXEC_MESSAGE_ID_START "0e00ecbd4b4847d99059bbe280a936cd"
 #define EXEC_MESSAGE_ID_REFUSED "fe3df16046d44c2880a7393369af3034"
@@ -96,10 +97,12 @@ bool exec_domain_matches(const char *wanted, const char *ctx);
 
 /* Send the entry for plan (refusal when refusal != NULL: its errno and
  * message) to journal_socket (NULL: journald's). mode is "exec" or
- * "supervise"; unit may be NULL. Returns journal_send()'s result; the caller
- * falls back to stderr when there is no journal. */
+ * "supervise"; unit may be NULL; service_pid > 0 adds SERVICE_PID (in
+ * supervise mode the service is not the entry's _PID). Returns
+ * journal_send()'s result; the caller falls back to stderr when there is no
+ * journal. */
 int exec_plan_log(const struct exec_plan *p, const struct exec_request *req, const char *mode,
-                  const char *unit, const struct planet_error *refusal,
+                  const char *unit, pid_t service_pid, const struct planet_error *refusal,
                   const char *journal_socket);
 /* The same entry, the SELinux-disabled notice: once per boot is the caller's
  * business (a stamp under /run). */

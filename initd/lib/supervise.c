@@ -539,6 +539,9 @@ int supervise_run(const struct supervise_options *o, int *ret_exit_status,
                 goto restore;
         }
 
+        if (o->started)
+                o->started(s.child, o->userdata);
+
         uint64_t start = now_usec();
         if (o->ready) {
                 s.ready_deadline = start + o->ready_timeout_usec;

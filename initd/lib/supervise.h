@@ -44,6 +44,10 @@ struct supervise_options {
         const struct probe *watchdog; /* NULL: the child pings WATCHDOG=1 itself */
         uint64_t probe_timeout_usec;  /* per attempt */
         uint64_t watchdog_usec;       /* WATCHDOG_USEC meant for us (0: none) */
+        /* Called once the service has been exec'd (its pid), before any
+         * message is relayed: where the caller logs the start. */
+        void (*started)(pid_t service_pid, void *userdata);
+        void *userdata;
 };
 
 /* Run the child to its end. 0 with *ret_exit_status set (the value to exit

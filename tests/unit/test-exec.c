@@ -261,7 +261,7 @@ Test(exec, refusal_journal_entry)
         struct exec_request req = {.expect_domain = "httpd_t"};
         cr_assert_lt(decide(INIT, "/usr/sbin/sshd", req), 0);
         req.binary = "/usr/sbin/sshd";
-        cr_assert_eq(exec_plan_log(&plan, &req, "exec", "sshd.service", &err, sun.sun_path), 0);
+        cr_assert_eq(exec_plan_log(&plan, &req, "exec", "sshd.service", 0, &err, sun.sun_path), 0);
         char buf[8192];
         ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
         cr_assert_gt(n, 0);
@@ -279,12 +279,13 @@ Test(exec, refusal_journal_entry)
         cr_assert(strstr(buf, "\nREASON=policy drift"));
 
         cr_assert_eq(decide(INIT, "/usr/sbin/sshd", (struct exec_request){0}), 0);
-        cr_assert_eq(exec_plan_log(&plan, &req, "supervise", NULL, NULL, sun.sun_path), 0);
+        cr_assert_eq(exec_plan_log(&plan, &req, "supervise", NULL, 4242, NULL, sun.sun_path), 0);
         n = recv(fd, buf, sizeof(buf) - 1, 0);
         buf[n] = '\0';
         cr_assert(strstr(buf, "\nMESSAGE_ID=" EXEC_MESSAGE_ID_START "\n"));
         cr_assert(strstr(buf, "\nDOMAIN=system_u:system_r:sshd_t:s0\n"));
         cr_assert(strstr(buf, "\nMODE=supervise\n"));
+        cr_assert(strstr(buf, "\nSERVICE_PID=4242\n"));
         cr_assert_null(strstr(buf, "\nUNIT="));
         close(fd);
         unlink(sun.sun_path);

@@ -136,6 +136,9 @@ Test(notify_receive, credentials_fds_and_truncation)
         cr_assert_eq(d.n_fds, 2);
         cr_assert(!d.truncated);
         cr_assert(fcntl(d.fds[0], F_GETFD) & FD_CLOEXEC, "received fds must be close-on-exec");
+        /* Linux >= 6.5 attaches the sender's pidfd: it must name us. */
+        if (d.pidfd >= 0)
+                cr_assert(notify_sender_is_descendant(getpid(), d.pidfd, getpid()));
         notify_datagram_done(&d);
 
         char big[6000];

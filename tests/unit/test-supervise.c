@@ -387,3 +387,51 @@ Test(supervise, exec_mode_keeps_the_pid)
         cr_assert_str_eq(initd_read_line(&p, "NOTIFY_SOCKET", 5000), want);
         cr_assert_eq(initd_wait(&p, 5000), 0);
 }
+
+Test(supervise, realtime_reload_signal_is_forwarded)
+{
+        /* ReloadSignal=SIGRTMIN+n style: real-time signals must pass too. */
+        struct initd_proc p;
+        const char *args[] = {"--supervise", "--", "CHILD", "wait-signal", NULL};
+        run(&p, args);
+        cr_assert(initd_read_line(&p, "waiting", 5000));
+        kill(p.pid, SIGRTMIN + 2);
+        char want[32];
+        snprintf(want, sizeof(want), "got %d", SIGRTMIN + 2);
+        cr_assert_str_eq(initd_read_line(&p, "got ", 5000), want);
+        cr_assert_eq(initd_wait(&p, 5000), 0);
+}
+
+static int run_status(const char *const *args)
+{
+        struct initd_proc p;
+        initd_start(&p, NULL, args, NULL, -1);
+        return initd_wait(&p, 5000);
+}
+
+Test(supervise, usage_errors_exit_2)
+{
+        const char *no_binary[] = {"--supervise", NULL};
+        const char *disagree[] = {"--domain", "a_t", "--expect-domain", "b_t", "--", "/bin/true",
+                                  NULL};
+        const char *ready_in_exec_mode[] = {"--ready", "file:/", "--", "/bin/true", NULL};
+        const char *bad_probe[] = {"--supervise", "--ready", "gopher://x", "--", "/bin/true",
+                                   NULL};
+        const char *bad_duration[] = {"--supervise", "--ready-timeout", "soon", "--",
+                                      "/bin/true", NULL};
+        cr_assert_eq(run_status(no_binary), 2);
+        cr_assert_eq(run_status(disagree), 2);
+        cr_assert_eq(run_status(ready_in_exec_mode), 2);
+        cr_assert_eq(run_status(bad_probe), 2);
+        cr_assert_eq(run_status(bad_duration), 2);
+        const char *missing[] = {"--", "/nonexistent/binary", NULL};
+        cr_assert_eq(run_status(missing), 127);
+}
+
+Test(supervise, require_selinux_refuses_when_disabled)
+{
+        if (access("/sys/fs/selinux/enforce", F_OK) == 0)
+                cr_skip_test("SELinux is enabled here: the refusal path cannot be reached");
+        const char *args[] = {"--require-selinux", "--", "/bin/true", NULL};
+        cr_assert_eq(run_status(args), 77);
+}
