@@ -395,8 +395,8 @@ int notify_send(int fd, const struct notify_address *a, const char *payload, siz
         } control;
         struct iovec iov = {.iov_base = (void *) payload, .iov_len = len};
         struct msghdr mh = {
-                .msg_name = (void *) &a->sun,
-                .msg_namelen = a->len,
+                .msg_name = a ? (void *) &a->sun : NULL,
+                .msg_namelen = a ? a->len : 0,
                 .msg_iov = &iov,
                 .msg_iovlen = 1,
         };

@@ -101,10 +101,15 @@ int notify_receive(int fd, struct notify_datagram *d);
 /* Is pid the process `ancestor` or one of its descendants? Walks the ppid
  * chain in /proc. With a pidfd (SO_PASSPIDFD) the answer is checked against
  * pid reuse: the pidfd must still name a live process with that pid after
- * the walk. A sender that is already gone cannot be authenticated: false. */
+ * the walk. A sender that is already gone (exited and reaped by its parent
+ * before the datagram is read) cannot be traced: false. The supervisor
+ * accepts its own direct child without this walk (an unreaped child's pid
+ * cannot be reused), which covers `systemd-notify` run by a shell service:
+ * it sends with its parent's pid when privileged. */
 bool notify_sender_is_descendant(pid_t pid, int pidfd, pid_t ancestor);
 
-/* Send one datagram to a: payload plus fds as SCM_RIGHTS (n_fds may be 0).
- * Credentials are the caller's own (the kernel attaches them). */
+/* Send one datagram to a (NULL: fd is connected): payload plus fds as
+ * SCM_RIGHTS (n_fds may be 0). Credentials are the caller's own (the kernel
+ * attaches them). */
 int notify_send(int fd, const struct notify_address *a, const char *payload, size_t len,
                 const int *fds, size_t n_fds);

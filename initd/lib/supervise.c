@@ -10,6 +10,7 @@
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -228,6 +229,7 @@ struct supervisor {
         int notify_fd;   /* the child's socket; -1 when not relaying */
         int upstream_fd; /* sender to systemd; -1 when none */
         struct notify_address upstream;
+        bool upstream_connected;
         struct notify_address child_address;
         bool child_address_is_path;
         bool said_mainpid;
@@ -246,7 +248,18 @@ static void send_upstream(struct supervisor *s, const char *msg, const int *fds,
 {
         if (s->upstream_fd < 0)
                 return;
-        int r = notify_send(s->upstream_fd, &s->upstream, msg, strlen(msg), fds, n_fds);
+        int r;
+        if (s->upstream_connected) {
+                /* Connected once: no name lookup per datagram. Should the
+                 * socket behind the name have been replaced, connect anew. */
+                r = notify_send(s->upstream_fd, NULL, msg, strlen(msg), fds, n_fds);
+                if ((r == -ECONNREFUSED || r == -ENOTCONN) &&
+                    connect(s->upstream_fd, (struct sockaddr *) &s->upstream.sun,
+                            s->upstream.len) >= 0)
+                        r = notify_send(s->upstream_fd, NULL, msg, strlen(msg), fds, n_fds);
+        } else {
+                r = notify_send(s->upstream_fd, &s->upstream, msg, strlen(msg), fds, n_fds);
+        }
         if (r < 0)
                 fprintf(stderr, LOG_PREFIX "cannot notify systemd (%s): %s\n",
                         s->upstream.sun.sun_path[0] ? s->upstream.sun.sun_path : "abstract socket",
@@ -467,6 +480,8 @@ int supervise_run(const struct supervise_options *o, int *ret_exit_status,
                 if (r < 0)
                         return r;
                 s.upstream_fd = upstream_fd;
+                s.upstream_connected = connect(upstream_fd, (struct sockaddr *) &s.upstream.sun,
+                                               s.upstream.len) >= 0;
 
                 /* Bound before fork, so the child's first message cannot
                  * arrive at a socket that does not exist yet. */

@@ -7,7 +7,7 @@
  *   notify-fd MSG       the same with one pipe fd attached; prints "fd-ino N"
  *   notify-raw N        an N-byte datagram of 'A's (oversized test)
  *   notify-nul          "STATUS=a\0b" (a NUL inside)
- *   spawn-notify MSG    a grandchild sends MSG (a descendant)
+ *   spawn-notify MSG    a grandchild sends MSG (a descendant) and lives 300 ms
  *   barrier MS          sd_notify_barrier with timeout MS; "barrier ok N" (ms waited)
  *   env NAME            "NAME=value" or "NAME unset"
  *   pid                 "pid N"
@@ -139,6 +139,9 @@ int main(int argc, char **argv)
                         pid_t p = fork();
                         if (p == 0) {
                                 send_raw(buf, strlen(buf), -1);
+                                /* Stay alive until the wrapper has read it: a
+                                 * sender that is gone cannot be traced to us. */
+                                usleep(300 * 1000);
                                 _exit(0);
                         }
                         waitpid(p, NULL, 0);
