@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,34 +94,46 @@ static int looks_like_unit(const char *s, size_t n)
         return 0;
 }
 
-int journal_current_unit(char **ret)
+int journal_unit_from_cgroup(const char *cgroup_file, char **ret)
 {
-        _cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
-        _cleanup_free_ char *line = NULL;
-        size_t cap = 0;
-        if (!f)
-                return -errno;
-        while (getline(&line, &cap, f) > 0) {
+        _cleanup_free_ char *copy = strdup(cgroup_file);
+        char *save_line = NULL;
+        if (!copy)
+                return -ENOMEM;
+        for (char *line = strtok_r(copy, "\n", &save_line); line;
+             line = strtok_r(NULL, "\n", &save_line)) {
                 /* cgroup v2: "0::/system.slice/kubelet.service"; with v1 the
                  * name=systemd hierarchy says the same. */
-                char *path = strstr(line, "::");
-                if (!path && !(path = strstr(line, ":name=systemd:")))
+                char *path = NULL;
+                if (!strncmp(line, "0::", 3))
+                        path = line + 3;
+                else if ((path = strstr(line, ":name=systemd:")))
+                        path += strlen(":name=systemd:");
+                else
                         continue;
-                path = strchr(path + 1, ':') + 1;
-                path[strcspn(path, "\n")] = '\0';
-                /* The unit is the innermost component that names one
-                 * (a delegated subtree may add plain directories below). */
-                char *best = NULL;
-                size_t best_len = 0;
-                for (char *c = strtok(path, "/"); c; c = strtok(NULL, "/"))
-                        if (looks_like_unit(c, strlen(c))) {
+                /* The unit is the innermost component that names one (a
+                 * delegated subtree may add plain directories below it). */
+                char *best = NULL, *save = NULL;
+                for (char *c = strtok_r(path, "/", &save); c; c = strtok_r(NULL, "/", &save))
+                        if (looks_like_unit(c, strlen(c)))
                                 best = c;
-                                best_len = strlen(c);
-                        }
                 if (best) {
-                        *ret = strndup(best, best_len);
+                        *ret = strdup(best);
                         return *ret ? 0 : -ENOMEM;
                 }
         }
         return -ENODATA;
+}
+
+int journal_current_unit(char **ret)
+{
+        char buf[4096];
+        _cleanup_close_ int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        if (n < 0)
+                return -errno;
+        buf[n] = '\0';
+        return journal_unit_from_cgroup(buf, ret);
 }

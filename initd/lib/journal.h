@@ -35,3 +35,6 @@ int journal_send(const char *socket_path, const struct journal_field *fields, si
  * path component that looks like a unit: *.service, *.scope, …). -ENODATA
  * when not in one. */
 int journal_current_unit(char **ret);
+/* The same from the text of a /proc/PID/cgroup file (v2 "0::/…", or v1's
+ * name=systemd hierarchy). */
+int journal_unit_from_cgroup(const char *cgroup_file, char **ret);

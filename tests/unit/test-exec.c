@@ -137,6 +137,13 @@ Test(exec, explicit_permitted_domain)
 
         cr_assert_eq(decide(INIT, "/usr/bin/true", (struct exec_request){0}), 0, "%s", err.msg);
         assert_type(plan.exec_context, "initrc_t");
+
+        /* A full context is taken as given. */
+        cr_assert_eq(decide(INIT, "/usr/bin/true",
+                            (struct exec_request){.domain = "system_u:system_r:systemd_networkd_t:s0",
+                                                  .expect_domain = "systemd_networkd_t"}),
+                     0, "%s", err.msg);
+        cr_assert_str_eq(plan.exec_context, "system_u:system_r:systemd_networkd_t:s0");
 }
 
 Test(exec, explicit_domain_not_permitted_names_the_rule)

@@ -80,6 +80,30 @@ Test(journal, native_protocol_round_trip)
         rmdir(dir);
 }
 
+Test(journal, unit_from_cgroup)
+{
+        char *u = NULL;
+        cr_assert_eq(journal_unit_from_cgroup("0::/system.slice/kubelet.service\n", &u), 0);
+        cr_assert_str_eq(u, "kubelet.service");
+        free(u);
+        /* Delegated subtree below the unit, inside the planet container. */
+        cr_assert_eq(journal_unit_from_cgroup(
+                             "0::/machine.slice/planet.service/payload/system.slice/etcd.service/"
+                             "sub\n",
+                             &u),
+                     0);
+        cr_assert_str_eq(u, "etcd.service");
+        free(u);
+        cr_assert_eq(journal_unit_from_cgroup("12:cpu:/x\n1:name=systemd:/system.slice/a.scope\n",
+                                              &u),
+                     0);
+        cr_assert_str_eq(u, "a.scope");
+        free(u);
+        cr_assert_eq(journal_unit_from_cgroup("0::/\n", &u), -ENODATA);
+        cr_assert_eq(journal_unit_from_cgroup("0::/user.slice\n", &u), -ENODATA);
+        cr_assert_eq(journal_unit_from_cgroup("", &u), -ENODATA);
+}
+
 Test(journal, current_unit)
 {
         char *u = NULL;
