@@ -300,6 +300,14 @@ static void handle_datagram(struct supervisor *s, struct notify_datagram *d)
                                            "the unit's main process in --supervise mode\n",
                         (int) d->pid);
         }
+        if ((m.flags & NOTIFY_BARRIER) && d->n_fds != 1) {
+                fprintf(stderr,
+                        LOG_PREFIX "dropped BARRIER=1 from pid %d: it carries %zu fds, the "
+                                   "protocol wants exactly one\n",
+                        (int) d->pid, d->n_fds);
+                notify_message_done(&m);
+                return;
+        }
         /* fds only travel with FDSTORE=1 or BARRIER=1, as systemd would
          * close them otherwise. */
         bool pass_fds = (m.flags & (NOTIFY_FDSTORE | NOTIFY_BARRIER)) && d->n_fds > 0;

@@ -132,6 +132,16 @@ Test(supervise, barrier_keeps_order_and_waits_for_systemd)
         cr_assert_eq(initd_wait(&p, 5000), 0);
 }
 
+Test(supervise, a_barrier_without_its_fd_is_dropped)
+{
+        struct initd_proc p;
+        const char *args[] = {"--supervise", "--", "CHILD", "notify", "BARRIER=1", "notify",
+                              "STATUS=after", NULL};
+        run(&p, args);
+        cr_assert_str_eq(next_msg(), "STATUS=after");
+        cr_assert_eq(initd_wait(&p, 5000), 0);
+}
+
 Test(supervise, descendants_are_accepted)
 {
         struct initd_proc p;
