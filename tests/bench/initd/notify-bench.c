@@ -74,6 +74,14 @@ static int do_send(long n)
                 if (notify_send(fd, &a, msg, (size_t) k, NULL, 0) < 0)
                         return 1;
         }
+        /* Our own CPU time, so the receiver can tell the relay's apart. */
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        int k = snprintf(msg, sizeof(msg), "X_CPU_USEC=%ld",
+                         (long) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
+                                 ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+        if (notify_send(fd, &a, msg, (size_t) k, NULL, 0) < 0)
+                return 1;
         return 0;
 }
 
@@ -137,8 +145,31 @@ static int do_relay(long n, int argc, char **argv, const char *self)
                 }
                 report(phase == 0 ? "burst" : "paced", lat, n, last - first);
         }
+        long sender_cpu = 0;
+        for (;;) {
+                int r = notify_receive(fd, d);
+                if (r == -EAGAIN) {
+                        struct pollfd p = {.fd = fd, .events = POLLIN};
+                        if (poll(&p, 1, 10000) <= 0)
+                                return 1;
+                        continue;
+                }
+                if (r < 0)
+                        return 1;
+                notify_datagram_done(d);
+                if (!strncmp(d->buf, "X_CPU_USEC=", 11)) {
+                        sender_cpu = atol(d->buf + 11);
+                        break;
+                }
+        }
         int status;
-        waitpid(pid, &status, 0);
+        struct rusage ru;
+        wait4(pid, &status, 0, &ru);
+        long cpu = (long) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
+                   ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+        if (argc > 0)
+                printf("relay CPU (user+sys of the wrapper): %.1f us per message\n",
+                       (double) (cpu - sender_cpu) / (2.0 * (double) n));
         free(lat);
         free(d);
         return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
@@ -164,6 +195,7 @@ struct start_cmd {
         char *argv[32];
         uint64_t *ns;
         long *rss;
+        long *cpu; /* user+sys µs of the command and what it waited for */
 };
 
 static int cmp_long(const void *a, const void *b)
@@ -185,6 +217,7 @@ static int do_start(long rounds, int n, char **spec)
                 c[i].argv[k] = NULL;
                 c[i].ns = calloc((size_t) rounds, sizeof(uint64_t));
                 c[i].rss = calloc((size_t) rounds, sizeof(long));
+                c[i].cpu = calloc((size_t) rounds, sizeof(long));
         }
         int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
         for (long r = -10; r < rounds; r++) { /* 10 warm-up rounds */
@@ -206,20 +239,32 @@ static int do_start(long rounds, int n, char **spec)
                         if (r >= 0) {
                                 c[i].ns[r] = now_ns() - t0;
                                 c[i].rss[r] = ru.ru_maxrss;
+                                c[i].cpu[r] = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
+                                              ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
                         }
                 }
         }
-        printf("%-10s %9s %9s %8s %9s\n", "", "median", "p90", "ratio", "peak RSS");
+        printf("%-11s %9s %9s %6s %9s %6s %9s\n", "", "wall med", "wall p90", "ratio", "CPU mean",
+               "ratio", "peak RSS");
         uint64_t ref = 0;
+        double cpu_ref = 0;
         for (int i = 0; i < n; i++) {
                 qsort(c[i].ns, (size_t) rounds, sizeof(uint64_t), cmp_u64);
                 qsort(c[i].rss, (size_t) rounds, sizeof(long), cmp_long);
                 uint64_t med = c[i].ns[rounds / 2];
-                if (i == 0)
+                /* CPU time: getrusage's granularity is coarse per run, so the
+                 * mean over all rounds, not a median. */
+                double cpu = 0;
+                for (long r = 0; r < rounds; r++)
+                        cpu += (double) c[i].cpu[r];
+                cpu /= (double) rounds;
+                if (i == 0) {
                         ref = med;
-                printf("%-10s %7.0fus %7.0fus %8.2f %5ld KiB\n", c[i].name, med / 1e3,
-                       c[i].ns[(rounds * 9) / 10] / 1e3, (double) med / (double) ref,
-                       c[i].rss[rounds / 2]);
+                        cpu_ref = cpu;
+                }
+                printf("%-11s %7.0fus %7.0fus %6.2f %7.0fus %6.2f %5ld KiB\n", c[i].name,
+                       med / 1e3, c[i].ns[(rounds * 9) / 10] / 1e3, (double) med / (double) ref,
+                       cpu, cpu / cpu_ref, c[i].rss[rounds / 2]);
         }
         return 0;
 }
