@@ -252,8 +252,8 @@ int main(int argc, char **argv)
                 execv(plan.path, a.argv);
                 r = errno;
                 fprintf(stderr, PROG ": cannot execute %s%s%s: %s\n", plan.path,
-                        plan.exec_context ? " in " : "",
-                        plan.exec_context ? plan.exec_context : "", strerror(r));
+                        plan.exec_context ? " in " : "", plan.exec_context ? plan.exec_context : "",
+                        strerror(r));
                 return r == ENOENT ? SUPERVISE_EXIT_NOT_FOUND : SUPERVISE_EXIT_CANNOT_EXEC;
         }
 
@@ -264,8 +264,8 @@ int main(int argc, char **argv)
                 return EXIT_USAGE;
         }
         /* The upstream socket is ours; nothing we start should talk to it. */
-        _cleanup_free_ char *upstream = getenv("NOTIFY_SOCKET") ? strdup(getenv("NOTIFY_SOCKET"))
-                                                               : NULL;
+        _cleanup_free_ char *upstream =
+                getenv("NOTIFY_SOCKET") ? strdup(getenv("NOTIFY_SOCKET")) : NULL;
         (void) unsetenv("NOTIFY_SOCKET");
 
         struct supervise_options o = {

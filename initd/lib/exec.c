@@ -95,8 +95,9 @@ static int check_transition(struct label_backend *b, const struct exec_request *
         bool only_nnp = req->no_new_privs && label_transition_permitted(&c, false);
 
         if (p->mode == LABEL_SELINUX_PERMISSIVE) {
-                set_note(p, "SELinux is permissive: %s would be refused in enforcing mode; "
-                            "missing: %.*s",
+                set_note(p,
+                         "SELinux is permissive: %s would be refused in enforcing mode; "
+                         "missing: %.*s",
                          p->path, (int) strcspn(rules, "\n"), rules);
                 return 0;
         }
@@ -124,44 +125,46 @@ static int decide_no_transition(struct label_backend *b, const struct exec_reque
         bool gravity = false;
         _cleanup_error_ struct planet_error merr = {0};
         int r = label_check_access(b, p->source_context, p->file_context, EXEC_GRAVITY_MARKER_CLASS,
-                               EXEC_GRAVITY_MARKER_PERM, &gravity, &merr);
+                                   EXEC_GRAVITY_MARKER_PERM, &gravity, &merr);
         if (r < 0)
                 /* We cannot tell whether it is a gravity executable type:
                  * assume it is, never run it unconfined by mistake. */
                 gravity = true;
 
         if (gravity && p->mode == LABEL_SELINUX_ENFORCING)
-                return (refuse(p, err, EPERM,
-                            "%s is a gravity executable (%s) but the policy defines no "
-                            "transition for %s executing it, so it would run in %s. The module "
-                            "is missing domtrans_pattern(%s, %s, <its domain>); fix the policy "
-                            "(refusing rather than running it unconfined).%s%s",
-                            p->path, ft, st, st, st, ft, r < 0 ? " The check itself failed: " : "",
-                            r < 0 && merr.msg ? merr.msg : ""));
+                return refuse(p, err, EPERM,
+                              "%s is a gravity executable (%s) but the policy defines no "
+                              "transition for %s executing it, so it would run in %s. The module "
+                              "is missing domtrans_pattern(%s, %s, <its domain>); fix the policy "
+                              "(refusing rather than running it unconfined).%s%s",
+                              p->path, ft, st, st, st, ft,
+                              r < 0 ? " The check itself failed: " : "",
+                              r < 0 && merr.msg ? merr.msg : "");
         if (req->expect_domain)
-                return (refuse(p, err, EPERM,
-                            "policy drift: this unit's drop-in expects %s for %s (%s), but the "
-                            "loaded policy defines no transition for %s executing it. "
-                            "Regenerate the drop-ins (planet-selinux generate) or fix the "
-                            "policy.",
-                            req->expect_domain, p->path, ft, st));
+                return refuse(p, err, EPERM,
+                              "policy drift: this unit's drop-in expects %s for %s (%s), but the "
+                              "loaded policy defines no transition for %s executing it. "
+                              "Regenerate the drop-ins (planet-selinux generate) or fix the "
+                              "policy.",
+                              req->expect_domain, p->path, ft, st);
         if (!req->allow_no_transition && p->mode == LABEL_SELINUX_ENFORCING)
-                return (refuse(p, err, EPERM,
-                            "%s (%s) would run in planet-initd's own domain %s: the policy "
-                            "defines no transition for it. Add domtrans_pattern(%s, %s, "
-                            "<domain>) to the policy, or pass --allow-no-transition to run it "
-                            "there deliberately.",
-                            p->path, ft, st, st, ft));
+                return refuse(p, err, EPERM,
+                              "%s (%s) would run in planet-initd's own domain %s: the policy "
+                              "defines no transition for it. Add domtrans_pattern(%s, %s, "
+                              "<domain>) to the policy, or pass --allow-no-transition to run it "
+                              "there deliberately.",
+                              p->path, ft, st, st, ft);
         p->verdict = EXEC_VERDICT_IN_PLACE;
         p->how = "in-place";
         if (p->mode == LABEL_SELINUX_PERMISSIVE)
-                set_note(p, "SELinux is permissive: %s (%s) has no transition from %s and runs "
-                             "in it (enforcing would refuse%s)",
+                set_note(p,
+                         "SELinux is permissive: %s (%s) has no transition from %s and runs "
+                         "in it (enforcing would refuse%s)",
                          p->path, ft, st,
                          gravity ? ": a gravity executable" : " unless --allow-no-transition");
         else
-                set_note(p, "%s (%s) runs in %s: no transition, --allow-no-transition", p->path,
-                         ft, st);
+                set_note(p, "%s (%s) runs in %s: no transition, --allow-no-transition", p->path, ft,
+                         st);
         return 0;
 }
 
@@ -184,14 +187,12 @@ int exec_decide(struct label_backend *b, const struct exec_request *req, struct 
         if (req->domain && req->expect_domain) {
                 /* Both given: they must name the same domain; a type matches
                  * the type of a full context. */
-                bool agree = strchr(req->domain, ':') ? exec_domain_matches(req->expect_domain,
-                                                                            req->domain)
-                                                      : (strchr(req->expect_domain, ':')
-                                                                 ? exec_domain_matches(
-                                                                           req->domain,
-                                                                           req->expect_domain)
-                                                                 : !strcmp(req->domain,
-                                                                           req->expect_domain));
+                bool agree =
+                        strchr(req->domain, ':')
+                                ? exec_domain_matches(req->expect_domain, req->domain)
+                                : (strchr(req->expect_domain, ':')
+                                           ? exec_domain_matches(req->domain, req->expect_domain)
+                                           : !strcmp(req->domain, req->expect_domain));
                 if (!agree)
                         DONE(refuse(&p, err, EINVAL,
                                     "--domain %s and --expect-domain %s disagree: give one, or "
@@ -322,7 +323,9 @@ int exec_plan_log(const struct exec_plan *p, const struct exec_request *req, con
         const struct journal_field fields[] = {
                 {"MESSAGE", message},
                 {"MESSAGE_ID", refusal ? EXEC_MESSAGE_ID_REFUSED : EXEC_MESSAGE_ID_START},
-                {"PRIORITY", refusal ? "3" : p->note ? "5" : "6"},
+                {"PRIORITY", refusal   ? "3"
+                             : p->note ? "5"
+                                       : "6"},
                 {"SYSLOG_IDENTIFIER", "planet-initd"},
                 {"UNIT", unit},
                 {"EXE", exe},

@@ -85,7 +85,7 @@ int journal_send(const char *socket_path, const struct journal_field *fields, si
 static int looks_like_unit(const char *s, size_t n)
 {
         static const char *const suffixes[] = {".service", ".scope", ".socket", ".mount",
-                                               ".swap", ".timer", ".path"};
+                                               ".swap",    ".timer", ".path"};
         for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
                 size_t k = strlen(suffixes[i]);
                 if (n > k && !memcmp(s + n - k, suffixes[i], k))

@@ -227,8 +227,8 @@ int notify_message_parse(const void *buf, size_t len, struct notify_message *ret
                                                 (int) (n > 40 ? 40 : n), line);
                 }
                 bool strip = false;
-                int r = check_known(line, (size_t) (eq - line), eq + 1, n - (size_t) (eq - line) - 1,
-                                    &m.flags, &strip, err);
+                int r = check_known(line, (size_t) (eq - line), eq + 1,
+                                    n - (size_t) (eq - line) - 1, &m.flags, &strip, err);
                 if (r < 0) {
                         notify_message_done(&m);
                         return r;

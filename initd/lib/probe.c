@@ -41,8 +41,8 @@ int parse_duration_usec(const char *s, uint64_t *ret)
                 const char *suffix;
                 uint64_t mult;
         } units[] = {
-                {"us", 1},         {"ms", 1000},         {"s", 1000000},  {"sec", 1000000},
-                {"m", 60000000},   {"min", 60000000},    {"h", 3600000000}, {"", 1000000},
+                {"us", 1},       {"ms", 1000},      {"s", 1000000},    {"sec", 1000000},
+                {"m", 60000000}, {"min", 60000000}, {"h", 3600000000}, {"", 1000000},
         };
         char *end = NULL;
         if (!s || !*s || *s == '-')
@@ -246,8 +246,7 @@ static int run_http(const struct probe *p, uint64_t deadline, struct planet_erro
                         continue;
                 }
                 if (n < 0)
-                        return planet_error_set(why, errno, "%s: sending the request: %m",
-                                                p->spec),
+                        return planet_error_set(why, errno, "%s: sending the request: %m", p->spec),
                                0;
                 off += (int) n;
         }
@@ -298,7 +297,8 @@ static int run_unix(const struct probe *p, uint64_t deadline, struct planet_erro
         static const int types[] = {SOCK_STREAM, SOCK_SEQPACKET, SOCK_DGRAM};
         int r = -EPROTOTYPE;
         for (size_t i = 0; i < ELEMENTSOF(types) && r == -EPROTOTYPE; i++) {
-                _cleanup_close_ int fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+                _cleanup_close_ int fd =
+                        socket(AF_UNIX, types[i] | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
                 if (fd < 0)
                         return -errno;
                 r = connect_until(fd, (struct sockaddr *) &sun, len, deadline);
@@ -355,8 +355,7 @@ static int run_exec(const struct probe *p, uint64_t deadline, struct planet_erro
                 planet_error_set(why, EPROTO, "%s: exited with status %d", p->spec,
                                  WEXITSTATUS(status));
         else
-                planet_error_set(why, EPROTO, "%s: killed by signal %d", p->spec,
-                                 WTERMSIG(status));
+                planet_error_set(why, EPROTO, "%s: killed by signal %d", p->spec, WTERMSIG(status));
         return 0;
 }
 

@@ -29,10 +29,10 @@ enum probe_kind {
 
 struct probe {
         enum probe_kind kind;
-        char *spec; /* as given, for messages */
-        char *host; /* tcp, http */
-        char *port; /* tcp, http (default 80) */
-        char *path; /* http request path, unix socket, file */
+        char *spec;    /* as given, for messages */
+        char *host;    /* tcp, http */
+        char *port;    /* tcp, http (default 80) */
+        char *path;    /* http request path, unix socket, file */
         char *command; /* exec */
 };
 

@@ -93,9 +93,9 @@ int supervise_child_env_new(char *const *envp, pid_t self, const char *notify_so
         struct supervise_child_env e = {0};
         size_t n = 0, k = 0;
         bool listen_ours = env_is_pid(envp, "LISTEN_PID", self);
-        bool watchdog_ours = env_value(envp, "WATCHDOG_USEC") &&
-                             (!env_value(envp, "WATCHDOG_PID") ||
-                              env_is_pid(envp, "WATCHDOG_PID", self));
+        bool watchdog_ours =
+                env_value(envp, "WATCHDOG_USEC") &&
+                (!env_value(envp, "WATCHDOG_PID") || env_is_pid(envp, "WATCHDOG_PID", self));
 
         for (char *const *p = envp; p && *p; p++)
                 n++;
@@ -296,8 +296,9 @@ static void handle_datagram(struct supervisor *s, struct notify_datagram *d)
         }
         if ((m.flags & NOTIFY_MAINPID_STRIPPED) && !s->said_mainpid) {
                 s->said_mainpid = true;
-                fprintf(stderr, LOG_PREFIX "pid %d sent MAINPID: not relayed, planet-initd stays "
-                                           "the unit's main process in --supervise mode\n",
+                fprintf(stderr,
+                        LOG_PREFIX "pid %d sent MAINPID: not relayed, planet-initd stays "
+                                   "the unit's main process in --supervise mode\n",
                         (int) d->pid);
         }
         if ((m.flags & NOTIFY_BARRIER) && d->n_fds != 1) {
@@ -387,7 +388,7 @@ static void run_ready_probe(struct supervisor *s, uint64_t now)
         }
         s->ready_next = now + s->ready_backoff;
         s->ready_backoff = s->ready_backoff * 2 > READY_RETRY_MAX_USEC ? READY_RETRY_MAX_USEC
-                                                                        : s->ready_backoff * 2;
+                                                                       : s->ready_backoff * 2;
 }
 
 static void run_watchdog_probe(struct supervisor *s, uint64_t now)
@@ -400,8 +401,8 @@ static void run_watchdog_probe(struct supervisor *s, uint64_t now)
                 send_upstream(s, "WATCHDOG=1", NULL, 0);
         else
                 /* No ping: systemd's watchdog decides, as it would for a hung daemon. */
-                fprintf(stderr, LOG_PREFIX "watchdog probe %s failed: %s\n",
-                        s->o->watchdog->spec, why.msg ? why.msg : "failed");
+                fprintf(stderr, LOG_PREFIX "watchdog probe %s failed: %s\n", s->o->watchdog->spec,
+                        why.msg ? why.msg : "failed");
         s->watchdog_next = now + interval;
 }
 
@@ -439,9 +440,8 @@ static void random_suffix(char *buf, size_t size)
         snprintf(buf, size, "%016" PRIx64, r);
 }
 
-static _Noreturn void child_exec(const struct supervise_options *o,
-                                 struct supervise_child_env *env, const sigset_t *orig_mask,
-                                 int error_pipe)
+static _Noreturn void child_exec(const struct supervise_options *o, struct supervise_child_env *env,
+                                 const sigset_t *orig_mask, int error_pipe)
 {
         int e;
         supervise_child_env_set_pid(env, getpid());
@@ -465,8 +465,7 @@ fail:
         _exit(e == ENOENT ? SUPERVISE_EXIT_NOT_FOUND : SUPERVISE_EXIT_CANNOT_EXEC);
 }
 
-int supervise_run(const struct supervise_options *o, int *ret_exit_status,
-                  struct planet_error *err)
+int supervise_run(const struct supervise_options *o, int *ret_exit_status, struct planet_error *err)
 {
         struct supervisor s = {.o = o, .self = getpid(), .notify_fd = -1, .upstream_fd = -1};
         _cleanup_(supervise_child_env_done) struct supervise_child_env env = {0};
@@ -557,8 +556,7 @@ int supervise_run(const struct supervise_options *o, int *ret_exit_status,
                                                          : SUPERVISE_EXIT_CANNOT_EXEC;
                 r = planet_error_set(err, child_errno, "cannot execute %s%s%s: %s", o->path,
                                      o->exec_context ? " in " : "",
-                                     o->exec_context ? o->exec_context : "",
-                                     strerror(child_errno));
+                                     o->exec_context ? o->exec_context : "", strerror(child_errno));
                 goto restore;
         }
 

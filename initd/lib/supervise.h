@@ -60,8 +60,8 @@ int supervise_run(const struct supervise_options *o, int *ret_exit_status,
  * to write its own pid into it (async-signal-safe). */
 struct supervise_child_env {
         char **envp;
-        char *listen_pid;   /* "LISTEN_PID=<slot>" entry, or NULL when not ours */
-        char *watchdog_pid; /* "WATCHDOG_PID=<slot>" entry, or NULL */
+        char *listen_pid;      /* "LISTEN_PID=<slot>" entry, or NULL when not ours */
+        char *watchdog_pid;    /* "WATCHDOG_PID=<slot>" entry, or NULL */
         unsigned n_listen_fds; /* fds 3… handed to us (LISTEN_FDS, when LISTEN_PID was ours) */
 };
 /* From envp: NOTIFY_SOCKET set to notify_socket (removed when NULL);

@@ -81,7 +81,7 @@ static int decide(const char *source, const char *binary, struct exec_request re
                 cr_assert_eq(plan.verdict, EXEC_VERDICT_REFUSED);                                  \
                 const char *_w[] = {__VA_ARGS__};                                                  \
                 for (size_t _i = 0; _i < sizeof(_w) / sizeof(_w[0]); _i++)                         \
-                        cr_assert(err.msg && strstr(err.msg, _w[_i]),                              \
+                        cr_assert(err.msg &&strstr(err.msg, _w[_i]),                               \
                                   "refusal does not say '%s': %s", _w[_i],                         \
                                   err.msg ? err.msg : "(none)");                                   \
         } while (0)
@@ -108,8 +108,9 @@ Test(exec, automatic_transition)
 
 Test(exec, expected_domain_matches_by_type_or_context)
 {
-        cr_assert_eq(decide(INIT, "/usr/sbin/sshd", (struct exec_request){.expect_domain = "sshd_t"}),
-                     0, "%s", err.msg);
+        cr_assert_eq(
+                decide(INIT, "/usr/sbin/sshd", (struct exec_request){.expect_domain = "sshd_t"}), 0,
+                "%s", err.msg);
         cr_assert_eq(plan.verdict, EXEC_VERDICT_LABELED);
         cr_assert_eq(decide(INIT, "/usr/sbin/sshd",
                             (struct exec_request){.expect_domain = "system_u:system_r:sshd_t:s0"}),
@@ -139,10 +140,11 @@ Test(exec, explicit_permitted_domain)
         assert_type(plan.exec_context, "initrc_t");
 
         /* A full context is taken as given. */
-        cr_assert_eq(decide(INIT, "/usr/bin/true",
-                            (struct exec_request){.domain = "system_u:system_r:systemd_networkd_t:s0",
-                                                  .expect_domain = "systemd_networkd_t"}),
-                     0, "%s", err.msg);
+        cr_assert_eq(
+                decide(INIT, "/usr/bin/true",
+                       (struct exec_request){.domain = "system_u:system_r:systemd_networkd_t:s0",
+                                             .expect_domain = "systemd_networkd_t"}),
+                0, "%s", err.msg);
         cr_assert_str_eq(plan.exec_context, "system_u:system_r:systemd_networkd_t:s0");
 }
 
@@ -161,9 +163,9 @@ Test(exec, explicit_domain_invalid)
 
 Test(exec, domain_and_expect_domain_must_agree)
 {
-        int r = decide(INIT, "/usr/bin/true",
-                       (struct exec_request){.domain = "systemd_networkd_t",
-                                             .expect_domain = "initrc_t"});
+        int r = decide(
+                INIT, "/usr/bin/true",
+                (struct exec_request){.domain = "systemd_networkd_t", .expect_domain = "initrc_t"});
         assert_refused(r, EINVAL, "--domain systemd_networkd_t", "--expect-domain initrc_t");
         cr_assert_eq(decide(INIT, "/usr/bin/true",
                             (struct exec_request){.domain = "systemd_networkd_t",
@@ -182,10 +184,12 @@ Test(exec, no_transition)
         cr_assert_not(marker, "fixture changed: pick a pair without the marker");
 
         int r = decide(SSHD, "/usr/bin/true", (struct exec_request){0});
-        assert_refused(r, EPERM, "sshd_t", "--allow-no-transition", "domtrans_pattern(sshd_t, bin_t");
+        assert_refused(r, EPERM, "sshd_t", "--allow-no-transition",
+                       "domtrans_pattern(sshd_t, bin_t");
 
-        cr_assert_eq(decide(SSHD, "/usr/bin/true", (struct exec_request){.allow_no_transition = true}),
-                     0, "%s", err.msg);
+        cr_assert_eq(
+                decide(SSHD, "/usr/bin/true", (struct exec_request){.allow_no_transition = true}),
+                0, "%s", err.msg);
         cr_assert_eq(plan.verdict, EXEC_VERDICT_IN_PLACE);
         cr_assert_null(plan.exec_context);
         cr_assert(plan.note);
@@ -218,7 +222,8 @@ Test(exec, no_new_privs_needs_nnp_transition)
                      err.msg);
         assert_type(plan.exec_context, "chkpwd_t");
         int r = decide(SSHD, "/usr/sbin/validate", (struct exec_request){.no_new_privs = true});
-        assert_refused(r, EPERM, "NoNewPrivileges", "allow sshd_t chkpwd_t:process2 nnp_transition;");
+        assert_refused(r, EPERM, "NoNewPrivileges",
+                       "allow sshd_t chkpwd_t:process2 nnp_transition;");
         /* init_t is granted nnp_transition to its daemons. */
         cr_assert_eq(decide(INIT, "/usr/sbin/sshd", (struct exec_request){.no_new_privs = true}), 0,
                      "%s", err.msg);
@@ -248,8 +253,9 @@ Test(exec, permissive_labels_and_notes)
 Test(exec, selinux_disabled)
 {
         b->mode = LABEL_SELINUX_DISABLED;
-        cr_assert_eq(decide(NULL, "/usr/sbin/sshd", (struct exec_request){.expect_domain = "sshd_t"}),
-                     0, "%s", err.msg);
+        cr_assert_eq(
+                decide(NULL, "/usr/sbin/sshd", (struct exec_request){.expect_domain = "sshd_t"}), 0,
+                "%s", err.msg);
         cr_assert_eq(plan.verdict, EXEC_VERDICT_UNLABELED);
         cr_assert_null(plan.exec_context);
         int r = decide(NULL, "/usr/sbin/sshd", (struct exec_request){.require_selinux = true});

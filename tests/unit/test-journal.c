@@ -76,7 +76,8 @@ Test(journal, native_protocol_round_trip)
         cr_assert_eq(journal_send(sun.sun_path, lower, 1), -EINVAL);
         close(fd);
         unlink(sun.sun_path);
-        cr_assert_lt(journal_send(sun.sun_path, f, 1), 0, "nobody listens: an error to fall back on");
+        cr_assert_lt(journal_send(sun.sun_path, f, 1), 0,
+                     "nobody listens: an error to fall back on");
         rmdir(dir);
 }
 
@@ -94,9 +95,9 @@ Test(journal, unit_from_cgroup)
                      0);
         cr_assert_str_eq(u, "etcd.service");
         free(u);
-        cr_assert_eq(journal_unit_from_cgroup("12:cpu:/x\n1:name=systemd:/system.slice/a.scope\n",
-                                              &u),
-                     0);
+        cr_assert_eq(
+                journal_unit_from_cgroup("12:cpu:/x\n1:name=systemd:/system.slice/a.scope\n", &u),
+                0);
         cr_assert_str_eq(u, "a.scope");
         free(u);
         cr_assert_eq(journal_unit_from_cgroup("0::/\n", &u), -ENODATA);

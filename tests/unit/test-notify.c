@@ -28,8 +28,8 @@ static void parse_bad(const void *in, size_t len, const char *why)
 {
         struct notify_message m = {0};
         struct planet_error err = {0};
-        cr_assert_eq(notify_message_parse(in, len, &m, &err), -EBADMSG, "accepted: %.*s",
-                     (int) len, (const char *) in);
+        cr_assert_eq(notify_message_parse(in, len, &m, &err), -EBADMSG, "accepted: %.*s", (int) len,
+                     (const char *) in);
         cr_assert(err.msg && strstr(err.msg, why), "message '%s' lacks '%s'",
                   err.msg ? err.msg : "", why);
         cr_assert_null(m.relay);

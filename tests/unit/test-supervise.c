@@ -43,16 +43,27 @@ static void run(struct initd_proc *p, const char *const *args)
 Test(supervise, relays_every_field_in_order_from_the_wrapper_pid)
 {
         struct initd_proc p;
-        const char *args[] = {"--supervise", "--", "CHILD",
-                              "notify", "READY=1",
-                              "notify", "RELOADING=1\\nMONOTONIC_USEC=123456789",
-                              "notify", "STATUS=reloaded, 3 workers",
-                              "notify", "ERRNO=5",
-                              "notify", "BUSERROR=org.freedesktop.DBus.Error.Failed",
-                              "notify", "WATCHDOG=1",
-                              "notify", "WATCHDOG=trigger",
-                              "notify", "EXTEND_TIMEOUT_USEC=5000000",
-                              "notify", "STOPPING=1",
+        const char *args[] = {"--supervise",
+                              "--",
+                              "CHILD",
+                              "notify",
+                              "READY=1",
+                              "notify",
+                              "RELOADING=1\\nMONOTONIC_USEC=123456789",
+                              "notify",
+                              "STATUS=reloaded, 3 workers",
+                              "notify",
+                              "ERRNO=5",
+                              "notify",
+                              "BUSERROR=org.freedesktop.DBus.Error.Failed",
+                              "notify",
+                              "WATCHDOG=1",
+                              "notify",
+                              "WATCHDOG=trigger",
+                              "notify",
+                              "EXTEND_TIMEOUT_USEC=5000000",
+                              "notify",
+                              "STOPPING=1",
                               NULL};
         const char *want[] = {"READY=1",
                               "RELOADING=1\nMONOTONIC_USEC=123456789",
@@ -67,8 +78,8 @@ Test(supervise, relays_every_field_in_order_from_the_wrapper_pid)
         for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
                 cr_assert_str_eq(next_msg(), want[i]);
                 /* systemd authenticates the main PID: the wrapper must send. */
-                cr_assert_eq(dg.pid, p.pid, "message %zu came from pid %d, not the wrapper %d",
-                             i, (int) dg.pid, (int) p.pid);
+                cr_assert_eq(dg.pid, p.pid, "message %zu came from pid %d, not the wrapper %d", i,
+                             (int) dg.pid, (int) p.pid);
         }
         cr_assert_eq(initd_wait(&p, 5000), 0);
 }
@@ -76,8 +87,12 @@ Test(supervise, relays_every_field_in_order_from_the_wrapper_pid)
 Test(supervise, mainpid_is_stripped_and_the_rest_relayed)
 {
         struct initd_proc p;
-        const char *args[] = {"--supervise", "--", "CHILD", "notify",
-                              "MAINPID=4242\\nSTATUS=still here\\nMAINPIDFDID=77", NULL};
+        const char *args[] = {"--supervise",
+                              "--",
+                              "CHILD",
+                              "notify",
+                              "MAINPID=4242\\nSTATUS=still here\\nMAINPIDFDID=77",
+                              NULL};
         run(&p, args);
         cr_assert_str_eq(next_msg(), "STATUS=still here");
         cr_assert_eq(initd_wait(&p, 5000), 0);
@@ -86,8 +101,9 @@ Test(supervise, mainpid_is_stripped_and_the_rest_relayed)
 Test(supervise, fdstore_fds_travel_with_the_message)
 {
         struct initd_proc p;
-        const char *args[] = {"--supervise", "--", "CHILD", "notify-fd",
-                              "FDSTORE=1\\nFDNAME=listener", "sleep", "200", NULL};
+        const char *args[] = {
+                "--supervise", "--",  "CHILD", "notify-fd", "FDSTORE=1\\nFDNAME=listener",
+                "sleep",       "200", NULL};
         run(&p, args);
         const char *line = initd_read_line(&p, "fd-ino ", 5000);
         cr_assert(line);
@@ -113,8 +129,8 @@ Test(supervise, fds_without_fdstore_are_not_relayed)
 Test(supervise, barrier_keeps_order_and_waits_for_systemd)
 {
         struct initd_proc p;
-        const char *args[] = {"--supervise", "--", "CHILD", "notify", "STATUS=before",
-                              "barrier", "5000", NULL};
+        const char *args[] = {"--supervise",   "--",      "CHILD", "notify",
+                              "STATUS=before", "barrier", "5000",  NULL};
         run(&p, args);
         cr_assert_str_eq(next_msg(), "STATUS=before");
         cr_assert_str_eq(next_msg(), "BARRIER=1");
@@ -135,8 +151,8 @@ Test(supervise, barrier_keeps_order_and_waits_for_systemd)
 Test(supervise, a_barrier_without_its_fd_is_dropped)
 {
         struct initd_proc p;
-        const char *args[] = {"--supervise", "--", "CHILD", "notify", "BARRIER=1", "notify",
-                              "STATUS=after", NULL};
+        const char *args[] = {"--supervise", "--",     "CHILD",        "notify",
+                              "BARRIER=1",   "notify", "STATUS=after", NULL};
         run(&p, args);
         cr_assert_str_eq(next_msg(), "STATUS=after");
         cr_assert_eq(initd_wait(&p, 5000), 0);
@@ -145,8 +161,8 @@ Test(supervise, a_barrier_without_its_fd_is_dropped)
 Test(supervise, descendants_are_accepted)
 {
         struct initd_proc p;
-        const char *args[] = {"--supervise", "--", "CHILD", "spawn-notify", "STATUS=grandchild",
-                              NULL};
+        const char *args[] = {"--supervise",       "--", "CHILD", "spawn-notify",
+                              "STATUS=grandchild", NULL};
         run(&p, args);
         cr_assert_str_eq(next_msg(), "STATUS=grandchild");
         cr_assert_eq(initd_wait(&p, 5000), 0);
@@ -155,8 +171,16 @@ Test(supervise, descendants_are_accepted)
 Test(supervise, a_non_descendant_is_dropped)
 {
         struct initd_proc p;
-        const char *args[] = {"--supervise", "--", "CHILD", "env", "NOTIFY_SOCKET",
-                              "sleep", "300", "notify", "STATUS=from the service", NULL};
+        const char *args[] = {"--supervise",
+                              "--",
+                              "CHILD",
+                              "env",
+                              "NOTIFY_SOCKET",
+                              "sleep",
+                              "300",
+                              "notify",
+                              "STATUS=from the service",
+                              NULL};
         run(&p, args);
         const char *line = initd_read_line(&p, "NOTIFY_SOCKET=", 5000);
         cr_assert(line, "the service got no NOTIFY_SOCKET");
@@ -175,8 +199,9 @@ Test(supervise, a_non_descendant_is_dropped)
 Test(supervise, oversized_and_nul_datagrams_are_dropped_whole)
 {
         struct initd_proc p;
-        const char *args[] = {"--supervise", "--", "CHILD", "notify-raw", "5000", "notify-raw",
-                              "4097", "notify-nul", "notify", "STATUS=after", NULL};
+        const char *args[] = {"--supervise", "--",           "CHILD", "notify-raw",
+                              "5000",        "notify-raw",   "4097",  "notify-nul",
+                              "notify",      "STATUS=after", NULL};
         run(&p, args);
         cr_assert_str_eq(next_msg(), "STATUS=after");
         cr_assert_eq(initd_wait(&p, 5000), 0);
@@ -198,12 +223,18 @@ Test(supervise, environment_rewritten_and_fds_handed_over)
         struct initd_proc p;
         int pipefd[2];
         cr_assert_eq(pipe(pipefd), 0);
-        const char *env[] = {"LISTEN_PID=$PID", "LISTEN_FDS=1", "LISTEN_FDNAMES=web",
-                             "LISTEN_PIDFDID=123456", "WATCHDOG_USEC=30000000",
-                             "WATCHDOG_PID=$PID", NULL};
-        const char *args[] = {"--supervise", "--", "CHILD", "pid", "env", "LISTEN_PID",
-                              "env", "WATCHDOG_PID", "env", "LISTEN_PIDFDID", "env",
-                              "LISTEN_FDS", "env", "WATCHDOG_USEC", "fds", NULL};
+        const char *env[] = {"LISTEN_PID=$PID",
+                             "LISTEN_FDS=1",
+                             "LISTEN_FDNAMES=web",
+                             "LISTEN_PIDFDID=123456",
+                             "WATCHDOG_USEC=30000000",
+                             "WATCHDOG_PID=$PID",
+                             NULL};
+        const char *args[] = {
+                "--supervise", "--",         "CHILD",        "pid",           "env",
+                "LISTEN_PID",  "env",        "WATCHDOG_PID", "env",           "LISTEN_PIDFDID",
+                "env",         "LISTEN_FDS", "env",          "WATCHDOG_USEC", "fds",
+                NULL};
         initd_start(&p, &rcv, args, env, pipefd[0]);
         close(pipefd[0]);
         const char *line = initd_read_line(&p, "pid ", 5000);
@@ -254,8 +285,8 @@ Test(supervise, signals_are_forwarded)
         int sigs[] = {SIGHUP, SIGUSR1, SIGUSR2, SIGINT, SIGWINCH};
         for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
                 struct initd_proc p;
-                const char *args[] = {"--supervise", "--", "CHILD", "wait-signal", "exit", "7",
-                                      NULL};
+                const char *args[] = {"--supervise", "--", "CHILD", "wait-signal",
+                                      "exit",        "7",  NULL};
                 run(&p, args);
                 cr_assert(initd_read_line(&p, "waiting", 5000));
                 kill(p.pid, sigs[i]);
@@ -305,8 +336,8 @@ Test(supervise, ready_probe_sends_ready_when_it_passes)
         struct initd_proc p;
         char probe[128];
         snprintf(probe, sizeof(probe), "file:%s", path);
-        const char *args[] = {"--supervise", "--ready", probe, "--", "CHILD", "sleep", "250",
-                              "touch", path, "sleep", "300", NULL};
+        const char *args[] = {"--supervise", "--ready", probe, "--",    "CHILD", "sleep",
+                              "250",         "touch",   path,  "sleep", "300",   NULL};
         long t0 = now_ms();
         run(&p, args);
         cr_assert_str_eq(next_msg(), "READY=1");
@@ -318,8 +349,16 @@ Test(supervise, ready_probe_sends_ready_when_it_passes)
 Test(supervise, ready_probe_timeout_fails_the_start)
 {
         struct initd_proc p;
-        const char *args[] = {"--supervise", "--ready", "file:/nonexistent/ready",
-                              "--ready-timeout", "300ms", "--", "CHILD", "sleep", "10000", NULL};
+        const char *args[] = {"--supervise",
+                              "--ready",
+                              "file:/nonexistent/ready",
+                              "--ready-timeout",
+                              "300ms",
+                              "--",
+                              "CHILD",
+                              "sleep",
+                              "10000",
+                              NULL};
         long t0 = now_ms();
         run(&p, args);
         const char *m = next_msg();
@@ -334,8 +373,8 @@ Test(supervise, watchdog_probe_pings_at_half_the_interval)
 {
         struct initd_proc p;
         const char *env[] = {"WATCHDOG_USEC=200000", "WATCHDOG_PID=$PID", NULL};
-        const char *args[] = {"--supervise", "--watchdog-probe", "file:/", "--", "CHILD",
-                              "env", "WATCHDOG_USEC", "sleep", "1000", NULL};
+        const char *args[] = {"--supervise", "--watchdog-probe", "file:/", "--",   "CHILD",
+                              "env",         "WATCHDOG_USEC",    "sleep",  "1000", NULL};
         initd_start(&p, &rcv, args, env, -1);
         /* The wrapper answers the watchdog: the service must not also be asked. */
         cr_assert_str_eq(initd_read_line(&p, "WATCHDOG_USEC", 5000), "WATCHDOG_USEC unset");
@@ -363,8 +402,8 @@ Test(supervise, path_notify_socket_for_the_child)
         snprintf(sock, sizeof(sock), "%s/notify", dir);
         snprintf(opt, sizeof(opt), "--notify-socket=%s", sock);
         struct initd_proc p;
-        const char *args[] = {"--supervise", opt, "--", "CHILD", "env", "NOTIFY_SOCKET",
-                              "notify", "READY=1", NULL};
+        const char *args[] = {"--supervise",   opt,      "--",      "CHILD", "env",
+                              "NOTIFY_SOCKET", "notify", "READY=1", NULL};
         run(&p, args);
         char want[300];
         snprintf(want, sizeof(want), "NOTIFY_SOCKET=%s", sock);
@@ -422,13 +461,12 @@ static int run_status(const char *const *args)
 Test(supervise, usage_errors_exit_2)
 {
         const char *no_binary[] = {"--supervise", NULL};
-        const char *disagree[] = {"--domain", "a_t", "--expect-domain", "b_t", "--", "/bin/true",
-                                  NULL};
+        const char *disagree[] = {"--domain",  "a_t", "--expect-domain", "b_t", "--",
+                                  "/bin/true", NULL};
         const char *ready_in_exec_mode[] = {"--ready", "file:/", "--", "/bin/true", NULL};
-        const char *bad_probe[] = {"--supervise", "--ready", "gopher://x", "--", "/bin/true",
-                                   NULL};
-        const char *bad_duration[] = {"--supervise", "--ready-timeout", "soon", "--",
-                                      "/bin/true", NULL};
+        const char *bad_probe[] = {"--supervise", "--ready", "gopher://x", "--", "/bin/true", NULL};
+        const char *bad_duration[] = {"--supervise", "--ready-timeout", "soon",
+                                      "--",          "/bin/true",       NULL};
         cr_assert_eq(run_status(no_binary), 2);
         cr_assert_eq(run_status(disagree), 2);
         cr_assert_eq(run_status(ready_in_exec_mode), 2);

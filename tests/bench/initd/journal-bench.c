@@ -24,7 +24,8 @@ int main(int argc, char **argv)
         for (long i = 0; i < n; i++) {
 #if defined(USE_DIRECT)
                 const struct journal_field f[] = {
-                        {"MESSAGE", "starting /usr/bin/kubelet in gravity_kubernetes_t (automatic, enforcing)"},
+                        {"MESSAGE", "starting /usr/bin/kubelet in gravity_kubernetes_t (automatic, "
+                                    "enforcing)"},
                         {"MESSAGE_ID", "0e00ecbd4b4847d99059bbe280a936cd"},
                         {"PRIORITY", "6"},
                         {"UNIT", "kubelet.service"},
@@ -37,12 +38,13 @@ int main(int argc, char **argv)
                 if (journal_send(NULL, f, sizeof(f) / sizeof(f[0])) < 0)
                         return 1;
 #elif defined(USE_LIBSYSTEMD)
-                if (sd_journal_send("MESSAGE=starting /usr/bin/kubelet in gravity_kubernetes_t (automatic, enforcing)",
+                if (sd_journal_send("MESSAGE=starting /usr/bin/kubelet in gravity_kubernetes_t "
+                                    "(automatic, enforcing)",
                                     "MESSAGE_ID=0e00ecbd4b4847d99059bbe280a936cd", "PRIORITY=6",
                                     "UNIT=kubelet.service", "EXE=/usr/bin/kubelet",
                                     "FILE_CONTEXT=system_u:object_r:gravity_kubernetes_exec_t:s0",
-                                    "DOMAIN=system_u:system_r:gravity_kubernetes_t:s0",
-                                    "MODE=exec", "ENFORCING=1", NULL) < 0)
+                                    "DOMAIN=system_u:system_r:gravity_kubernetes_t:s0", "MODE=exec",
+                                    "ENFORCING=1", NULL) < 0)
                         return 1;
 #endif
         }

@@ -262,9 +262,9 @@ static int do_start(long rounds, int n, char **spec)
                         ref = med;
                         cpu_ref = cpu;
                 }
-                printf("%-11s %7.0fus %7.0fus %6.2f %7.0fus %6.2f %5ld KiB\n", c[i].name,
-                       med / 1e3, c[i].ns[(rounds * 9) / 10] / 1e3, (double) med / (double) ref,
-                       cpu, cpu / cpu_ref, c[i].rss[rounds / 2]);
+                printf("%-11s %7.0fus %7.0fus %6.2f %7.0fus %6.2f %5ld KiB\n", c[i].name, med / 1e3,
+                       c[i].ns[(rounds * 9) / 10] / 1e3, (double) med / (double) ref, cpu,
+                       cpu / cpu_ref, c[i].rss[rounds / 2]);
         }
         return 0;
 }
