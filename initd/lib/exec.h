@@ -39,9 +39,10 @@
  * the policy grants a marker permission from the wrapper's domain
  * (gravity_container_init_t) to every type in gravity_executable_domain, and
  * this is checked with one label_check_access(self, file, CLASS, PERM).
- * PLACEHOLDER: set these two when the policy module's marker lands. */
+ * The pair is policy/gravity.te's marker: file audit_access (consulted by
+ * the kernel only for dontaudit of access(2), so allowing it grants nothing). */
 #define EXEC_GRAVITY_MARKER_CLASS "file"
-#define EXEC_GRAVITY_MARKER_PERM "execmod"
+#define EXEC_GRAVITY_MARKER_PERM "audit_access"
 
 enum exec_verdict {
         EXEC_VERDICT_LABELED,   /* setexeccon(exec_context), then exec */

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* planet-initd's decision (exec_decide) against the real compiled fixture
- * policy through the offline backend: Debian's refpolicy answers which
- * domain a binary gets, whether the transition is allowed, whether NNP
- * blocks it. The binaries are empty files in a scratch root at the paths
- * file_contexts labels. Permissive and disabled modes are the kernel
- * backend's to report; here they are set on the backend (label-internal.h). */
+ * policy through the offline backend: Debian's refpolicy plus the gravity
+ * module (policy/) answer which domain a binary gets, whether the transition is allowed, whether
+ * NNP blocks it. The binaries are empty files in a scratch root at the paths file_contexts labels.
+ * Permissive and disabled modes are the kernel backend's to report; here they are set on the
+ * backend (label-internal.h). */
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -20,7 +20,7 @@
 
 #define INIT "system_u:system_r:init_t:s0"
 #define SSHD "system_u:system_r:sshd_t:s0"
-#define UNCONFINED "unconfined_u:unconfined_r:unconfined_t:s0-s0:c0.c1023"
+#define CINIT "system_u:system_r:gravity_container_init_t:s0"
 
 static struct label_backend *b;
 static char root[] = "/tmp/planet-initd-exec-XXXXXX";
@@ -50,7 +50,10 @@ static void setup(void)
         touch_exe("/usr/sbin/sshd");
         touch_exe("/usr/bin/true");
         touch_exe("/usr/sbin/validate");
-        touch_exe("/usr/lib/security/pam_poldi.so");
+        touch_exe("/usr/bin/planet-initd");
+        touch_exe("/usr/bin/kubelet");
+        touch_exe("/usr/bin/etcd");
+        touch_exe("/usr/bin/gravity");
 }
 
 static void teardown(void)
@@ -202,18 +205,73 @@ Test(exec, no_transition)
 
 Test(exec, gravity_executable_without_transition_fails_closed)
 {
-        /* With the placeholder marker (file execmod), every domain holds it
-         * on textrel_shlib_t: such a file stands in for a gravity executable
-         * until the policy module's marker and types are in the fixture. */
+        /* planet-initd's own type is a gravity executable the wrapper's
+         * domain has no transition for: the policy marker must say so, and
+         * the wrapper must refuse, even when told a no-transition run is fine. */
         bool marker = false;
-        cr_assert_eq(label_check_access(b, SSHD, "system_u:object_r:textrel_shlib_t:s0",
+        cr_assert_eq(label_check_access(
+                             b, CINIT, "system_u:object_r:gravity_container_init_exec_t:s0",
+                             EXEC_GRAVITY_MARKER_CLASS, EXEC_GRAVITY_MARKER_PERM, &marker, NULL),
+                     0);
+        cr_assert(marker, "the policy's marker does not cover gravity_container_init_exec_t");
+        int r = decide(CINIT, "/usr/bin/planet-initd",
+                       (struct exec_request){.allow_no_transition = true});
+        assert_refused(r, EPERM, "gravity executable",
+                       "domtrans_pattern(gravity_container_init_t, gravity_container_init_exec_t");
+}
+
+Test(exec, non_gravity_binary_without_transition_from_the_wrapper_domain)
+{
+        bool marker = true;
+        cr_assert_eq(label_check_access(b, CINIT, "system_u:object_r:bin_t:s0",
                                         EXEC_GRAVITY_MARKER_CLASS, EXEC_GRAVITY_MARKER_PERM,
                                         &marker, NULL),
                      0);
-        cr_assert(marker, "fixture changed: pick a pair the marker holds for");
-        int r = decide(SSHD, "/usr/lib/security/pam_poldi.so",
-                       (struct exec_request){.allow_no_transition = true});
-        assert_refused(r, EPERM, "gravity executable", "domtrans_pattern(sshd_t, textrel_shlib_t");
+        cr_assert_not(marker, "bin_t must not carry the gravity marker");
+        int r = decide(CINIT, "/usr/bin/true", (struct exec_request){0});
+        assert_refused(r, EPERM, "gravity_container_init_t", "--allow-no-transition");
+        cr_assert_eq(
+                decide(CINIT, "/usr/bin/true", (struct exec_request){.allow_no_transition = true}),
+                0, "%s", err.msg);
+        cr_assert_eq(plan.verdict, EXEC_VERDICT_IN_PLACE);
+}
+
+Test(exec, gravity_services_get_their_domains)
+{
+        cr_assert_eq(decide(CINIT, "/usr/bin/kubelet",
+                            (struct exec_request){.expect_domain = "gravity_kubernetes_t",
+                                                  .no_new_privs = true}),
+                     0, "%s", err.msg);
+        cr_assert_str_eq(plan.exec_context, "system_u:system_r:gravity_kubernetes_t:s0");
+        cr_assert_eq(decide(CINIT, "/usr/bin/etcd", (struct exec_request){0}), 0, "%s", err.msg);
+        assert_type(plan.exec_context, "gravity_service_t");
+        int r = decide(CINIT, "/usr/bin/kubelet",
+                       (struct exec_request){.expect_domain = "gravity_service_t"});
+        assert_refused(r, EPERM, "policy drift", "gravity_kubernetes_t", "gravity_service_t");
+}
+
+Test(exec, installer_facet_is_explicit_only)
+{
+        /* Issue 8: gravity_exec_t runs as gravity_t by default and as
+         * gravity_installer_t only on request. */
+        cr_assert_eq(decide(CINIT, "/usr/bin/gravity", (struct exec_request){0}), 0, "%s", err.msg);
+        assert_type(plan.exec_context, "gravity_t");
+        cr_assert_eq(decide(CINIT, "/usr/bin/gravity",
+                            (struct exec_request){.domain = "gravity_installer_t"}),
+                     0, "%s", err.msg);
+        cr_assert_str_eq(plan.how, "explicit");
+        cr_assert_str_eq(plan.exec_context, "system_u:system_r:gravity_installer_t:s0");
+        /* Not an entrypoint for any other binary. */
+        int r = decide(CINIT, "/usr/bin/kubelet",
+                       (struct exec_request){.domain = "gravity_installer_t"});
+        assert_refused(r, EPERM,
+                       "allow gravity_installer_t gravity_kubernetes_exec_t:file entrypoint;");
+        /* --expect-domain records the automatic answer: asking for the
+         * installer with it is a contradiction. */
+        r = decide(CINIT, "/usr/bin/gravity",
+                   (struct exec_request){.domain = "gravity_installer_t",
+                                         .expect_domain = "gravity_t"});
+        assert_refused(r, EINVAL, "disagree");
 }
 
 Test(exec, no_new_privs_needs_nnp_transition)
