@@ -219,6 +219,35 @@ static void forwarded_signals(sigset_t *set)
 
 /* ---- the supervisor ----------------------------------------------------- */
 
+/* A service that floods its notify socket with garbage must not flood the
+ * journal through us: at most LOG_BURST complaints per LOG_INTERVAL, then one
+ * line saying how many were suppressed. */
+#define LOG_INTERVAL_USEC (10 * 1000000ull)
+#define LOG_BURST 10
+
+struct ratelimit {
+        uint64_t begin;
+        unsigned shown, suppressed;
+};
+
+static bool ratelimit_ok(struct ratelimit *rl)
+{
+        uint64_t now = now_usec();
+        if (now - rl->begin >= LOG_INTERVAL_USEC) {
+                if (rl->suppressed > 0)
+                        fprintf(stderr, LOG_PREFIX "%u more notify problems not logged\n",
+                                rl->suppressed);
+                rl->begin = now;
+                rl->shown = rl->suppressed = 0;
+        }
+        if (rl->shown < LOG_BURST) {
+                rl->shown++;
+                return true;
+        }
+        rl->suppressed++;
+        return false;
+}
+
 struct supervisor {
         const struct supervise_options *o;
         pid_t self;
@@ -233,6 +262,7 @@ struct supervisor {
         struct notify_address child_address;
         bool child_address_is_path;
         bool said_mainpid;
+        struct ratelimit complaints;
 
         bool ready;
         uint64_t ready_deadline;
@@ -260,7 +290,7 @@ static void send_upstream(struct supervisor *s, const char *msg, const int *fds,
         } else {
                 r = notify_send(s->upstream_fd, &s->upstream, msg, strlen(msg), fds, n_fds);
         }
-        if (r < 0)
+        if (r < 0 && ratelimit_ok(&s->complaints))
                 fprintf(stderr, LOG_PREFIX "cannot notify systemd (%s): %s\n",
                         s->upstream.sun.sun_path[0] ? s->upstream.sun.sun_path : "abstract socket",
                         strerror(-r));
@@ -272,10 +302,12 @@ static void handle_datagram(struct supervisor *s, struct notify_datagram *d)
         struct notify_message m = {0};
 
         if (d->truncated) {
-                fprintf(stderr,
-                        LOG_PREFIX "dropped a notify datagram of %zu bytes from pid %d: longer "
-                                   "than %d bytes (or too many fds), systemd would not read it\n",
-                        d->size, (int) d->pid, NOTIFY_DATAGRAM_MAX);
+                if (ratelimit_ok(&s->complaints))
+                        fprintf(stderr,
+                                LOG_PREFIX
+                                "dropped a notify datagram of %zu bytes from pid %d: longer "
+                                "than %d bytes (or too many fds), systemd would not read it\n",
+                                d->size, (int) d->pid, NOTIFY_DATAGRAM_MAX);
                 return;
         }
         /* The direct child is the common sender and needs no /proc walk:
@@ -283,15 +315,18 @@ static void handle_datagram(struct supervisor *s, struct notify_datagram *d)
         bool from_child = d->pid == s->child && !s->child_exited;
         if (!from_child && (d->pid <= 0 || d->pid == s->self ||
                             !notify_sender_is_descendant(d->pid, d->pidfd, s->self))) {
-                fprintf(stderr,
-                        LOG_PREFIX "dropped a notify datagram from pid %d: not the service or "
-                                   "one of its processes\n",
-                        (int) d->pid);
+                if (ratelimit_ok(&s->complaints))
+                        fprintf(stderr,
+                                LOG_PREFIX
+                                "dropped a notify datagram from pid %d: not the service or "
+                                "one of its processes\n",
+                                (int) d->pid);
                 return;
         }
         if (notify_message_parse(d->buf, d->len, &m, &perr) < 0) {
-                fprintf(stderr, LOG_PREFIX "dropped a notify datagram from pid %d: %s\n",
-                        (int) d->pid, perr.msg ? perr.msg : "malformed");
+                if (ratelimit_ok(&s->complaints))
+                        fprintf(stderr, LOG_PREFIX "dropped a notify datagram from pid %d: %s\n",
+                                (int) d->pid, perr.msg ? perr.msg : "malformed");
                 return;
         }
         if ((m.flags & NOTIFY_MAINPID_STRIPPED) && !s->said_mainpid) {
@@ -302,10 +337,11 @@ static void handle_datagram(struct supervisor *s, struct notify_datagram *d)
                         (int) d->pid);
         }
         if ((m.flags & NOTIFY_BARRIER) && d->n_fds != 1) {
-                fprintf(stderr,
-                        LOG_PREFIX "dropped BARRIER=1 from pid %d: it carries %zu fds, the "
-                                   "protocol wants exactly one\n",
-                        (int) d->pid, d->n_fds);
+                if (ratelimit_ok(&s->complaints))
+                        fprintf(stderr,
+                                LOG_PREFIX "dropped BARRIER=1 from pid %d: it carries %zu fds, the "
+                                           "protocol wants exactly one\n",
+                                (int) d->pid, d->n_fds);
                 notify_message_done(&m);
                 return;
         }
@@ -615,6 +651,9 @@ int supervise_run(const struct supervise_options *o, int *ret_exit_status, struc
                 }
         }
 
+        if (s.complaints.suppressed > 0)
+                fprintf(stderr, LOG_PREFIX "%u more notify problems not logged\n",
+                        s.complaints.suppressed);
         *ret_exit_status = s.not_ready ? SUPERVISE_EXIT_NOT_READY : exit_status_of(s.child_status);
         r = 0;
 restore:

@@ -483,3 +483,28 @@ Test(supervise, require_selinux_refuses_when_disabled)
         const char *args[] = {"--require-selinux", "--", "/bin/true", NULL};
         cr_assert_eq(run_status(args), 77);
 }
+
+Test(supervise, complaints_are_rate_limited)
+{
+        struct initd_proc p;
+        const char *args[40] = {"--supervise", "--", "CHILD"};
+        int n = 3;
+        for (int i = 0; i < 30; i++)
+                args[n++] = "notify-nul";
+        args[n++] = "notify";
+        args[n++] = "STATUS=after";
+        args[n] = NULL;
+        run(&p, args);
+        cr_assert_str_eq(next_msg(), "STATUS=after");
+        const char *line;
+        int dropped = 0, summary = 0;
+        while ((line = initd_read_line(&p, "planet-initd: ", 2000))) {
+                if (strstr(line, "dropped"))
+                        dropped++;
+                else if (strstr(line, "20 more notify problems not logged"))
+                        summary++;
+        }
+        cr_assert_eq(dropped, 10, "%d complaints for 30 bad datagrams", dropped);
+        cr_assert_eq(summary, 1, "the suppressed ones must be counted once");
+        cr_assert_eq(initd_wait(&p, 5000), 0);
+}
