@@ -209,7 +209,8 @@ int main(int argc, char **argv)
         _cleanup_error_ struct planet_error err = {0};
         _cleanup_label_backend_ struct label_backend *b = NULL;
         _cleanup_free_ char *unit = NULL;
-        struct exec_plan plan = {0};
+        _cleanup_(exec_plan_done) struct exec_plan plan = {0};
+        _cleanup_(probe_done) struct probe ready = {0}, watchdog = {0};
         struct args a = {0};
         const char *mode;
         int r;
@@ -233,7 +234,6 @@ int main(int argc, char **argv)
                 /* stderr below is the fallback when there is no journal. */
                 (void) exec_plan_log(&plan, &a.req, mode, unit, 0, &err, NULL);
                 planet_error_print(&err, PROG);
-                exec_plan_done(&plan);
                 return r == -EINVAL   ? EXIT_USAGE
                        : r == -ENOENT ? SUPERVISE_EXIT_NOT_FOUND
                                       : EXIT_REFUSED;
@@ -257,7 +257,6 @@ int main(int argc, char **argv)
                 return r == ENOENT ? SUPERVISE_EXIT_NOT_FOUND : SUPERVISE_EXIT_CANNOT_EXEC;
         }
 
-        struct probe ready = {0}, watchdog = {0};
         if ((a.ready && probe_parse(a.ready, &ready, &err) < 0) ||
             (a.watchdog_probe && probe_parse(a.watchdog_probe, &watchdog, &err) < 0)) {
                 planet_error_print(&err, PROG);
@@ -290,8 +289,5 @@ int main(int argc, char **argv)
         r = supervise_run(&o, &status, &err);
         if (r < 0)
                 planet_error_print(&err, PROG);
-        probe_done(&ready);
-        probe_done(&watchdog);
-        exec_plan_done(&plan);
         return status;
 }
