@@ -183,11 +183,14 @@ struct start_log {
 static void log_start(pid_t service_pid, void *userdata)
 {
         const struct start_log *l = userdata;
-        /* Without a journal, notes go to stderr (systemd keeps it); the
-         * disabled one is said once per boot instead. */
+        _cleanup_free_ char *message = NULL;
+        /* Without a journal the sentence goes to stderr (systemd keeps it
+         * with the unit's name); unlabeled starts are said once per boot
+         * instead, not on every start. */
         if (exec_plan_log(l->plan, l->req, l->mode, l->unit, service_pid, NULL, NULL) < 0 &&
-            l->plan->note && l->plan->verdict != EXEC_VERDICT_UNLABELED)
-                fprintf(stderr, PROG ": %s\n", l->plan->note);
+            l->plan->verdict != EXEC_VERDICT_UNLABELED &&
+            exec_plan_message(l->plan, l->req, NULL, &message) >= 0)
+                fprintf(stderr, PROG ": %s\n", message);
 }
 
 /* Say "SELinux is disabled" once per boot, not on every service start. */
