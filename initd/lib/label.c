@@ -34,10 +34,11 @@ char *label_path_in_root(const char *root, const char *path)
         return s;
 }
 
-int label_context_type(const char *context, char **ret_type)
+/* Find the type field of user:role:type[:range] (the range itself may
+ * contain ':', as in s0:c1). Empty user, role or type is malformed. */
+static int context_type_span(const char *context, const char **ret_start, size_t *ret_len)
 {
-        /* user:role:type[:range]; the range itself may contain ':' (s0:c1). */
-        if (!context || !ret_type)
+        if (!context)
                 return -EINVAL;
         const char *a = strchr(context, ':');
         if (!a || a == context)
@@ -49,26 +50,32 @@ int label_context_type(const char *context, char **ret_type)
         size_t n = c ? (size_t) (c - b - 1) : strlen(b + 1);
         if (n == 0)
                 return -EINVAL;
-        char *t = strndup(b + 1, n);
-        if (!t)
+        *ret_start = b + 1;
+        *ret_len = n;
+        return 0;
+}
+
+int label_context_type(const char *context, char **ret_type)
+{
+        const char *t;
+        size_t n;
+        if (!ret_type || context_type_span(context, &t, &n) < 0)
+                return -EINVAL;
+        char *s = strndup(t, n);
+        if (!s)
                 return -ENOMEM;
-        *ret_type = t;
+        *ret_type = s;
         return 0;
 }
 
 int label_context_with_type(const char *context, const char *type, char **ret)
 {
-        if (!context || !type || !*type || strchr(type, ':') || !ret)
+        const char *t;
+        size_t n;
+        if (!type || !*type || strchr(type, ':') || !ret || context_type_span(context, &t, &n) < 0)
                 return -EINVAL;
-        const char *a = strchr(context, ':');
-        if (!a || a == context)
-                return -EINVAL;
-        const char *b = strchr(a + 1, ':');
-        if (!b || b == a + 1)
-                return -EINVAL;
-        const char *c = strchr(b + 1, ':');
         char *s = NULL;
-        if (asprintf(&s, "%.*s%s%s", (int) (b + 1 - context), context, type, c ? c : "") < 0)
+        if (asprintf(&s, "%.*s%s%s", (int) (t - context), context, type, t + n) < 0)
                 return -ENOMEM;
         *ret = s;
         return 0;
