@@ -150,7 +150,8 @@ char *label_transition_missing_rules(const struct label_transition_check *c, con
 int label_context_type(const char *context, char **ret_type);
 int label_context_with_type(const char *context, const char *type, char **ret);
 
-/* Offline only: is type a member of attribute in the policy? Attributes may
+/* Offline only: is type a member of attribute in the policy? -ENOENT when
+ * either name is absent from the compiled policy. Attributes may
  * be expanded away in the kernel policy (small ones are), so false is not
  * proof of non-membership; see the README. Kernel backend: -EOPNOTSUPP. */
 int label_type_has_attribute(struct label_backend *b, const char *type, const char *attribute,
