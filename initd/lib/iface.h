@@ -138,7 +138,8 @@ const struct iface_macro *iface_lookup(const struct iface_index *idx, const char
  * is an error quoting regerror(). */
 struct iface_hit {
         const struct iface_macro *macro;
-        char **lines; /* NULL-terminated */
+        bool name_matched; /* the regex matches the name itself */
+        char **lines;      /* NULL-terminated */
 };
 int iface_find(const struct iface_index *idx, const char *regex, unsigned kinds,
                struct iface_hit **ret, size_t *n_ret, struct planet_error *err);
@@ -173,6 +174,11 @@ struct iface_rule {
         char **perms;
         char *default_type; /* the new type of a type_transition/change/member */
         char *filename;     /* a named type_transition's name, unquoted; else NULL */
+        /* Types taken out of the target set with `-type` ({ file_type -shadow_t }),
+         * sorted, NULL-terminated; NULL if none. A suggestion never matches a
+         * target listed here. (Exclusions in source sets are dropped: that
+         * reads the rule as granting more, never less.) */
+        char **target_excluded;
         bool conditional;   /* under ifdef/optional_policy/tunable_policy/if/…: may not apply */
         const char *via;    /* innermost macro whose body wrote the rule (owned by the index) */
 };
