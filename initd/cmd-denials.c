@@ -573,8 +573,12 @@ static int run(const struct args *ap, struct planet_error *errp)
         _cleanup_free_ char *policy = a.policy ? strdup(a.policy) : find_policy();
         bool want_policy = a.format == OUT_TABLE || a.format == OUT_JSON || a.policy;
         if (want_policy && policy) {
-                _cleanup_free_ char *fc = a.file_contexts ? strdup(a.file_contexts)
-                                                          : file_contexts_beside(policy);
+                /* file_contexts only serves label advice, which rules-only
+                 * output does not print. */
+                bool want_fc = a.format == OUT_TABLE || a.format == OUT_JSON;
+                _cleanup_free_ char *fc = !want_fc             ? NULL
+                                          : a.file_contexts ? strdup(a.file_contexts)
+                                                            : file_contexts_beside(policy);
                 r = label_backend_open_offline(&backend, policy, fc, &err);
                 if (r < 0)
                         return r;

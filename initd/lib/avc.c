@@ -505,6 +505,8 @@ static int record_new(int type, const char *body, size_t len, uint64_t usec, uin
         r->serial = serial;
         r->source = source;
         r->permissive = -1;
+        /* A NUL ends the record (the kernel never logs one unencoded). */
+        len = strnlen(body, len);
         /* auditd's enriched format appends the interpretations after a
          * group separator: not part of the record. */
         const char *gs = memchr(body, 0x1d, len);

@@ -970,16 +970,47 @@ static int verdict_denial(policydb_t *p, struct explain_group *g)
                 g->reason = strdup_printf("class %s is not in this policy", g->tclass);
                 return g->reason ? 0 : -ENOMEM;
         }
+        /* A permission this policy's class lacks (the denial came from
+         * another policy) cannot go into a rule; judge the others. */
         sepol_access_vector_t av = 0;
-        STRV_FOREACH(perm, g->perms) {
+        _cleanup_free_ char *unknown = NULL;
+        size_t w = 0;
+        for (size_t i = 0; g->perms && g->perms[i]; i++) {
                 sepol_access_vector_t one = 0;
-                if (sepol_string_to_av_perm(tclass, *perm, &one) < 0) {
-                        g->verdict = EXPLAIN_VERDICT_BAD_CLASS;
-                        g->reason = strdup_printf("class %s has no permission %s in this policy",
-                                                  g->tclass, *perm);
-                        return g->reason ? 0 : -ENOMEM;
+                if (sepol_string_to_av_perm(tclass, g->perms[i], &one) < 0) {
+                        char *u = strdup_printf("%s%s%s", unknown ? unknown : "",
+                                                unknown ? " " : "", g->perms[i]);
+                        if (!u)
+                                return -ENOMEM;
+                        free(unknown);
+                        unknown = u;
+                        free(g->perms[i]);
+                        continue;
                 }
                 av |= one;
+                g->perms[w++] = g->perms[i];
+        }
+        if (g->perms)
+                g->perms[w] = NULL;
+        if (unknown) {
+                char *d = strdup_printf("%s%snot in this policy's class %s: %s",
+                                        g->detail ? g->detail : "", g->detail ? "; " : "",
+                                        g->tclass, unknown);
+                if (!d)
+                        return -ENOMEM;
+                free(g->detail);
+                g->detail = d;
+                free(g->rule_te);
+                free(g->rule_cil);
+                g->rule_te = g->rule_cil = NULL;
+                if (w == 0) {
+                        g->verdict = EXPLAIN_VERDICT_BAD_CLASS;
+                        g->reason = strdup_printf("class %s has no permission %s in this policy",
+                                                  g->tclass, unknown);
+                        return g->reason ? 0 : -ENOMEM;
+                }
+                if ((r = make_rules(g)) < 0)
+                        return r;
         }
         struct sepol_av_decision avd;
         unsigned int reason = 0;
@@ -1277,7 +1308,10 @@ int explain_write_rules(struct explain *x, bool cil, FILE *out)
         int r = 0;
         for (size_t i = 0; i < x->n_groups && r == 0; i++) {
                 struct explain_group *g = &x->groups[i];
-                if (g->kind != AVC_KIND_DENIED || !g->perms)
+                /* A rule naming what the policy lacks would not compile. */
+                if (g->kind != AVC_KIND_DENIED || !g->perms || !g->perms[0] ||
+                    g->verdict == EXPLAIN_VERDICT_BAD_CONTEXT ||
+                    g->verdict == EXPLAIN_VERDICT_BAD_CLASS)
                         continue;
                 char sb[TYPE_MAX], tb[TYPE_MAX];
                 const char *s = explain_context_type(g->scontext, sb, sizeof(sb));
