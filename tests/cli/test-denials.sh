@@ -52,6 +52,14 @@ grep -q 'unit:      kubelet.service (journal)' "$tmp/out" || fail "unit method"
 run 0 --file "$journal" --format te --domain httpd_t
 [ "$(wc -l <"$tmp/out")" = 2 ] || fail "--domain rules"
 
+# --follow prints a line per group as the journal is read, then waits.
+set +e
+timeout 2 "$bin" denials --file "$journal" --follow --no-interfaces --policy "$policy" >"$tmp/out" 2>"$tmp/err"
+got=$?
+set -e
+[ "$got" = 124 ] || { cat "$tmp/err" >&2; fail "--follow exited $got instead of waiting"; }
+grep -q 'kubelet.service httpd_t shadow_t:file read ×1 te-rule' "$tmp/out" || fail "--follow line"
+
 # Bad input: malformed records are reported with file:line, the rest is
 # still explained, and the status says so.
 { cat "$fx/pasted.txt"; echo 'type=AVC msg=audit(1.000:9): avc:  denied  { read for pid=1'; } >"$tmp/bad.log"
