@@ -144,7 +144,7 @@ Test(explain, verdicts_against_debian_policy)
 
         g = find(x, "init_t", "bin_t", "process");
         cr_assert_eq(g->verdict, EXPLAIN_VERDICT_INVALID_CONTEXT);
-        cr_assert(strstr(g->reason, "gravity_kubernetes_t is not in this policy"), "%s", g->reason);
+        cr_assert(strstr(g->reason, "undeclared_t is not in this policy"), "%s", g->reason);
         g = find(x, "init_t", "user_home_t", "process");
         cr_assert_eq(g->verdict, EXPLAIN_VERDICT_INVALID_CONTEXT);
         cr_assert(strstr(g->fix, "role system_r types user_home_t;"), "%s", g->fix);
