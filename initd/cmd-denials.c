@@ -587,10 +587,14 @@ static int run(const struct args *ap, struct planet_error *errp)
                                 "verdicts are unknown; give --policy FILE\n",
                         prog, selinux_binary_policy_path() ? selinux_binary_policy_path() : "policy");
 
+        /* Rules merge across units: without --unit, rules-only output need
+         * not look for them in /proc and drop-ins. */
+        bool want_units = a.format == OUT_TABLE || a.format == OUT_JSON || a.unit;
+        char *no_dirs[] = {NULL};
         struct explain_options xo = {
                 .backend = backend,
-                .unit_dirs = unit_dirs,
-                .proc_root = a.no_proc ? NULL
+                .unit_dirs = want_units ? unit_dirs : no_dirs,
+                .proc_root = a.no_proc || !want_units ? NULL
                              : a.proc_root ? a.proc_root
                              : (a.directory || a.n_files) ? NULL
                                                           : "/proc",

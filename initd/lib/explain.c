@@ -114,6 +114,8 @@ struct explain {
         size_t n_starts;
         struct pid_unit *pids;
         size_t n_pids;
+        size_t *pid_slots; /* open addressing over pids: index + 1, 0 = empty */
+        size_t cap_pid_slots;
         struct dropin_entry *dropins;
         size_t n_dropins;
         bool dropins_loaded;
@@ -187,6 +189,7 @@ void explain_free(struct explain *x)
                 free(x->pids[i].unit);
         }
         free(x->pids);
+        free(x->pid_slots);
         for (size_t i = 0; i < x->n_dropins; i++) {
                 free(x->dropins[i].type);
                 free(x->dropins[i].unit);
@@ -223,6 +226,17 @@ size_t explain_take_new(struct explain *x, size_t **ret_indexes)
 }
 
 /* ---- which unit -------------------------------------------------------- */
+
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+        for (const unsigned char *p = (const unsigned char *) (s ? s : "\x01"); *p; p++) {
+                h ^= *p;
+                h *= 0x100000001b3ULL;
+        }
+        h ^= 0xff;
+        h *= 0x100000001b3ULL;
+        return h;
+}
 
 int explain_start(const struct journal_start *s, void *userdata)
 {
@@ -305,15 +319,62 @@ static char *unit_from_cgroup_path(const char *path)
         return best;
 }
 
+static int pid_cache_add(struct explain *x, uint64_t h, pid_t pid, const char *scontext,
+                         const char *unit)
+{
+        if ((x->n_pids + 1) * 2 > x->cap_pid_slots) {
+                size_t cap = x->cap_pid_slots ? x->cap_pid_slots * 2 : 256;
+                size_t *slots = calloc(cap, sizeof(*slots));
+                if (!slots)
+                        return -ENOMEM;
+                for (size_t i = 0; i < x->n_pids; i++) {
+                        uint64_t hi = hash_str(0xcbf29ce484222325ULL ^ (uint64_t) x->pids[i].pid,
+                                               x->pids[i].scontext);
+                        size_t j = hi & (cap - 1);
+                        while (slots[j])
+                                j = (j + 1) & (cap - 1);
+                        slots[j] = i + 1;
+                }
+                free(x->pid_slots);
+                x->pid_slots = slots;
+                x->cap_pid_slots = cap;
+        }
+        struct pid_unit *n = realloc(x->pids, (x->n_pids + 1) * sizeof(*n));
+        if (!n)
+                return -ENOMEM;
+        x->pids = n;
+        struct pid_unit *e = &n[x->n_pids];
+        e->pid = pid;
+        e->scontext = strdup(scontext);
+        e->unit = unit ? strdup(unit) : NULL;
+        if (!e->scontext || (unit && !e->unit)) {
+                free(e->scontext);
+                free(e->unit);
+                return -ENOMEM;
+        }
+        size_t j = h & (x->cap_pid_slots - 1);
+        while (x->pid_slots[j])
+                j = (j + 1) & (x->cap_pid_slots - 1);
+        x->pid_slots[j] = ++x->n_pids;
+        return 0;
+}
+
 /* /proc/PID/cgroup, if the process is still the one that was denied: same
  * SELinux context (attr/current), or same comm when contexts cannot be read. */
 static char *unit_from_proc(struct explain *x, const struct avc_record *r)
 {
         if (!x->o.proc_root || !r->pid || !r->scontext)
                 return NULL;
-        for (size_t i = 0; i < x->n_pids; i++)
-                if (x->pids[i].pid == r->pid && !strcmp(x->pids[i].scontext, r->scontext))
-                        return x->pids[i].unit ? strdup(x->pids[i].unit) : NULL;
+        /* One look at /proc per (PID, context): a log repeats them a lot. */
+        uint64_t h = hash_str(0xcbf29ce484222325ULL ^ (uint64_t) r->pid, r->scontext);
+        if (x->cap_pid_slots) {
+                for (size_t j = h & (x->cap_pid_slots - 1); x->pid_slots[j];
+                     j = (j + 1) & (x->cap_pid_slots - 1)) {
+                        const struct pid_unit *c = &x->pids[x->pid_slots[j] - 1];
+                        if (c->pid == r->pid && !strcmp(c->scontext, r->scontext))
+                                return c->unit ? strdup(c->unit) : NULL;
+                }
+        }
 
         char path[4096];
         char *unit = NULL;
@@ -351,17 +412,7 @@ static char *unit_from_proc(struct explain *x, const struct avc_record *r)
                         line = nl ? nl + 1 : NULL;
                 }
         }
-        struct pid_unit *n = realloc(x->pids, (x->n_pids + 1) * sizeof(*n));
-        if (n) {
-                x->pids = n;
-                n[x->n_pids].pid = r->pid;
-                n[x->n_pids].scontext = strdup(r->scontext);
-                n[x->n_pids].unit = unit ? strdup(unit) : NULL;
-                if (n[x->n_pids].scontext)
-                        x->n_pids++;
-                else
-                        free(n[x->n_pids].unit);
-        }
+        (void) pid_cache_add(x, h, r->pid, r->scontext, unit); /* a cache: best effort */
         return unit;
 }
 
@@ -494,16 +545,6 @@ static char *map_unit(struct explain *x, const struct avc_record *r,
 
 /* ---- grouping ---------------------------------------------------------- */
 
-static uint64_t hash_str(uint64_t h, const char *s)
-{
-        for (const unsigned char *p = (const unsigned char *) (s ? s : "\x01"); *p; p++) {
-                h ^= *p;
-                h *= 0x100000001b3ULL;
-        }
-        h ^= 0xff;
-        h *= 0x100000001b3ULL;
-        return h;
-}
 
 /* Invalid-context groups are also keyed by the context the policy computed:
  * each is its own missing `role … types …`. */
