@@ -49,6 +49,14 @@ struct args {
         enum output_format format;
 };
 
+/* The vectors hold pointers into argv: free the arrays only. */
+static void args_done(struct args *a)
+{
+        free(a->inputs);
+        free(a->files);
+        free(a->unit_dirs);
+}
+
 static void help(FILE *f)
 {
         fprintf(f,
@@ -688,9 +696,8 @@ static int run(const struct args *ap, struct planet_error *errp)
 
 int cmd_denials(int argc, char **argv)
 {
-        struct args a = {0};
+        _cleanup_(args_done) struct args a = {0};
         int ret = parse_args(argc, argv, &a);
-        _cleanup_free_ char **inputs = a.inputs, **files = a.files, **unit_dirs = a.unit_dirs;
         if (ret >= 0)
                 return ret;
         struct planet_error err = {0};
