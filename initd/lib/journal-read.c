@@ -107,6 +107,32 @@ static int handle_start(sd_journal *j, uint64_t usec, const struct journal_read_
         return cb->start(&s, cb->userdata);
 }
 
+static int read_earlier_starts(sd_journal *j, const struct journal_read_options *o,
+                               const struct journal_read_callbacks *cb)
+{
+        char boot[sizeof("_BOOT_ID=") + 32];
+        int r;
+        if ((r = sd_journal_add_match(j, "MESSAGE_ID=" PLANET_MESSAGE_EXEC_DOMAIN_STR, 0)) < 0)
+                return r;
+        if (o->boot_id) {
+                snprintf(boot, sizeof(boot), "_BOOT_ID=%s", o->boot_id);
+                if ((r = sd_journal_add_match(j, boot, 0)) < 0)
+                        return r;
+        }
+        if ((r = sd_journal_seek_head(j)) < 0)
+                return r;
+        while ((r = sd_journal_next(j)) > 0) {
+                uint64_t usec;
+                if (sd_journal_get_realtime_usec(j, &usec) < 0)
+                        continue;
+                if (usec >= o->since_usec)
+                        break;
+                if ((r = handle_start(j, usec, cb)) < 0)
+                        return r;
+        }
+        return r < 0 ? r : 0;
+}
+
 /* One entry: 1 when it was a record handed to g, 0 when skipped, <0 error. */
 static int handle_entry(sd_journal *j, const struct journal_read_options *o,
                         struct avc_grouper *g, const struct journal_read_callbacks *cb,
@@ -184,6 +210,15 @@ int journal_read(const struct journal_read_options *o, struct avc_grouper *g,
                 return planet_error_set(err, -r, "cannot open the journal: %s (run as root or "
                                                  "in group systemd-journal, or use -i FILE)",
                                         strerror(-r));
+        }
+        if (o->since_usec && cb && cb->start) {
+                /* A unit started before --since still owns the PIDs denied
+                 * after it: read the start entries from the beginning. */
+                r = read_earlier_starts(j, o, cb);
+                if (r < 0)
+                        return planet_error_set(err, -r, "cannot read the journal: %s",
+                                                strerror(-r));
+                sd_journal_flush_matches(j);
         }
         r = add_matches(j, o->boot_id);
         if (r < 0)
