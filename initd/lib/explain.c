@@ -638,8 +638,10 @@ static char *record_detail(const struct avc_record *r)
         buf[0] = 0;
         if (r->kind == AVC_KIND_INVALID_CONTEXT && r->invalid_context)
                 return strdup(r->invalid_context);
-        if (r->kind == AVC_KIND_BOUNDED_TRANSITION || r->kind == AVC_KIND_VALIDATE_TRANSITION)
+        if (r->kind == AVC_KIND_BOUNDED_TRANSITION)
                 return r->newcontext ? strdup(r->newcontext) : NULL;
+        if (r->kind == AVC_KIND_VALIDATE_TRANSITION)
+                return r->taskcontext ? strdup(r->taskcontext) : NULL;
         static const char *const keys[] = {"capability", "saddr", "src",   "daddr", "dest",
                                            "netif",      "laddr", "lport", "faddr", "fport",
                                            "ioctlcmd"};
@@ -981,6 +983,20 @@ static int verdict_bounds(struct explain_group *g)
         return g->reason && g->fix && g->rule_te && g->rule_cil ? 0 : -ENOMEM;
 }
 
+/* security_validate_transition: a (mls)validatetrans constraint refused to
+ * relabel an object from the old to the new context. */
+static int verdict_validatetrans(struct explain_group *g)
+{
+        g->verdict = EXPLAIN_VERDICT_CONSTRAINT;
+        g->reason = strdup_printf("a validatetrans constraint refused relabeling a %s from %s "
+                                  "to %s%s%s",
+                                  g->tclass, g->scontext, g->tcontext,
+                                  g->detail ? " by " : "", g->detail ? g->detail : "");
+        g->fix = strdup("relabel within what the policy's (mls)validatetrans rules permit "
+                        "(seinfo --validatetrans); an allow rule does not help");
+        return g->reason && g->fix ? 0 : -ENOMEM;
+}
+
 static int verdict_denial(policydb_t *p, struct explain_group *g)
 {
         int r = make_rules(g);
@@ -1315,8 +1331,10 @@ int explain_finish(struct explain *x, struct planet_error *err)
                         r = verdict_invalid_context(p, g);
                         break;
                 case AVC_KIND_BOUNDED_TRANSITION:
-                case AVC_KIND_VALIDATE_TRANSITION:
                         r = verdict_bounds(g);
+                        break;
+                case AVC_KIND_VALIDATE_TRANSITION:
+                        r = verdict_validatetrans(g);
                         break;
                 default:
                         r = 0;

@@ -28,7 +28,7 @@ run 0 -i "$fx/verdicts.log" --policy "$policy" --no-interfaces --no-proc --json
 python3 - "$tmp/out" <<'PY' || fail "json"
 import json, sys
 groups = json.load(open(sys.argv[1]))
-assert len(groups) == 13, len(groups)
+assert len(groups) == 14, len(groups)
 v = {(g["domain"], g["target"], g["tclass"]): g for g in groups}
 assert v[("httpd_t", "shadow_t", "file")]["verdict"] == "te-rule"
 assert v[("httpd_t", "httpd_t", "capability")]["rule_te"] == "allow httpd_t self:capability net_admin;"

@@ -101,7 +101,7 @@ Test(explain, verdicts_against_debian_policy)
         _cleanup_label_backend_ struct label_backend *b = debian_policy();
         struct explain_options o = {.backend = b};
         _cleanup_explain_ struct explain *x = explain_text(&o, "verdicts.log");
-        cr_assert_eq(explain_n_groups(x), 13);
+        cr_assert_eq(explain_n_groups(x), 14);
 
         struct explain_group *g = find(x, "httpd_t", "shadow_t", "file");
         cr_assert_eq(g->verdict, EXPLAIN_VERDICT_TE_RULE, "%s", explain_verdict_to_string(g->verdict));
@@ -148,6 +148,12 @@ Test(explain, verdicts_against_debian_policy)
         g = find(x, "init_t", "user_home_t", "process");
         cr_assert_eq(g->verdict, EXPLAIN_VERDICT_INVALID_CONTEXT);
         cr_assert(strstr(g->fix, "role system_r types user_home_t;"), "%s", g->fix);
+
+        g = find(x, "etc_t", "shadow_t", "file");
+        cr_assert_eq(g->kind, AVC_KIND_VALIDATE_TRANSITION);
+        cr_assert_eq(g->verdict, EXPLAIN_VERDICT_CONSTRAINT);
+        cr_assert(strstr(g->reason, "by system_u:system_r:init_t:s0"), "%s", g->reason);
+        cr_assert_null(g->rule_te);
 
         g = find(x, "init_t", "httpd_t", "process");
         cr_assert_eq(g->verdict, EXPLAIN_VERDICT_BOUNDS);
