@@ -30,8 +30,7 @@ static char *src_path(const char *rel)
 static char *build_path(const char *rel)
 {
         char *p = NULL;
-        cr_assert_geq(asprintf(&p, "%s/tests/fixtures/denials/%s", getenv("top_builddir"), rel),
-                      0);
+        cr_assert_geq(asprintf(&p, "%s/tests/fixtures/denials/%s", getenv("top_builddir"), rel), 0);
         return p;
 }
 
@@ -64,8 +63,7 @@ static struct explain *explain_text(const struct explain_options *o, const char 
         cr_assert_not_null(f);
         struct planet_error err = {0};
         size_t malformed = 0;
-        cr_assert_eq(journal_read_text(f, "input", 0, g, NULL, &malformed, &err), 0, "%s",
-                     err.msg);
+        cr_assert_eq(journal_read_text(f, "input", 0, g, NULL, &malformed, &err), 0, "%s", err.msg);
         cr_assert_eq(malformed, 0);
         fclose(f);
         avc_grouper_free(g);
@@ -104,11 +102,13 @@ Test(explain, verdicts_against_debian_policy)
         cr_assert_eq(explain_n_groups(x), 14);
 
         struct explain_group *g = find(x, "httpd_t", "shadow_t", "file");
-        cr_assert_eq(g->verdict, EXPLAIN_VERDICT_TE_RULE, "%s", explain_verdict_to_string(g->verdict));
+        cr_assert_eq(g->verdict, EXPLAIN_VERDICT_TE_RULE, "%s",
+                     explain_verdict_to_string(g->verdict));
         cr_assert_str_eq(g->rule_te, "allow httpd_t shadow_t:file read;");
         cr_assert_str_eq(g->rule_cil, "(allow httpd_t shadow_t (file (read)))");
 
-        /* sesearch: allow httpd_t port_type:tcp_socket name_connect; [ httpd_can_network_connect ] */
+        /* sesearch: allow httpd_t port_type:tcp_socket name_connect; [ httpd_can_network_connect ]
+         */
         g = find(x, "httpd_t", "http_port_t", "tcp_socket");
         cr_assert_eq(g->verdict, EXPLAIN_VERDICT_BOOLEAN);
         cr_assert(has_boolean(g, "httpd_can_network_connect"));
@@ -288,7 +288,8 @@ Test(explain, unit_from_dropins)
                 _cleanup_explain_ struct explain *x = explain_text(&o, kubelet_denial);
                 struct explain_group *g = find(x, "httpd_t", "shadow_t", "file");
                 cr_assert_eq(g->unit_method, EXPLAIN_UNIT_DROPINS);
-                cr_assert(strstr(g->unit, "kubelet.service") && strstr(g->unit, "apiserver.service"),
+                cr_assert(strstr(g->unit, "kubelet.service") &&
+                                  strstr(g->unit, "apiserver.service"),
                           "%s", g->unit);
         }
         rm_rf(dir);
@@ -309,10 +310,12 @@ Test(explain, unit_from_proc_cgroup)
         char *none[] = {NULL};
         struct explain_options o = {.proc_root = proc, .unit_dirs = none};
         _cleanup_explain_ struct explain *x = explain_text(
-                &o, "type=AVC msg=audit(1.000:1): avc:  denied  { read } for  pid=2101 comm=\"kubelet\" "
+                &o, "type=AVC msg=audit(1.000:1): avc:  denied  { read } for  pid=2101 "
+                    "comm=\"kubelet\" "
                     "scontext=system_u:system_r:httpd_t:s0 tcontext=system_u:object_r:shadow_t:s0 "
                     "tclass=file\n"
-                    "type=AVC msg=audit(1.000:2): avc:  denied  { read } for  pid=2102 comm=\"kubelet\" "
+                    "type=AVC msg=audit(1.000:2): avc:  denied  { read } for  pid=2102 "
+                    "comm=\"kubelet\" "
                     "scontext=system_u:system_r:httpd_t:s0 tcontext=system_u:object_r:etc_t:s0 "
                     "tclass=file\n"
                     "type=AVC msg=audit(1.000:3): avc:  denied  { name_connect } for  pid=2103 "
