@@ -96,7 +96,7 @@ static int handle_start(sd_journal *j, uint64_t usec, const struct journal_read_
         _cleanup_free_ char *domain = field_dup(j, PLANET_FIELD_DOMAIN);
         _cleanup_free_ char *exe = field_dup(j, PLANET_FIELD_EXE);
         uint64_t pid = 0;
-        if (field_u64(j, PLANET_FIELD_PID, &pid) < 0)
+        if (field_u64(j, PLANET_FIELD_SERVICE_PID, &pid) < 0)
                 (void) field_u64(j, "_PID", &pid);
         if (!unit)
                 unit = field_dup(j, "_SYSTEMD_UNIT");

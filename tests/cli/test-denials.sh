@@ -54,7 +54,7 @@ run 0 --file "$journal" --format te --domain httpd_t
 
 # --follow prints a line per group as the journal is read, then waits.
 set +e
-timeout 2 "$bin" denials --file "$journal" --follow --no-interfaces --policy "$policy" >"$tmp/out" 2>"$tmp/err"
+timeout 5 "$bin" denials --file "$journal" --follow --no-interfaces --policy "$policy" >"$tmp/out" 2>"$tmp/err"
 got=$?
 set -e
 [ "$got" = 124 ] || { cat "$tmp/err" >&2; fail "--follow exited $got instead of waiting"; }
