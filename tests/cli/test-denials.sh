@@ -52,6 +52,13 @@ grep -q 'unit:      kubelet.service (journal)' "$tmp/out" || fail "unit method"
 run 0 --file "$journal" --format te --domain httpd_t
 [ "$(wc -l <"$tmp/out")" = 2 ] || fail "--domain rules"
 
+# A journal directory (the host's journal bind-mounted into the container),
+# with --since: etcd started before it and is still named.
+mkdir "$tmp/journal"
+cp "$journal" "$tmp/journal/system.journal"
+run 0 -D "$tmp/journal" --no-interfaces --policy "$policy" --since "@1764095402" -u etcd
+grep -q '^1  *etcd.service  *httpd_t  *node_t ' "$tmp/out" || fail "--directory --since --unit"
+
 # --follow prints a line per group as the journal is read, then waits.
 set +e
 timeout 5 "$bin" denials --file "$journal" --follow --no-interfaces --policy "$policy" >"$tmp/out" 2>"$tmp/err"
