@@ -1448,6 +1448,22 @@ static bool type_matches(const char *type, const char *type_or_attribute, void *
         return label_type_has_attribute(b, type, type_or_attribute, &member) == 0 && member;
 }
 
+static bool same_access(const struct explain_group *a, const struct explain_group *b)
+{
+        char a1[TYPE_MAX], a2[TYPE_MAX], b1[TYPE_MAX], b2[TYPE_MAX];
+        if (strcmp(a->tclass, b->tclass) ||
+            strcmp(explain_context_type(a->scontext, a1, sizeof(a1)),
+                   explain_context_type(b->scontext, b1, sizeof(b1))) ||
+            strcmp(explain_context_type(a->tcontext, a2, sizeof(a2)),
+                   explain_context_type(b->tcontext, b2, sizeof(b2))))
+                return false;
+        size_t i = 0;
+        for (; a->perms[i] && b->perms[i]; i++)
+                if (strcmp(a->perms[i], b->perms[i]))
+                        return false;
+        return !a->perms[i] && !b->perms[i];
+}
+
 int explain_suggest_interfaces(struct explain *x, struct iface_index *idx, size_t max_per_group,
                                struct planet_error *err)
 {
@@ -1458,6 +1474,26 @@ int explain_suggest_interfaces(struct explain *x, struct iface_index *idx, size_
                 if (g->verdict != EXPLAIN_VERDICT_TE_RULE &&
                     g->verdict != EXPLAIN_VERDICT_DONTAUDIT &&
                     g->verdict != EXPLAIN_VERDICT_UNKNOWN)
+                        continue;
+                /* Groups that differ only in unit, user, role or level ask
+                 * the same question: reuse the answer. */
+                bool reused = false;
+                for (size_t k = 0; k < i && !reused; k++) {
+                        struct explain_group *o = &x->groups[k];
+                        if (!o->interfaces || !same_access(o, g))
+                                continue;
+                        size_t n = 0;
+                        STRV_FOREACH (f, o->interfaces)
+                                n++;
+                        g->interfaces = calloc(n + 1, sizeof(char *));
+                        if (!g->interfaces)
+                                return planet_error_set(err, ENOMEM, "out of memory");
+                        for (size_t f = 0; f < n; f++)
+                                if (!(g->interfaces[f] = strdup(o->interfaces[f])))
+                                        return planet_error_set(err, ENOMEM, "out of memory");
+                        reused = true;
+                }
+                if (reused)
                         continue;
                 char sb[TYPE_MAX], tb[TYPE_MAX];
                 size_t n_perms = 0;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "explain.h"
+#include "iface.h"
 #include "journal-read.h"
 #include "label.h"
 
@@ -477,4 +478,42 @@ Test(explain, since_parsing)
         planet_error_clear(&err);
         cr_assert_eq(journal_parse_boot("5b1e4c7a0d6f4e2c9a8b7c6d5e4f3a21", boot, &err), 0);
         cr_assert_str_eq(boot, "5b1e4c7a0d6f4e2c9a8b7c6d5e4f3a21");
+}
+
+Test(explain, interface_suggestions_fill_the_slot)
+{
+        _cleanup_label_backend_ struct label_backend *b = debian_policy();
+        struct explain_options o = {.backend = b};
+        /* Same access at two levels: one question, asked once, both answered. */
+        _cleanup_explain_ struct explain *x = explain_text(
+                &o,
+                "type=AVC msg=audit(1.000:1): avc:  denied  { read } for  pid=1 "
+                "scontext=system_u:system_r:httpd_t:s0 tcontext=system_u:object_r:shadow_t:s0 "
+                "tclass=file permissive=0\n"
+                "type=AVC msg=audit(1.000:2): avc:  denied  { read } for  pid=1 "
+                "scontext=system_u:system_r:httpd_t:s0:c1 tcontext=system_u:object_r:shadow_t:s0 "
+                "tclass=file permissive=0\n"
+                "type=AVC msg=audit(1.000:3): avc:  denied  { name_connect } for  pid=1 "
+                "scontext=system_u:system_r:httpd_t:s0 "
+                "tcontext=system_u:object_r:http_port_t:s0 tclass=tcp_socket\n");
+        _cleanup_iface_index_ struct iface_index *idx = NULL;
+        struct planet_error err = {0};
+        cr_assert_eq(iface_index_load(NULL, &idx, &err), 0, "%s", err.msg);
+        cr_assert_eq(explain_suggest_interfaces(x, idx, 3, &err), 0, "%s", err.msg);
+        cr_assert_eq(explain_n_groups(x), 3);
+        struct explain_group *g0 = explain_get_group(x, 0), *g1 = explain_get_group(x, 1);
+        cr_assert_eq(g0->verdict, EXPLAIN_VERDICT_TE_RULE);
+        cr_assert_not_null(g0->interfaces);
+        cr_assert_not_null(g0->interfaces[0]);
+        /* A read of shadow_t is granted by a read interface, not a manage one. */
+        cr_assert(strstr(g0->interfaces[0], "auth_read_shadow(httpd_t)") == g0->interfaces[0], "%s",
+                  g0->interfaces[0]);
+        for (size_t i = 0; g0->interfaces[i]; i++) {
+                cr_assert_str_eq(g0->interfaces[i], g1->interfaces[i]);
+                cr_assert_null(strstr(g0->interfaces[i], "manage"), "%s", g0->interfaces[i]);
+        }
+        /* A boolean verdict gets the setsebool, not interfaces. */
+        struct explain_group *g2 = find(x, "httpd_t", "http_port_t", "tcp_socket");
+        cr_assert_eq(g2->verdict, EXPLAIN_VERDICT_BOOLEAN);
+        cr_assert_null(g2->interfaces);
 }
