@@ -14,6 +14,9 @@ struct label_backend_ops {
         /* path is resolved and absolute inside root (root NULL = "/"). */
         int (*get_file_context)(struct label_backend *b, const char *path, const char *root,
                                 char **ret, struct planet_error *err);
+        /* What file_contexts says for path and mode; -ENODATA for none. */
+        int (*lookup_file_context)(struct label_backend *b, const char *path, mode_t mode,
+                                   char **ret, struct planet_error *err);
         int (*compute_create)(struct label_backend *b, const char *scon, const char *tcon,
                               const char *tclass, char **ret, struct planet_error *err);
         int (*check_access)(struct label_backend *b, const char *scon, const char *tcon,
@@ -29,14 +32,7 @@ struct label_backend {
         const struct label_backend_ops *ops;
         enum label_backend_kind kind;
         enum label_selinux_mode mode;
-        /* file_contexts: the system's (kernel, opened on first use) or the
-         * given one (offline). */
-        struct selabel_handle *file_contexts;
-        char *file_contexts_path;
 };
-
-/* Open file_contexts (NULL path: the system's) into b->file_contexts. */
-int label_open_file_contexts(struct label_backend *b, const char *path, struct planet_error *err);
 
 /* Join root and an absolute path ("/r" + "/usr/bin/x"); root NULL or "/" → copy. */
 char *label_path_in_root(const char *root, const char *path);

@@ -20,6 +20,7 @@
 #include <sepol/policydb/services.h>
 #include <sepol/policydb/sidtab.h>
 
+#include "fcmatch.h"
 #include "label-internal.h"
 
 struct offline_backend {
@@ -27,6 +28,8 @@ struct offline_backend {
         policydb_t policydb;
         sidtab_t sidtab;
         char *policy_path;
+        struct fc_matcher *file_contexts; /* NULL when none was given */
+        char *file_contexts_path;
 };
 
 static struct offline_backend *to_offline(struct label_backend *b)
@@ -42,8 +45,32 @@ static void offline_free(struct label_backend *b)
         sepol_set_sidtab(NULL);
         sepol_sidtab_destroy(&o->sidtab);
         policydb_destroy(&o->policydb);
+        fc_matcher_free(o->file_contexts);
+        free(o->file_contexts_path);
         free(o->policy_path);
         free(o);
+}
+
+static int offline_lookup_file_context(struct label_backend *b, const char *path, mode_t mode,
+                                       char **ret, struct planet_error *err)
+{
+        struct offline_backend *o = to_offline(b);
+        if (!o->file_contexts)
+                return planet_error_set(err, ENOENT,
+                                        "no file_contexts given: pass --file-contexts FILE");
+        const struct fc_entry *e = NULL;
+        int r = fc_matcher_lookup(o->file_contexts, path, mode, &e, NULL, err);
+        if (r == -ENOENT)
+                return planet_error_set(err, ENODATA,
+                                        "%s has no entry in %s (or it says <<none>>)", path,
+                                        o->file_contexts_path);
+        if (r < 0)
+                return r;
+        char *con = strdup(e->context);
+        if (!con)
+                return -ENOMEM;
+        *ret = con;
+        return 0;
 }
 
 static int offline_current_context(struct label_backend *b, char **ret, struct planet_error *err)
@@ -159,6 +186,7 @@ static const struct label_backend_ops offline_ops = {
         .free = offline_free,
         .current_context = offline_current_context,
         .get_file_context = offline_get_file_context,
+        .lookup_file_context = offline_lookup_file_context,
         .compute_create = offline_compute_create,
         .check_access = offline_check_access,
         .check_context = offline_check_context,
@@ -239,12 +267,19 @@ int label_backend_open_offline(struct label_backend **ret, const char *policy_pa
         sepol_set_sidtab(&o->sidtab);
 
         if (file_contexts_path) {
-                r = label_open_file_contexts(&o->base, file_contexts_path, err);
+                o->file_contexts_path = strdup(file_contexts_path);
+                r = o->file_contexts_path ? fc_matcher_open(&o->file_contexts,
+                                                            file_contexts_path, err)
+                                          : -ENOMEM;
                 if (r < 0) {
                         label_backend_free(&o->base);
+                        if (r == -ENOENT || (err && err->errnum == ENOENT))
+                                return planet_error_set(err, ENOENT,
+                                                        "cannot read file contexts %s: %s",
+                                                        file_contexts_path,
+                                                        "no such file (--file-contexts FILE)");
                         return r;
                 }
-                o->base.file_contexts_path = strdup(file_contexts_path);
         }
         *ret = &o->base;
         return 0;

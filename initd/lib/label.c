@@ -40,7 +40,7 @@ int label_context_type(const char *context, char **ret_type)
         if (!context || !ret_type)
                 return -EINVAL;
         const char *a = strchr(context, ':');
-        if (!a)
+        if (!a || a == context)
                 return -EINVAL;
         const char *b = strchr(a + 1, ':');
         if (!b || b == a + 1)
@@ -61,7 +61,7 @@ int label_context_with_type(const char *context, const char *type, char **ret)
         if (!context || !type || !*type || strchr(type, ':') || !ret)
                 return -EINVAL;
         const char *a = strchr(context, ':');
-        if (!a)
+        if (!a || a == context)
                 return -EINVAL;
         const char *b = strchr(a + 1, ':');
         if (!b || b == a + 1)
@@ -277,9 +277,6 @@ void label_backend_free(struct label_backend *b)
 {
         if (!b)
                 return;
-        if (b->file_contexts)
-                selabel_close(b->file_contexts);
-        free(b->file_contexts_path);
         b->ops->free(b);
 }
 
@@ -291,21 +288,6 @@ enum label_backend_kind label_backend_get_kind(const struct label_backend *b)
 enum label_selinux_mode label_backend_get_mode(const struct label_backend *b)
 {
         return b->mode;
-}
-
-int label_open_file_contexts(struct label_backend *b, const char *path, struct planet_error *err)
-{
-        struct selinux_opt opts[] = {
-                {SELABEL_OPT_PATH, path},
-        };
-        struct selabel_handle *h = selabel_open(SELABEL_CTX_FILE, path ? opts : NULL, path ? 1 : 0);
-        if (!h)
-                return planet_error_set(err, errno ? errno : EINVAL,
-                                        "cannot load file contexts %s: %m; check the file "
-                                        "(setfiles -c POLICY FILE validates it)",
-                                        path ? path : "(system default)");
-        b->file_contexts = h;
-        return 0;
 }
 
 int label_current_context(struct label_backend *b, char **ret, struct planet_error *err)
@@ -322,23 +304,7 @@ int label_get_file_context(struct label_backend *b, const char *path, const char
 int label_lookup_file_context(struct label_backend *b, const char *path, mode_t mode, char **ret,
                               struct planet_error *err)
 {
-        if (!b->file_contexts) {
-                if (b->kind == LABEL_BACKEND_OFFLINE)
-                        return planet_error_set(err, ENOENT,
-                                                "no file_contexts given: pass --file-contexts FILE");
-                int r = label_open_file_contexts(b, NULL, err);
-                if (r < 0)
-                        return r;
-        }
-        char *con = NULL;
-        if (selabel_lookup_raw(b->file_contexts, &con, path, mode) < 0) {
-                if (errno == ENOENT)
-                        return planet_error_set(err, ENODATA,
-                                                "%s has no file_contexts entry (<<none>>)", path);
-                return planet_error_set(err, errno, "file_contexts lookup of %s failed: %m", path);
-        }
-        *ret = con;
-        return 0;
+        return b->ops->lookup_file_context(b, path, mode, ret, err);
 }
 
 int label_compute_create(struct label_backend *b, const char *scon, const char *tcon,
@@ -411,6 +377,19 @@ int label_compute_exec_domain(struct label_backend *b, const char *source, const
         if (r < 0)
                 goto fail;
 
+        /* A root that is not there is the caller's mistake, not a missing
+         * binary: say so instead of answering "missing" for every path. */
+        if (root && *root) {
+                struct stat root_st;
+                int e = stat(root, &root_st) < 0 ? errno : S_ISDIR(root_st.st_mode) ? 0 : ENOTDIR;
+                if (e) {
+                        r = planet_error_set(err, e, "root directory %s: %s: give an existing "
+                                                     "directory as the root",
+                                             root, strerror(e));
+                        goto fail;
+                }
+        }
+
         r = label_resolve_exec_path(path, root, NULL, &d.path, &resolve_err);
         if (r == -ENOENT) {
                 d.result = LABEL_RESULT_PATH_MISSING;
@@ -463,8 +442,10 @@ int label_compute_exec_domain(struct label_backend *b, const char *source, const
         return 0;
 
 fail:
-        label_exec_domain_done(&d);
-        ret->result = LABEL_RESULT_INVALID;
+        /* Hand back what is known (path, labels) so the caller can show
+         * which context was rejected; the caller frees it as always. */
+        d.result = LABEL_RESULT_INVALID;
+        *ret = d;
         return r;
 }
 
@@ -549,9 +530,41 @@ static int kernel_require_enabled(struct label_backend *b, struct planet_error *
         return 0;
 }
 
+/* The kernel backend asks the system's file_contexts (selabel, opened on
+ * first use) for what a path should be labeled. */
+struct kernel_backend {
+        struct label_backend base; /* first: the API hands out &base */
+        struct selabel_handle *file_contexts;
+};
+
 static void kernel_free(struct label_backend *b)
 {
-        free(b);
+        struct kernel_backend *k = (struct kernel_backend *) b;
+        if (k->file_contexts)
+                selabel_close(k->file_contexts);
+        free(k);
+}
+
+static int kernel_lookup_file_context(struct label_backend *b, const char *path, mode_t mode,
+                                      char **ret, struct planet_error *err)
+{
+        struct kernel_backend *k = (struct kernel_backend *) b;
+        if (!k->file_contexts) {
+                k->file_contexts = selabel_open(SELABEL_CTX_FILE, NULL, 0);
+                if (!k->file_contexts)
+                        return planet_error_set(err, errno ? errno : EINVAL,
+                                                "cannot load the system's file contexts: %m "
+                                                "(is a policy installed under /etc/selinux?)");
+        }
+        char *con = NULL;
+        if (selabel_lookup_raw(k->file_contexts, &con, path, mode) < 0) {
+                if (errno == ENOENT)
+                        return planet_error_set(err, ENODATA,
+                                                "%s has no file_contexts entry (<<none>>)", path);
+                return planet_error_set(err, errno, "file_contexts lookup of %s failed: %m", path);
+        }
+        *ret = con;
+        return 0;
 }
 
 static int kernel_current_context(struct label_backend *b, char **ret, struct planet_error *err)
@@ -663,6 +676,7 @@ static const struct label_backend_ops kernel_ops = {
         .free = kernel_free,
         .current_context = kernel_current_context,
         .get_file_context = kernel_get_file_context,
+        .lookup_file_context = kernel_lookup_file_context,
         .compute_create = kernel_compute_create,
         .check_access = kernel_check_access,
         .check_context = kernel_check_context,
@@ -671,9 +685,10 @@ static const struct label_backend_ops kernel_ops = {
 
 int label_backend_open_kernel(struct label_backend **ret, struct planet_error *err)
 {
-        struct label_backend *b = calloc(1, sizeof(*b));
-        if (!b)
+        struct kernel_backend *k = calloc(1, sizeof(*k));
+        if (!k)
                 return -ENOMEM;
+        struct label_backend *b = &k->base;
         b->ops = &kernel_ops;
         b->kind = LABEL_BACKEND_KERNEL;
 
@@ -683,7 +698,7 @@ int label_backend_open_kernel(struct label_backend **ret, struct planet_error *e
         } else {
                 int e = security_getenforce();
                 if (e < 0) {
-                        free(b);
+                        free(k);
                         return planet_error_set(err, errno,
                                                 "cannot read the SELinux mode "
                                                 "(/sys/fs/selinux/enforce): %m");
