@@ -33,6 +33,7 @@
 
 #include "error.h"
 #include "label.h"
+#include "messages.h"
 
 /* How planet-initd tells, at run time, that a file type is a gravity
  * executable type: attributes can be expanded away in the kernel policy, so
@@ -92,9 +93,9 @@ bool exec_domain_matches(const char *wanted, const char *ctx);
  *   ENFORCING (1|0) SELINUX_MODE (enforcing|permissive|disabled) HOW VERDICT
  *   EXPECTED_DOMAIN REQUESTED_DOMAIN NO_NEW_PRIVS NOTE SERVICE_PID (supervise)
  *   refusals also: REASON MISSING_RULES ERRNO */
-#define EXEC_MESSAGE_ID_START "0e00ecbd4b4847d99059bbe280a936cd"
-#define EXEC_MESSAGE_ID_REFUSED "fe3df16046d44c2880a7393369af3034"
-#define EXEC_MESSAGE_ID_SELINUX_DISABLED "9af612237e2c460a93e2d8f717a02466"
+#define EXEC_MESSAGE_ID_START PLANET_MESSAGE_EXEC_DOMAIN_STR
+#define EXEC_MESSAGE_ID_REFUSED PLANET_MESSAGE_TRANSITION_REFUSED_STR
+#define EXEC_MESSAGE_ID_SELINUX_DISABLED PLANET_MESSAGE_SELINUX_DISABLED_STR
 
 /* Send the entry for plan (refusal when refusal != NULL: its errno and
  * message) to journal_socket (NULL: journald's). mode is "exec" or
