@@ -2904,6 +2904,12 @@ static char *format_why(const struct macro_entry *m, const struct iface_access *
         return s;
 }
 
+/* A rule that can grant the needed access, and how its target matched. */
+struct usable_rule {
+        const struct iface_rule *rule;
+        enum match_kind match;
+};
+
 int iface_suggest(struct iface_index *idx, const struct iface_access *need,
                   const struct iface_suggest_options *opts, struct iface_suggestion **ret,
                   size_t *n_ret, struct planet_error *err)
@@ -2932,6 +2938,8 @@ int iface_suggest(struct iface_index *idx, const struct iface_access *need,
         size_t n_out = 0, cap = 0;
         _cleanup_free_ char **granted = NULL;
         size_t cap_granted = 0;
+        _cleanup_free_ struct usable_rule *usable = NULL;
+        size_t cap_usable = 0;
         int r = 0;
 
         for (size_t i = 0; i < idx->n_macros; i++) {
@@ -2944,25 +2952,45 @@ int iface_suggest(struct iface_index *idx, const struct iface_access *need,
                 if (m->grants_write && !need_write)
                         continue;
 
-                /* Which needed permissions the sure (unconditional) rules
-                 * with $1 as source grant on the target; the best match
-                 * kind that still covers everything wins. */
+                /* The sure (unconditional) allow rules with $1 as source on
+                 * the class, each with how its target matches: computed once
+                 * per interface, since target_match may ask the policy. */
+                size_t n_usable = 0;
+                for (size_t k = 0; k < m->rules.n_rules; k++) {
+                        const struct iface_rule *rule = &m->rules.rules[k];
+                        if (rule->kind != IFACE_RULE_ALLOW || rule->conditional ||
+                            strcmp(rule->source, "$1") || strcmp(rule->tclass, need->tclass))
+                                continue;
+                        enum match_kind mk = target_match(rule, need, opts);
+                        if (mk == MATCH_NONE)
+                                continue;
+                        if (n_usable + 1 > cap_usable) {
+                                cap_usable = cap_usable ? cap_usable * 2 : 16;
+                                struct usable_rule *v = realloc(usable,
+                                                                cap_usable * sizeof(*v));
+                                if (!v) {
+                                        r = -ENOMEM;
+                                        goto fail;
+                                }
+                                usable = v;
+                        }
+                        usable[n_usable++] = (struct usable_rule){rule, mk};
+                }
+                if (n_usable == 0)
+                        continue;
+
+                /* Which needed permissions those rules grant on the target;
+                 * the best match kind that still covers everything wins. */
                 enum match_kind best = MATCH_NONE;
                 for (enum match_kind level = MATCH_EXACT; level <= MATCH_ATTRIBUTE; level++) {
                         size_t covered = 0;
                         for (size_t p = 0; p < need->n_perms; p++) {
                                 bool ok = false;
-                                for (size_t k = 0; k < m->rules.n_rules && !ok; k++) {
-                                        const struct iface_rule *rule = &m->rules.rules[k];
-                                        if (rule->kind != IFACE_RULE_ALLOW || rule->conditional ||
-                                            strcmp(rule->source, "$1") ||
-                                            strcmp(rule->tclass, need->tclass))
+                                for (size_t k = 0; k < n_usable && !ok; k++) {
+                                        if (usable[k].match > level)
                                                 continue;
-                                        enum match_kind mk = target_match(rule, need, opts);
-                                        if (mk == MATCH_NONE || mk > level)
-                                                continue;
-                                        ok = strv_contains(rule->perms, need->perms[p]) ||
-                                             strv_contains(rule->perms, "*");
+                                        ok = strv_contains(usable[k].rule->perms, need->perms[p]) ||
+                                             strv_contains(usable[k].rule->perms, "*");
                                 }
                                 if (ok)
                                         covered++;
@@ -2978,13 +3006,10 @@ int iface_suggest(struct iface_index *idx, const struct iface_access *need,
                 /* What it grants on the target (matched rules), for the why. */
                 size_t n_granted = 0, on_target = 0;
                 const char *via_first = NULL, *attribute = NULL;
-                for (size_t k = 0; k < m->rules.n_rules; k++) {
-                        const struct iface_rule *rule = &m->rules.rules[k];
-                        if (rule->kind != IFACE_RULE_ALLOW || rule->conditional ||
-                            strcmp(rule->source, "$1") || strcmp(rule->tclass, need->tclass))
-                                continue;
-                        enum match_kind mk = target_match(rule, need, opts);
-                        if (mk == MATCH_NONE || mk > best)
+                for (size_t k = 0; k < n_usable; k++) {
+                        const struct iface_rule *rule = usable[k].rule;
+                        enum match_kind mk = usable[k].match;
+                        if (mk > best)
                                 continue;
                         if (!via_first)
                                 via_first = rule->via;
