@@ -1,23 +1,25 @@
 /* stand-in: a small daemon the VM test installs under the names of the
  * Kubernetes and gravity binaries Debian does not ship (kube-apiserver,
  * kubelet, gravity, ...). Labeled like the real binary, it enters the same
- * domain, and it behaves like the kind of daemon the unit expects:
+ * domain, and it behaves like the kind of daemon the unit expects.
  *
- *   stand-in [--listen PORT] [--ready-delay MS] [--notify] [--read FILE]
- *            [--once] [--exit CODE]
+ * The units pass the real binaries' arguments, which it ignores: what it
+ * does comes from the line starting with its name (argv[0]'s basename) in
+ * /etc/planet-vm/stand-ins (or $PLANET_STAND_IN_CONF):
  *
- *   --listen PORT    serve HTTP "200 ok" on 127.0.0.1:PORT (tcp: and http://
- *                    readiness probes), after --ready-delay
- *   --notify         send READY=1 on $NOTIFY_SOCKET once listening (or at once)
- *   --read FILE      try to read FILE and say whether SELinux let it
- *   --once           do the above and exit 0 (a oneshot's job)
- *   --exit CODE      exit with CODE right after start-up (exit-code tests)
+ *   NAME [listen=PORT] [delay=MS] [notify] [read=FILE] [once] [exit=CODE]
+ *
+ *   listen=PORT  serve HTTP "200 ok" on 127.0.0.1:PORT (tcp: and http://
+ *                readiness probes), after delay=MS
+ *   notify       send READY=1 on $NOTIFY_SOCKET once listening
+ *   read=FILE    try to read FILE and say whether SELinux let it
+ *   once         do the above and exit (0, or 1 if the read failed)
+ *   exit=CODE    exit with CODE right after start-up (exit-code tests)
  *
  * Every line it prints starts with "stand-in[NAME]:" and the first one names
  * the SELinux context it runs in, so the journal shows where it landed.
  * SIGTERM ends it with status 0, as a well-behaved daemon. */
 #include <errno.h>
-#include <getopt.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -91,35 +93,58 @@ static void serve(int fd) {
         }
 }
 
-int main(int argc, char *argv[]) {
-        static const struct option options[] = {
-                {"listen", required_argument, NULL, 'l'}, {"ready-delay", required_argument, NULL, 'd'},
-                {"notify", no_argument, NULL, 'n'},       {"read", required_argument, NULL, 'r'},
-                {"once", no_argument, NULL, 'o'},         {"exit", required_argument, NULL, 'e'},
-                {}};
-        const char *name = name_of(argv[0]), *read_path = NULL;
-        int port = 0, exit_code = -1, opt;
-        long delay_ms = 0;
-        bool notify = false, once = false;
+struct behaviour {
+        int port;
+        long delay_ms;
+        bool notify, once;
+        int exit_code;
+        char read_path[4096];
+};
 
-        while ((opt = getopt_long(argc, argv, "", options, NULL)) >= 0) {
-                switch (opt) {
-                case 'l': port = atoi(optarg); break;
-                case 'd': delay_ms = atol(optarg); break;
-                case 'n': notify = true; break;
-                case 'r': read_path = optarg; break;
-                case 'o': once = true; break;
-                case 'e': exit_code = atoi(optarg); break;
-                default: return 2;
+/* The config line for NAME; a missing file or line means "idle daemon". */
+static void load_behaviour(const char *name, struct behaviour *b) {
+        const char *conf = getenv("PLANET_STAND_IN_CONF");
+        char line[8192];
+        FILE *f = fopen(conf ? conf : "/etc/planet-vm/stand-ins", "re");
+
+        *b = (struct behaviour){.exit_code = -1};
+        if (!f)
+                return;
+        while (fgets(line, sizeof(line), f)) {
+                char *save = NULL, *word = strtok_r(line, " \t\n", &save);
+                if (!word || word[0] == '#' || strcmp(word, name) != 0)
+                        continue;
+                while ((word = strtok_r(NULL, " \t\n", &save))) {
+                        if (strncmp(word, "listen=", 7) == 0)
+                                b->port = atoi(word + 7);
+                        else if (strncmp(word, "delay=", 6) == 0)
+                                b->delay_ms = atol(word + 6);
+                        else if (strcmp(word, "notify") == 0)
+                                b->notify = true;
+                        else if (strcmp(word, "once") == 0)
+                                b->once = true;
+                        else if (strncmp(word, "exit=", 5) == 0)
+                                b->exit_code = atoi(word + 5);
+                        else if (strncmp(word, "read=", 5) == 0)
+                                snprintf(b->read_path, sizeof(b->read_path), "%s", word + 5);
                 }
+                break;
         }
+        fclose(f);
+}
+
+int main(int argc, char *argv[]) {
+        const char *name = name_of(argv[0]);
+        struct behaviour b;
+
         setvbuf(stdout, NULL, _IOLBF, 0);
+        load_behaviour(name, &b);
 
         char *con = NULL;
         if (getcon(&con) < 0)
-                printf("stand-in[%s]: started, context unknown (%s)\n", name, strerror(errno));
+                printf("stand-in[%s]: started (%d args), context unknown (%s)\n", name, argc - 1, strerror(errno));
         else
-                printf("stand-in[%s]: started in %s\n", name, con);
+                printf("stand-in[%s]: started (%d args) in %s\n", name, argc - 1, con);
         freecon(con);
 
         struct sigaction sa = {.sa_handler = on_term};
@@ -127,18 +152,20 @@ int main(int argc, char *argv[]) {
         sigaction(SIGINT, &sa, NULL);
 
         int status = 0;
-        if (read_path && try_read(name, read_path) < 0)
+        if (b.read_path[0] && try_read(name, b.read_path) < 0)
                 status = 1;
-        if (exit_code >= 0)
-                return exit_code;
-        if (once)
+        if (b.exit_code >= 0) {
+                printf("stand-in[%s]: exiting with %d as configured\n", name, b.exit_code);
+                return b.exit_code;
+        }
+        if (b.once)
                 return status;
 
-        sleep_ms(delay_ms);
+        sleep_ms(b.delay_ms);
         int fd = -1;
-        if (port > 0 && (fd = listen_on(name, port)) < 0)
+        if (b.port > 0 && (fd = listen_on(name, b.port)) < 0)
                 return 1;
-        if (notify)
+        if (b.notify)
                 sd_notify(0, "READY=1\nSTATUS=stand-in ready");
         if (fd >= 0)
                 serve(fd);
