@@ -36,7 +36,9 @@ enum fc_format {
 
 /* Parse text (need not be NUL-terminated). mls_default is the range written
  * for gen_context() without one, e.g. "s0". A malformed line is an error
- * naming name:line and what is wrong. */
+ * naming name:line and what is wrong; so is a path specification that does
+ * not compile as a POSIX extended regex or that has more than 8 '+'/'{}'
+ * repetitions (each one multiplies what regcomp builds). */
 int fc_parse(const char *text, size_t len, const char *name, enum fc_format format,
              const char *mls_default, struct fc_file *ret, struct planet_error *err);
 int fc_load(const char *path, enum fc_format format, const char *mls_default, struct fc_file *ret,
@@ -47,8 +49,10 @@ void fc_file_done(struct fc_file *f);
 int fc_write_file_contexts(const struct fc_file *f, FILE *out);
 
 /* The last entry (file_contexts order) whose regex fully matches path and
- * whose mode fits: what a person wants to cite ("gravity.fc:12"). NULL when
- * none matches. */
+ * whose mode fits: what a person wants to cite ("gravity.fc:12"). As in
+ * libselinux, entries without regex operators are tried before all others
+ * (a literal path beats any pattern). mode 0 fits every entry. Regexes are
+ * POSIX extended, anchored at both ends. NULL when none matches. */
 const struct fc_entry *fc_find_entry(const struct fc_file *f, const char *path, mode_t mode);
 
 /* Equivalences: "/var/run /run" means paths under /var/run are labeled as
@@ -58,8 +62,24 @@ struct fc_subs {
         char **to;
         size_t n_subs;
 };
-/* Read a .subs_dist/.subs file; a missing file is an empty set, not an error. */
+/* Read a .subs_dist/.subs file and append its pairs to *subs (zero it
+ * first; call again to add .subs after .subs_dist). A missing file is an
+ * empty set, not an error. */
 int fc_subs_load(const char *path, struct fc_subs *subs, struct planet_error *err);
 /* The canonical spelling of path (first matching prefix, whole components). */
 char *fc_subs_apply(const struct fc_subs *subs, const char *path);
 void fc_subs_done(struct fc_subs *subs);
+
+/* The literal text every match of regex starts with (escapes resolved),
+ * written NUL-terminated into buf; returns its length. 0 when the regex
+ * begins with an operator or has a top-level alternation. */
+size_t fc_regex_literal_prefix(const char *regex, char *buf, size_t size);
+
+/* Can entry e ever match under subs? Lookups rewrite a path at or below an
+ * alias to its original before matching, so an entry spelled with the alias
+ * (e.g. /var/run/x under "/var/run /run") never matches. Returns 1 when it
+ * cannot, with *ret_alias and *ret_original pointing into subs and
+ * *ret_spelling (caller frees) the regex respelled so that it would;
+ * 0 when it can match (or the regex is too general to tell); -errno. */
+int fc_entry_check_subs(const struct fc_subs *subs, const struct fc_entry *e,
+                        const char **ret_alias, const char **ret_original, char **ret_spelling);

@@ -120,8 +120,10 @@ void label_exec_domain_done(struct label_exec_domain *d);
 /* The whole question: resolve path (see label_resolve_exec_path), read its
  * label, compute_create(source, file, "process"). source NULL means the
  * current context. Returns 0 with ret->result set for every answer
- * (including UNLABELED and PATH_MISSING); -errno with err set (and result
- * INVALID where a context was rejected) when no answer could be had. */
+ * (including UNLABELED and PATH_MISSING); -errno with err set and result
+ * INVALID when no answer could be had (a context the policy rejects, a root
+ * that is not a directory, I/O errors), with the fields known so far filled
+ * in. Either way the caller calls label_exec_domain_done(ret). */
 int label_compute_exec_domain(struct label_backend *b, const char *source, const char *path,
                               const char *root, struct label_exec_domain *ret,
                               struct planet_error *err);
@@ -150,7 +152,8 @@ char *label_transition_missing_rules(const struct label_transition_check *c, con
 int label_context_type(const char *context, char **ret_type);
 int label_context_with_type(const char *context, const char *type, char **ret);
 
-/* Offline only: is type a member of attribute in the policy? Attributes may
+/* Offline only: is type a member of attribute in the policy? -ENOENT when
+ * either name is absent from the compiled policy. Attributes may
  * be expanded away in the kernel policy (small ones are), so false is not
  * proof of non-membership; see the README. Kernel backend: -EOPNOTSUPP. */
 int label_type_has_attribute(struct label_backend *b, const char *type, const char *attribute,

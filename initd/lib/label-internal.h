@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Shared between label.c (API, kernel backend) and label-offline.c. Not part
+ * of the contract: other modules use label.h only. */
+
+#include <selinux/label.h>
+
+#include "label.h"
+
+struct label_backend_ops {
+        void (*free)(struct label_backend *b);
+        int (*current_context)(struct label_backend *b, char **ret, struct planet_error *err);
+        /* path is resolved and absolute inside root (root NULL = "/"). */
+        int (*get_file_context)(struct label_backend *b, const char *path, const char *root,
+                                char **ret, struct planet_error *err);
+        /* What file_contexts says for path and mode; -ENODATA for none. */
+        int (*lookup_file_context)(struct label_backend *b, const char *path, mode_t mode,
+                                   char **ret, struct planet_error *err);
+        int (*compute_create)(struct label_backend *b, const char *scon, const char *tcon,
+                              const char *tclass, char **ret, struct planet_error *err);
+        int (*check_access)(struct label_backend *b, const char *scon, const char *tcon,
+                            const char *tclass, const char *perm, bool *ret,
+                            struct planet_error *err);
+        int (*check_context)(struct label_backend *b, const char *context,
+                             struct planet_error *err);
+        int (*type_has_attribute)(struct label_backend *b, const char *type,
+                                  const char *attribute, bool *ret);
+};
+
+struct label_backend {
+        const struct label_backend_ops *ops;
+        enum label_backend_kind kind;
+        enum label_selinux_mode mode;
+};
+
+/* Join root and an absolute path ("/r" + "/usr/bin/x"); root NULL or "/" → copy. */
+char *label_path_in_root(const char *root, const char *path);

@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The offline label backend: a compiled policy read through libsepol and a
+ * file_contexts read through selabel. It answers what the kernel would,
+ * without an SELinux kernel.
+ *
+ * libsepol's services API (sepol_transition_sid & co.) computes against one
+ * library-global policydb/sidtab pair: we own the storage (in the backend)
+ * and point libsepol at it; hence at most one offline backend per process. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sepol/debug.h>
+#include <sepol/policydb/ebitmap.h>
+#include <sepol/policydb/policydb.h>
+#include <sepol/policydb/services.h>
+#include <sepol/policydb/sidtab.h>
+
+#include "fcmatch.h"
+#include "label-internal.h"
+
+struct offline_backend {
+        struct label_backend base; /* first: the API hands out &base */
+        policydb_t policydb;
+        sidtab_t sidtab;
+        char *policy_path;
+        struct fc_matcher *file_contexts; /* NULL when none was given */
+        char *file_contexts_path;
+};
+
+static struct offline_backend *to_offline(struct label_backend *b)
+{
+        return (struct offline_backend *) b;
+}
+
+static void offline_free(struct label_backend *b)
+{
+        struct offline_backend *o = to_offline(b);
+        /* Detach libsepol from the storage before freeing it. */
+        sepol_set_policydb(NULL);
+        sepol_set_sidtab(NULL);
+        sepol_sidtab_destroy(&o->sidtab);
+        policydb_destroy(&o->policydb);
+        fc_matcher_free(o->file_contexts);
+        free(o->file_contexts_path);
+        free(o->policy_path);
+        free(o);
+}
+
+static int offline_lookup_file_context(struct label_backend *b, const char *path, mode_t mode,
+                                       char **ret, struct planet_error *err)
+{
+        struct offline_backend *o = to_offline(b);
+        if (!o->file_contexts)
+                return planet_error_set(err, ENOENT,
+                                        "no file_contexts given: pass --file-contexts FILE");
+        const struct fc_entry *e = NULL;
+        int r = fc_matcher_lookup(o->file_contexts, path, mode, &e, NULL, err);
+        if (r == -ENOENT)
+                return planet_error_set(err, ENODATA,
+                                        "%s has no entry in %s (or it says <<none>>)", path,
+                                        o->file_contexts_path);
+        if (r < 0)
+                return r;
+        char *con = strdup(e->context);
+        if (!con)
+                return -ENOMEM;
+        *ret = con;
+        return 0;
+}
+
+static int offline_current_context(struct label_backend *b, char **ret, struct planet_error *err)
+{
+        return planet_error_set(err, ENODATA,
+                                "a policy file has no 'current' context: say which context "
+                                "execs the binary (--from CONTEXT, e.g. "
+                                "system_u:system_r:init_t:s0)");
+}
+
+static int offline_get_file_context(struct label_backend *b, const char *path, const char *root,
+                                    char **ret, struct planet_error *err)
+{
+        _cleanup_free_ char *full = label_path_in_root(root, path);
+        if (!full)
+                return -ENOMEM;
+        struct stat st;
+        if (lstat(full, &st) < 0)
+                return planet_error_set(err, errno, "cannot look at %s: %m", full);
+        /* What setfiles/restorecon would give this file. */
+        return label_lookup_file_context(b, path, st.st_mode & S_IFMT, ret, err);
+}
+
+static int to_sid(const char *context, sepol_security_id_t *ret, struct planet_error *err)
+{
+        if (!context || !*context)
+                return planet_error_set(err, EINVAL, "empty security context");
+        if (sepol_context_to_sid(context, strlen(context) + 1, ret) < 0)
+                return planet_error_set(err, EINVAL,
+                                        "'%s' is not a valid context in this policy "
+                                        "(unknown user, role or type, or a role/type pair "
+                                        "the policy does not allow)",
+                                        context);
+        return 0;
+}
+
+static int to_class(const char *tclass, sepol_security_class_t *ret, struct planet_error *err)
+{
+        if (sepol_string_to_security_class(tclass, ret) < 0)
+                return planet_error_set(err, EINVAL, "the policy has no class '%s'", tclass);
+        return 0;
+}
+
+static int offline_compute_create(struct label_backend *b, const char *scon, const char *tcon,
+                                  const char *tclass, char **ret, struct planet_error *err)
+{
+        sepol_security_id_t ssid = 0, tsid = 0, out = 0;
+        sepol_security_class_t c = 0;
+        int r;
+
+        if ((r = to_sid(scon, &ssid, err)) < 0 || (r = to_sid(tcon, &tsid, err)) < 0 ||
+            (r = to_class(tclass, &c, err)) < 0)
+                return r;
+        if (sepol_transition_sid(ssid, tsid, c, &out) < 0)
+                return planet_error_set(err, EINVAL,
+                                        "the policy computes no valid context for %s creating "
+                                        "%s from %s (an invalid transition result)",
+                                        scon, tclass, tcon);
+        char *con = NULL;
+        size_t len = 0;
+        if (sepol_sid_to_context(out, &con, &len) < 0)
+                return -ENOMEM;
+        *ret = con;
+        return 0;
+}
+
+static int offline_check_access(struct label_backend *b, const char *scon, const char *tcon,
+                                const char *tclass, const char *perm, bool *ret,
+                                struct planet_error *err)
+{
+        sepol_security_id_t ssid = 0, tsid = 0;
+        sepol_security_class_t c = 0;
+        sepol_access_vector_t av = 0;
+        struct sepol_av_decision avd;
+        int r;
+
+        if ((r = to_sid(scon, &ssid, err)) < 0 || (r = to_sid(tcon, &tsid, err)) < 0 ||
+            (r = to_class(tclass, &c, err)) < 0)
+                return r;
+        if (sepol_string_to_av_perm(c, perm, &av) < 0)
+                return planet_error_set(err, EINVAL, "class '%s' has no permission '%s'", tclass,
+                                        perm);
+        if (sepol_compute_av(ssid, tsid, c, av, &avd) < 0)
+                return planet_error_set(err, EINVAL, "cannot compute access for %s on %s:%s",
+                                        scon, tcon, tclass);
+        *ret = (avd.allowed & av) == av;
+        return 0;
+}
+
+static int offline_check_context(struct label_backend *b, const char *context,
+                                 struct planet_error *err)
+{
+        sepol_security_id_t sid;
+        return to_sid(context, &sid, err);
+}
+
+static int offline_type_has_attribute(struct label_backend *b, const char *type,
+                                      const char *attribute, bool *ret)
+{
+        policydb_t *p = &to_offline(b)->policydb;
+        type_datum_t *t = hashtab_search(p->p_types.table, (hashtab_key_t) type);
+        if (!t)
+                return -ENOENT;
+        type_datum_t *a = hashtab_search(p->p_types.table, (hashtab_key_t) attribute);
+        if (!a || a->flavor != TYPE_ATTRIB)
+                return -ENOENT; /* absent, or expanded away when the policy was built */
+        *ret = p->type_attr_map && ebitmap_get_bit(&p->type_attr_map[t->s.value - 1],
+                                                   a->s.value - 1);
+        return 0;
+}
+
+static const struct label_backend_ops offline_ops = {
+        .free = offline_free,
+        .current_context = offline_current_context,
+        .get_file_context = offline_get_file_context,
+        .lookup_file_context = offline_lookup_file_context,
+        .compute_create = offline_compute_create,
+        .check_access = offline_check_access,
+        .check_context = offline_check_context,
+        .type_has_attribute = offline_type_has_attribute,
+};
+
+static int read_policy(struct offline_backend *o, const char *path, struct planet_error *err)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return planet_error_set(err, errno,
+                                        "cannot open policy %s: %m (a compiled policy such as "
+                                        "/etc/selinux/default/policy/policy.33)",
+                                        path);
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return planet_error_set(err, errno, "cannot stat policy %s: %m", path);
+        if (!S_ISREG(st.st_mode) || st.st_size == 0)
+                return planet_error_set(err, EINVAL, "policy %s is not a non-empty regular file",
+                                        path);
+        void *map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (map == MAP_FAILED)
+                return planet_error_set(err, errno, "cannot map policy %s: %m", path);
+
+        struct policy_file pf;
+        policy_file_init(&pf);
+        pf.type = PF_USE_MEMORY;
+        pf.data = map;
+        pf.len = st.st_size;
+        int r = policydb_init(&o->policydb);
+        if (r == 0)
+                r = policydb_read(&o->policydb, &pf, 0);
+        munmap(map, st.st_size);
+        if (r != 0) {
+                policydb_destroy(&o->policydb);
+                return planet_error_set(err, EINVAL,
+                                        "%s is not a compiled SELinux policy libsepol can read "
+                                        "(corrupt, or not a kernel policy file)",
+                                        path);
+        }
+        return 0;
+}
+
+int label_backend_open_offline(struct label_backend **ret, const char *policy_path,
+                               const char *file_contexts_path, struct planet_error *err)
+{
+        if (!policy_path)
+                return planet_error_set(err, EINVAL, "no policy file given (--policy FILE)");
+
+        struct offline_backend *o = calloc(1, sizeof(*o));
+        if (!o)
+                return -ENOMEM;
+        o->base.ops = &offline_ops;
+        o->base.kind = LABEL_BACKEND_OFFLINE;
+        o->base.mode = LABEL_SELINUX_ENFORCING;
+        o->policy_path = strdup(policy_path);
+        if (!o->policy_path) {
+                free(o);
+                return -ENOMEM;
+        }
+
+        /* libsepol prints its own diagnostics to stderr; ours name the file. */
+        sepol_debug(0);
+
+        int r = read_policy(o, policy_path, err);
+        if (r < 0) {
+                free(o->policy_path);
+                free(o);
+                return r;
+        }
+        if (sepol_sidtab_init(&o->sidtab) < 0) {
+                policydb_destroy(&o->policydb);
+                free(o->policy_path);
+                free(o);
+                return -ENOMEM;
+        }
+        sepol_set_policydb(&o->policydb);
+        sepol_set_sidtab(&o->sidtab);
+
+        if (file_contexts_path) {
+                o->file_contexts_path = strdup(file_contexts_path);
+                r = o->file_contexts_path ? fc_matcher_open(&o->file_contexts,
+                                                            file_contexts_path, err)
+                                          : -ENOMEM;
+                if (r < 0) {
+                        label_backend_free(&o->base);
+                        if (r == -ENOENT || (err && err->errnum == ENOENT))
+                                return planet_error_set(err, ENOENT,
+                                                        "cannot read file contexts %s: %s",
+                                                        file_contexts_path,
+                                                        "no such file (--file-contexts FILE)");
+                        return r;
+                }
+        }
+        *ret = &o->base;
+        return 0;
+}

@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The gravity module against the compiled fixture store (Debian's
+ * selinux-policy-default + container + gravity, built with semodule -p):
+ * every question is asked through the label core's offline backend, the
+ * same code planet-initd and the generator use. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "label.h"
+
+static struct label_backend *backend;
+
+static void open_store(void)
+{
+        const char *root = getenv("PLANET_FIXTURE_ROOT");
+        cr_assert_not_null(root, "PLANET_FIXTURE_ROOT is not set (run through make check)");
+        char *policy = NULL, *fc = NULL;
+        cr_assert_geq(asprintf(&policy, "%s/etc/selinux/default/policy/policy.33", root), 0);
+        cr_assert_geq(asprintf(&fc, "%s/etc/selinux/default/contexts/files/file_contexts", root),
+                      0);
+        struct planet_error err = {0};
+        int r = label_backend_open_offline(&backend, policy, fc, &err);
+        cr_assert_eq(r, 0, "cannot open the fixture store: %s", err.msg ? err.msg : "");
+        free(policy);
+        free(fc);
+}
+
+static void close_store(void)
+{
+        label_backend_free(backend);
+        backend = NULL;
+}
+
+TestSuite(gravity_policy, .init = open_store, .fini = close_store);
+
+static char *proc(const char *type)
+{
+        char *s = NULL;
+        cr_assert_geq(asprintf(&s, "system_u:system_r:%s:s0", type), 0);
+        return s;
+}
+
+static char *obj(const char *type)
+{
+        char *s = NULL;
+        cr_assert_geq(asprintf(&s, "system_u:object_r:%s:s0", type), 0);
+        return s;
+}
+
+static bool allowed(const char *scon, const char *tcon, const char *tclass, const char *perm)
+{
+        bool ok = false;
+        struct planet_error err = {0};
+        int r = label_check_access(backend, scon, tcon, tclass, perm, &ok, &err);
+        cr_assert_eq(r, 0, "check_access %s %s:%s %s: %s", scon, tcon, tclass, perm,
+                     err.msg ? err.msg : "");
+        return ok;
+}
+
+static bool type_allowed(const char *src, bool src_is_domain, const char *tgt, const char *tclass,
+                         const char *perm)
+{
+        char *s = src_is_domain ? proc(src) : obj(src);
+        char *t = strcmp(tclass, "process") && strcmp(tclass, "process2") ? obj(tgt) : proc(tgt);
+        bool ok = allowed(s, t, tclass, perm);
+        free(s);
+        free(t);
+        return ok;
+}
+
+static char *computed_domain_from(const char *scon, const char *exec_type)
+{
+        char *s = strdup(scon), *f = obj(exec_type), *ret = NULL, *type = NULL;
+        struct planet_error err = {0};
+        int r = label_compute_create(backend, s, f, "process", &ret, &err);
+        cr_assert_eq(r, 0, "compute_create %s %s: %s", s, f, err.msg ? err.msg : "");
+        cr_assert_eq(label_context_type(ret, &type), 0);
+        free(s);
+        free(f);
+        free(ret);
+        return type;
+}
+
+static char *computed_domain(const char *source, const char *exec_type)
+{
+        char *s = proc(source);
+        char *t = computed_domain_from(s, exec_type);
+        free(s);
+        return t;
+}
+
+static const char *const domains[] = {
+        "gravity_t",
+        "gravity_installer_t",
+        "gravity_container_init_t",
+        "gravity_kubernetes_t",
+        "gravity_service_t",
+        "gravity_container_systemctl_t",
+        "gravity_container_t",
+};
+static const char *const object_types[] = {
+        "gravity_exec_t",           "gravity_container_init_exec_t",
+        "gravity_kubernetes_exec_t", "gravity_service_exec_t",
+        "gravity_container_systemctl_exec_t", "gravity_container_file_t",
+        "gravity_var_lib_t",        "gravity_log_t",
+        "gravity_runtime_t",        "gravity_kubelet_var_lib_t",
+        "gravity_kube_port_t",      "gravity_etcd_port_t",
+        "gravity_serf_port_t",      "gravity_agent_port_t",
+        "gravity_vxlan_port_t",
+};
+
+Test(gravity_policy, every_type_exists)
+{
+        struct planet_error err = {0};
+        for (size_t i = 0; i < ELEMENTSOF(domains); i++) {
+                char *c = proc(domains[i]);
+                cr_expect_eq(label_check_context(backend, c, &err), 0, "%s: %s", c, err.msg);
+                free(c);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(object_types); i++) {
+                char *c = obj(object_types[i]);
+                cr_expect_eq(label_check_context(backend, c, &err), 0, "%s: %s", c, err.msg);
+                free(c);
+        }
+        /* A made-up type is rejected: the check can fail. */
+        cr_assert_lt(label_check_context(backend, "system_u:object_r:gravity_nonesuch_t:s0", &err),
+                     0);
+        planet_error_clear(&err);
+}
+
+/* The seed's transitions out of the container's systemd, computed. */
+static const struct {
+        const char *exec_type;
+        const char *domain;
+} seed_transitions[] = {
+        {"gravity_kubernetes_exec_t", "gravity_kubernetes_t"},
+        {"gravity_service_exec_t", "gravity_service_t"},
+        {"gravity_exec_t", "gravity_t"},
+        {"gravity_container_systemctl_exec_t", "gravity_container_systemctl_t"},
+        {"gravity_container_file_t", "gravity_container_t"},
+        {"container_file_t", "gravity_container_t"},
+};
+
+Test(gravity_policy, seed_transitions_compute_to_their_domains)
+{
+        for (size_t i = 0; i < ELEMENTSOF(seed_transitions); i++) {
+                char *d = computed_domain("gravity_container_init_t", seed_transitions[i].exec_type);
+                cr_expect_str_eq(d, seed_transitions[i].domain, "init → %s computes %s, want %s",
+                                 seed_transitions[i].exec_type, d, seed_transitions[i].domain);
+                free(d);
+        }
+}
+
+Test(gravity_policy, seed_transitions_are_permitted_with_nnp)
+{
+        for (size_t i = 0; i < ELEMENTSOF(seed_transitions); i++) {
+                char *s = proc("gravity_container_init_t"), *d = proc(seed_transitions[i].domain);
+                char *f = obj(seed_transitions[i].exec_type);
+                struct label_transition_check c = {0};
+                struct planet_error err = {0};
+                cr_assert_eq(label_check_transition(backend, s, d, f, &c, &err), 0, "%s",
+                             err.msg ? err.msg : "");
+                char *missing = label_transition_missing_rules(&c, s, d, f, true);
+                cr_expect(label_transition_permitted(&c, true), "%s → %s via %s misses:\n%s", s, d,
+                          f, missing ? missing : "");
+                free(missing);
+                free(s);
+                free(d);
+                free(f);
+        }
+}
+
+Test(gravity_policy, planet_initd_exec_type_stays_in_init)
+{
+        /* The wrapper runs in gravity_container_init_t: exec'ing it (or
+         * systemd re-exec'ing itself) must not transition. */
+        char *d = computed_domain("gravity_container_init_t", "gravity_container_init_exec_t");
+        cr_assert_str_eq(d, "gravity_container_init_t");
+        free(d);
+        cr_assert(type_allowed("gravity_container_init_t", true, "gravity_container_init_exec_t",
+                               "file", "execute_no_trans"));
+}
+
+Test(gravity_policy, each_domain_has_its_entrypoint)
+{
+        static const struct {
+                const char *domain, *entry;
+        } entries[] = {
+                {"gravity_t", "gravity_exec_t"},
+                {"gravity_installer_t", "gravity_exec_t"},
+                {"gravity_container_init_t", "gravity_container_init_exec_t"},
+                {"gravity_container_init_t", "gravity_container_file_t"},
+                {"gravity_kubernetes_t", "gravity_kubernetes_exec_t"},
+                {"gravity_service_t", "gravity_service_exec_t"},
+                {"gravity_container_systemctl_t", "gravity_container_systemctl_exec_t"},
+                {"gravity_container_t", "gravity_container_file_t"},
+                {"gravity_container_t", "container_file_t"},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(entries); i++)
+                cr_expect(type_allowed(entries[i].domain, true, entries[i].entry, "file",
+                                       "entrypoint"),
+                          "%s cannot be entered from %s", entries[i].domain, entries[i].entry);
+        /* Negative control: kubernetes is not entered from the service binary. */
+        cr_assert_not(type_allowed("gravity_kubernetes_t", true, "gravity_service_exec_t", "file",
+                                   "entrypoint"));
+}
+
+Test(gravity_policy, installer_is_permitted_but_never_automatic)
+{
+        /* A plain exec of gravity from the container's systemd lands in gravity_t. */
+        char *d = computed_domain("gravity_container_init_t", "gravity_exec_t");
+        cr_assert_str_eq(d, "gravity_t");
+        free(d);
+
+        const char *sources[] = {"gravity_container_init_t", "sysadm_t"};
+        for (size_t i = 0; i < ELEMENTSOF(sources); i++) {
+                char *s = i == 0 ? proc(sources[i]) : NULL;
+                if (!s)
+                        cr_assert_geq(asprintf(&s, "staff_u:sysadm_r:%s:s0", sources[i]), 0);
+                char *inst = NULL, *f = obj("gravity_exec_t");
+                cr_assert_eq(label_context_with_type(s, "gravity_installer_t", &inst), 0);
+                struct label_transition_check c = {0};
+                struct planet_error err = {0};
+                cr_assert_eq(label_check_transition(backend, s, inst, f, &c, &err), 0, "%s",
+                             err.msg ? err.msg : "");
+                char *missing = label_transition_missing_rules(&c, s, inst, f, false);
+                cr_expect(label_transition_permitted(&c, false), "%s → installer misses:\n%s", s,
+                          missing ? missing : "");
+                free(missing);
+                free(s);
+                free(inst);
+                free(f);
+        }
+        /* sysadm's automatic transition is gravity_t too. */
+        d = computed_domain_from("staff_u:sysadm_r:sysadm_t:s0", "gravity_exec_t");
+        cr_assert_str_eq(d, "gravity_t");
+        free(d);
+
+        /* Neither host init nor the services inside planet may enter it. */
+        const char *others[] = {"init_t", "initrc_t", "gravity_t", "gravity_kubernetes_t",
+                                "gravity_service_t", "gravity_container_t", "systemd_nspawn_t"};
+        for (size_t i = 0; i < ELEMENTSOF(others); i++)
+                cr_expect_not(type_allowed(others[i], true, "gravity_installer_t", "process",
+                                           "transition"),
+                              "%s may enter gravity_installer_t", others[i]);
+}
+
+Test(gravity_policy, installer_reads_homes_and_loads_policy_gravity_t_does_not)
+{
+        cr_assert(type_allowed("gravity_installer_t", true, "user_home_t", "file", "read"));
+        cr_assert(type_allowed("gravity_installer_t", true, "user_home_dir_t", "dir", "search"));
+        cr_assert(type_allowed("gravity_installer_t", true, "security_t", "security",
+                               "load_policy"));
+        cr_assert_not(type_allowed("gravity_t", true, "user_home_t", "file", "read"));
+        cr_assert_not(type_allowed("gravity_t", true, "user_home_dir_t", "dir", "search"));
+        cr_assert_not(type_allowed("gravity_t", true, "security_t", "security", "load_policy"));
+}
+
+Test(gravity_policy, container_init_can_compute_and_setexec)
+{
+        cr_assert(type_allowed("gravity_container_init_t", true, "gravity_container_init_t",
+                               "process", "setexec"));
+        cr_assert(type_allowed("gravity_container_init_t", true, "security_t", "security",
+                               "compute_create"));
+        cr_assert(type_allowed("gravity_container_init_t", true, "security_t", "security",
+                               "compute_av"));
+}
+
+Test(gravity_policy, nspawn_starts_the_container_init)
+{
+        char *s = proc("systemd_nspawn_t"), *d = proc("gravity_container_init_t");
+        const char *entries[] = {"gravity_container_file_t", "gravity_container_init_exec_t"};
+        for (size_t i = 0; i < ELEMENTSOF(entries); i++) {
+                char *f = obj(entries[i]);
+                struct label_transition_check c = {0};
+                struct planet_error err = {0};
+                cr_assert_eq(label_check_transition(backend, s, d, f, &c, &err), 0);
+                cr_expect(label_transition_permitted(&c, false), "nspawn → init via %s",
+                          entries[i]);
+                free(f);
+        }
+        /* nspawn asks explicitly: no automatic transition from it. */
+        char *t = computed_domain("systemd_nspawn_t", "gravity_container_file_t");
+        cr_assert_str_eq(t, "systemd_nspawn_t");
+        free(t);
+        free(s);
+        free(d);
+}
+
+/* The run-time marker (see gravity.if): file audit_access from the
+ * container init on exactly the gravity executable types. */
+Test(gravity_policy, executable_marker)
+{
+        const char *execs[] = {"gravity_exec_t", "gravity_container_init_exec_t",
+                               "gravity_kubernetes_exec_t", "gravity_service_exec_t",
+                               "gravity_container_systemctl_exec_t"};
+        for (size_t i = 0; i < ELEMENTSOF(execs); i++)
+                cr_expect(type_allowed("gravity_container_init_t", true, execs[i], "file",
+                                       "audit_access"),
+                          "%s lacks the marker", execs[i]);
+        const char *not_execs[] = {"gravity_container_file_t", "bin_t", "gravity_var_lib_t",
+                                   "shell_exec_t", "container_file_t"};
+        for (size_t i = 0; i < ELEMENTSOF(not_execs); i++)
+                cr_expect_not(type_allowed("gravity_container_init_t", true, not_execs[i], "file",
+                                           "audit_access"),
+                              "%s carries the marker", not_execs[i]);
+}
+
+Test(gravity_policy, attributes_where_they_survive)
+{
+        /* Membership proper is checked in the module's CIL (module-cil.sh);
+         * here: what the compiled policy still knows must agree. */
+        bool member = false;
+        int r = label_type_has_attribute(backend, "gravity_kubernetes_exec_t",
+                                         "gravity_executable_domain", &member);
+        if (r == 0)
+                cr_assert(member);
+        else
+                cr_assert_eq(r, -ENOENT); /* expanded away */
+        r = label_type_has_attribute(backend, "bin_t", "gravity_executable_domain", &member);
+        if (r == 0)
+                cr_assert_not(member);
+}
+
+/* File contexts through libselinux (the .subs_dist equivalences apply). */
+static void expect_label(const char *path, mode_t mode, const char *type)
+{
+        char *con = NULL, *t = NULL;
+        struct planet_error err = {0};
+        int r = label_lookup_file_context(backend, path, mode, &con, &err);
+        cr_assert_eq(r, 0, "%s: %s", path, err.msg ? err.msg : "");
+        cr_assert_eq(label_context_type(con, &t), 0);
+        cr_expect_str_eq(t, type, "%s is %s, want %s", path, t, type);
+        free(con);
+        free(t);
+}
+
+static void expect_not_gravity(const char *path, mode_t mode)
+{
+        char *con = NULL;
+        struct planet_error err = {0};
+        cr_assert_eq(label_lookup_file_context(backend, path, mode, &con, &err), 0, "%s: %s", path,
+                     err.msg ? err.msg : "");
+        cr_expect_null(strstr(con, ":gravity_"), "the module relabels the host's %s: %s", path,
+                       con);
+        free(con);
+}
+
+Test(gravity_policy, file_contexts_in_both_spellings)
+{
+        expect_label("/run/planet.sock", S_IFSOCK, "gravity_runtime_t");
+        expect_label("/var/run/planet.sock", S_IFSOCK, "gravity_runtime_t");
+        expect_label("/run/gravity", S_IFDIR, "gravity_runtime_t");
+        expect_label("/var/run/gravity/agent.pid", S_IFREG, "gravity_runtime_t");
+        expect_label("/usr/bin/gravity", S_IFREG, "gravity_exec_t");
+        expect_label("/bin/gravity", S_IFREG, "gravity_exec_t");
+        expect_label("/usr/bin/planet-initd", S_IFREG, "gravity_container_init_exec_t");
+        static const char *const kube[] = {"kube-apiserver", "kube-controller-manager",
+                                           "kube-scheduler", "kubelet", "kube-proxy", "kubectl"};
+        for (size_t i = 0; i < ELEMENTSOF(kube); i++) {
+                char *p = NULL;
+                cr_assert_geq(asprintf(&p, "/usr/bin/%s", kube[i]), 0);
+                expect_label(p, S_IFREG, "gravity_kubernetes_exec_t");
+                free(p);
+        }
+        static const char *const services[] = {"etcd", "coredns", "flanneld", "serf",
+                                               "containerd"};
+        for (size_t i = 0; i < ELEMENTSOF(services); i++) {
+                char *p = NULL;
+                cr_assert_geq(asprintf(&p, "/usr/bin/%s", services[i]), 0);
+                expect_label(p, S_IFREG, "gravity_service_exec_t");
+                free(p);
+        }
+        expect_label("/var/lib/gravity/site/state.db", S_IFREG, "gravity_var_lib_t");
+        expect_label("/var/log/gravity/install.log", S_IFREG, "gravity_log_t");
+        expect_label("/var/lib/gravity/planet/kubelet/pods", S_IFDIR, "gravity_kubelet_var_lib_t");
+        expect_label("/var/lib/gravity/planet/rootfs/etc/passwd", S_IFREG,
+                     "gravity_container_file_t");
+        expect_label("/var/lib/gravity/planet/rootfs/usr/lib/systemd/systemd", S_IFREG,
+                     "gravity_container_init_exec_t");
+        expect_label("/var/lib/gravity/planet/rootfs/usr/bin/systemctl", S_IFREG,
+                     "gravity_container_systemctl_exec_t");
+        expect_label("/var/lib/gravity/planet/rootfs/usr/bin/kubelet", S_IFREG,
+                     "gravity_kubernetes_exec_t");
+        /* The host's own systemctl, journalctl and systemd keep their host types. */
+        expect_not_gravity("/usr/bin/systemctl", S_IFREG);
+        expect_not_gravity("/usr/bin/journalctl", S_IFREG);
+        expect_not_gravity("/usr/lib/systemd/systemd", S_IFREG);
+        expect_not_gravity("/usr/lib/systemd/systemd-journald", S_IFREG);
+}
