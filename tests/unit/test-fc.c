@@ -342,3 +342,39 @@ Test(fc, agrees_with_libselinux_on_the_fixture_store)
         fc_file_done(&f);
         free(fc_path);
 }
+
+/* Broad agreement: every 10th fixed path of the store's file_contexts,
+ * looked up with its entry's mode, gets libselinux's answer. */
+Test(fc, agrees_with_libselinux_on_fixed_paths, .timeout = 60)
+{
+        char *fc_path = fixture_path("etc/selinux/default/contexts/files/file_contexts");
+        struct fc_file f = {0};
+        struct planet_error err = {0};
+        cr_assert_eq(fc_load(fc_path, FC_FORMAT_COMPILED, NULL, &f, &err), 0, "%s", err.msg);
+        struct selinux_opt opts[] = {{SELABEL_OPT_PATH, fc_path}};
+        struct selabel_handle *h = selabel_open(SELABEL_CTX_FILE, opts, 1);
+        cr_assert_not_null(h);
+        char path[4096];
+        size_t fixed = 0, checked = 0;
+        for (size_t i = 0; i < f.n_entries; i++) {
+                const struct fc_entry *e = &f.entries[i];
+                if (fc_regex_literal_prefix(e->regex, path, sizeof(path)) == 0 ||
+                    strpbrk(e->regex, ".^$?*+|[({"))
+                        continue;
+                if (fixed++ % 10)
+                        continue;
+                char *want = NULL;
+                const char *w = selabel_lookup_raw(h, &want, path, e->mode) == 0 ? want : "<<none>>";
+                const struct fc_entry *m = fc_find_entry(&f, path, e->mode);
+                cr_expect_not_null(m, "%s: no entry", path);
+                if (m)
+                        cr_expect_str_eq(m->context, w, "%s: fc %s (line %u), libselinux %s",
+                                         path, m->context, m->line, w);
+                freecon(want);
+                checked++;
+        }
+        cr_assert_gt(checked, 100);
+        selabel_close(h);
+        fc_file_done(&f);
+        free(fc_path);
+}
