@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The sd_notify protocol, both ends, as planet-initd --supervise needs it:
+ * it receives datagrams from its child on a socket of its own (the child's
+ * NOTIFY_SOCKET), checks who sent them and what they say, and relays them to
+ * systemd's NOTIFY_SOCKET as the unit's main process.
+ *
+ * Protocol (sd_notify(3)): AF_UNIX SOCK_DGRAM; the address is a path or, with
+ * a leading '@', an abstract name; a datagram is newline-separated
+ * VARIABLE=VALUE assignments; fds travel as SCM_RIGHTS (FDSTORE=1, and the
+ * single fd of BARRIER=1, which the receiver closes once it has processed
+ * every earlier datagram). systemd reads at most NOTIFY_DATAGRAM_MAX bytes.
+ *
+ * Functions return 0 or -errno. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/un.h>
+
+#include "error.h"
+
+/* systemd drops anything longer (it reads into a PIPE_BUF-sized buffer). */
+#define NOTIFY_DATAGRAM_MAX 4096
+/* The kernel's SCM_MAX_FD: the most fds one datagram can carry. */
+#define NOTIFY_FDS_MAX 253
+
+struct notify_address {
+        struct sockaddr_un sun;
+        socklen_t len; /* sockaddr length as bind/sendto want it */
+};
+
+/* "/run/x/notify" or "@abstract-name". A path must fit sun_path with its NUL
+ * (at most 107 bytes); an abstract name at most 107 bytes after the '@'.
+ * vsock: and other forms are refused with -EPROTONOSUPPORT. */
+int notify_address_parse(const char *s, struct notify_address *ret, struct planet_error *err);
+/* The text form ("@name" or the path) into buf (>= sizeof(sun_path) + 2). */
+void notify_address_format(const struct notify_address *a, char *buf, size_t size);
+
+/* A receiving socket: SOCK_DGRAM, close-on-exec, non-blocking, SO_PASSCRED
+ * and (kernel ≥ 6.5) SO_PASSPIDFD. A path address is unlinked first. */
+int notify_socket_bind(const struct notify_address *a, int *ret_fd, struct planet_error *err);
+/* A sending socket for relaying (blocking: relay order is protocol). */
+int notify_socket_open_sender(int *ret_fd, struct planet_error *err);
+
+/* What a datagram said, after validation. */
+enum {
+        NOTIFY_READY = 1u << 0,
+        NOTIFY_RELOADING = 1u << 1,
+        NOTIFY_STOPPING = 1u << 2,
+        NOTIFY_WATCHDOG = 1u << 3,         /* WATCHDOG=1 */
+        NOTIFY_WATCHDOG_TRIGGER = 1u << 4, /* WATCHDOG=trigger */
+        NOTIFY_FDSTORE = 1u << 5,
+        NOTIFY_BARRIER = 1u << 6,
+        NOTIFY_STATUS = 1u << 7,
+        NOTIFY_MAINPID_STRIPPED = 1u << 8, /* MAINPID/MAINPIDFDID removed */
+};
+
+struct notify_message {
+        unsigned flags;
+        /* The assignments to relay upstream, '\n'-separated, in the order
+         * received, minus what belongs to the main process (MAINPID,
+         * MAINPIDFDID). NUL-terminated for convenience; relay_len excludes it.
+         * May be empty (a datagram that only set MAINPID). */
+        char *relay;
+        size_t relay_len;
+};
+void notify_message_done(struct notify_message *m);
+
+/* Validate and digest one datagram's payload. Refused whole (-EBADMSG, err
+ * saying why): empty, longer than NOTIFY_DATAGRAM_MAX, containing NUL, a
+ * line that is not VARIABLE=VALUE with VARIABLE in [A-Z0-9_] not starting
+ * with a digit, or a well-known variable with a malformed value (READY,
+ * RELOADING, STOPPING, FDSTORE, BARRIER must be 1; WATCHDOG 1 or trigger;
+ * MONOTONIC_USEC, EXTEND_TIMEOUT_USEC, WATCHDOG_USEC, ERRNO, EXIT_STATUS
+ * decimal). Empty lines are skipped. Unknown variables are relayed as they
+ * are: systemd ignores what it does not know, and newer fields keep working. */
+int notify_message_parse(const void *buf, size_t len, struct notify_message *ret,
+                         struct planet_error *err);
+
+struct notify_datagram {
+        char buf[NOTIFY_DATAGRAM_MAX + 1];
+        size_t len;     /* bytes in buf */
+        size_t size;    /* the datagram's real size (MSG_TRUNC), may exceed len */
+        bool truncated; /* payload or control data did not fit: drop whole */
+        pid_t pid;      /* from SCM_CREDENTIALS; 0 when absent */
+        uid_t uid;
+        int pidfd; /* from SCM_PIDFD when the kernel sends it; else -1 */
+        int fds[NOTIFY_FDS_MAX];
+        size_t n_fds;
+};
+/* Close what the datagram still owns. */
+void notify_datagram_done(struct notify_datagram *d);
+
+/* Read one datagram (MSG_TRUNC|MSG_CMSG_CLOEXEC). -EAGAIN when none is
+ * queued. Received fds are close-on-exec and owned by d. */
+int notify_receive(int fd, struct notify_datagram *d);
+
+/* Is pid the process `ancestor` or one of its descendants? Walks the ppid
+ * chain in /proc. With a pidfd (SO_PASSPIDFD) the answer is checked against
+ * pid reuse: the pidfd must still name a live process with that pid after
+ * the walk. A sender that is already gone (exited and reaped by its parent
+ * before the datagram is read) cannot be traced: false. The supervisor
+ * accepts its own direct child without this walk (an unreaped child's pid
+ * cannot be reused), which covers `systemd-notify` run by a shell service:
+ * it sends with its parent's pid when privileged. */
+bool notify_sender_is_descendant(pid_t pid, int pidfd, pid_t ancestor);
+
+/* Send one datagram to a (NULL: fd is connected): payload plus fds as
+ * SCM_RIGHTS (n_fds may be 0). Credentials are the caller's own (the kernel
+ * attaches them). */
+int notify_send(int fd, const struct notify_address *a, const char *payload, size_t len,
+                const int *fds, size_t n_fds);

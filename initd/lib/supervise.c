@@ -1,0 +1,625 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <selinux/selinux.h>
+
+#include "notify.h"
+#include "supervise.h"
+
+#define LOG_PREFIX "planet-initd: "
+/* Wide enough for any pid_t in decimal. */
+#define PID_SLOT_WIDTH 11
+/* After a failed start we ask the child to stop; if it ignores us, SIGKILL. */
+#define STOP_GRACE_USEC (10 * 1000000ull)
+/* Readiness probe retry: start fast, back off to this. */
+#define READY_RETRY_MIN_USEC (20 * 1000ull)
+#define READY_RETRY_MAX_USEC (500 * 1000ull)
+
+static uint64_t now_usec(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+}
+
+/* ---- child environment -------------------------------------------------- */
+
+static const char *env_value(char *const *envp, const char *name)
+{
+        size_t n = strlen(name);
+        for (char *const *e = envp; e && *e; e++)
+                if (!strncmp(*e, name, n) && (*e)[n] == '=')
+                        return *e + n + 1;
+        return NULL;
+}
+
+static bool env_is_pid(char *const *envp, const char *name, pid_t pid)
+{
+        const char *v = env_value(envp, name);
+        char buf[32];
+        snprintf(buf, sizeof(buf), "%d", (int) pid);
+        return v && !strcmp(v, buf);
+}
+
+static bool env_name_is(const char *entry, const char *name)
+{
+        size_t n = strlen(name);
+        return !strncmp(entry, name, n) && entry[n] == '=';
+}
+
+uint64_t supervise_watchdog_usec(char *const *envp, pid_t self)
+{
+        const char *v = env_value(envp, "WATCHDOG_USEC");
+        if (!v || (env_value(envp, "WATCHDOG_PID") && !env_is_pid(envp, "WATCHDOG_PID", self)))
+                return 0;
+        char *end = NULL;
+        errno = 0;
+        unsigned long long u = strtoull(v, &end, 10);
+        if (errno || end == v || *end)
+                return 0;
+        return u;
+}
+
+static char *pid_slot_entry(const char *name)
+{
+        size_t n = strlen(name);
+        char *s = malloc(n + 1 + PID_SLOT_WIDTH + 1);
+        if (!s)
+                return NULL;
+        memcpy(s, name, n);
+        s[n] = '=';
+        memset(s + n + 1, '0', PID_SLOT_WIDTH);
+        s[n + 1 + PID_SLOT_WIDTH] = '\0';
+        return s;
+}
+
+int supervise_child_env_new(char *const *envp, pid_t self, const char *notify_socket,
+                            bool drop_watchdog, struct supervise_child_env *ret)
+{
+        struct supervise_child_env e = {0};
+        size_t n = 0, k = 0;
+        bool listen_ours = env_is_pid(envp, "LISTEN_PID", self);
+        bool watchdog_ours =
+                env_value(envp, "WATCHDOG_USEC") &&
+                (!env_value(envp, "WATCHDOG_PID") || env_is_pid(envp, "WATCHDOG_PID", self));
+
+        for (char *const *p = envp; p && *p; p++)
+                n++;
+        e.envp = calloc(n + 3, sizeof(char *));
+        if (!e.envp)
+                return -ENOMEM;
+
+        for (char *const *p = envp; p && *p; p++) {
+                char *s = NULL;
+                if (env_name_is(*p, "NOTIFY_SOCKET") || env_name_is(*p, "LISTEN_PIDFDID"))
+                        continue;
+                if (listen_ours && env_name_is(*p, "LISTEN_PID")) {
+                        s = e.listen_pid = pid_slot_entry("LISTEN_PID");
+                } else if (watchdog_ours && env_name_is(*p, "WATCHDOG_PID")) {
+                        if (drop_watchdog)
+                                continue;
+                        s = e.watchdog_pid = pid_slot_entry("WATCHDOG_PID");
+                } else if (watchdog_ours && drop_watchdog && env_name_is(*p, "WATCHDOG_USEC")) {
+                        continue;
+                } else {
+                        s = strdup(*p);
+                }
+                if (!s)
+                        goto oom;
+                e.envp[k++] = s;
+        }
+        /* systemd sets WATCHDOG_PID with WATCHDOG_USEC; if only the latter
+         * is set it is ours, and the child must learn it is now its own. */
+        if (watchdog_ours && !drop_watchdog && !e.watchdog_pid) {
+                if (!(e.watchdog_pid = pid_slot_entry("WATCHDOG_PID")))
+                        goto oom;
+                e.envp[k++] = e.watchdog_pid;
+        }
+        if (notify_socket) {
+                if (asprintf(&e.envp[k], "NOTIFY_SOCKET=%s", notify_socket) < 0) {
+                        e.envp[k] = NULL;
+                        goto oom;
+                }
+                k++;
+        }
+        e.envp[k] = NULL;
+
+        if (listen_ours) {
+                const char *v = env_value(envp, "LISTEN_FDS");
+                char *end = NULL;
+                unsigned long f = v ? strtoul(v, &end, 10) : 0;
+                if (v && end != v && !*end && f < 65536)
+                        e.n_listen_fds = (unsigned) f;
+        }
+        *ret = e;
+        return 0;
+oom:
+        supervise_child_env_done(&e);
+        return -ENOMEM;
+}
+
+static void write_pid(char *entry, pid_t pid)
+{
+        /* The slot is the last PID_SLOT_WIDTH characters; write right-aligned
+         * digits then move them to the front, no stdio (async-signal-safe). */
+        char *slot = strchr(entry, '=') + 1;
+        char digits[PID_SLOT_WIDTH];
+        int n = 0;
+        unsigned long v = (unsigned long) pid;
+        do {
+                digits[n++] = (char) ('0' + v % 10);
+                v /= 10;
+        } while (v && n < PID_SLOT_WIDTH);
+        for (int i = 0; i < n; i++)
+                slot[i] = digits[n - 1 - i];
+        slot[n] = '\0';
+}
+
+void supervise_child_env_set_pid(struct supervise_child_env *e, pid_t pid)
+{
+        if (e->listen_pid)
+                write_pid(e->listen_pid, pid);
+        if (e->watchdog_pid)
+                write_pid(e->watchdog_pid, pid);
+}
+
+void supervise_child_env_done(struct supervise_child_env *e)
+{
+        if (!e)
+                return;
+        if (e->envp)
+                strv_free(e->envp);
+        *e = (struct supervise_child_env){0};
+}
+
+/* ---- signals ------------------------------------------------------------ */
+
+/* Signals that are ours and never forwarded: faults raised by our own code
+ * must kill us (blocking them is undefined), SIGCHLD drives reaping. */
+static bool signal_is_forwardable(int sig)
+{
+        switch (sig) {
+        case SIGKILL:
+        case SIGSTOP:
+        case SIGCHLD:
+        case SIGSEGV:
+        case SIGBUS:
+        case SIGILL:
+        case SIGFPE:
+        case SIGTRAP:
+        case SIGSYS:
+        case SIGABRT:
+                return false;
+        default:
+                return true;
+        }
+}
+
+static void forwarded_signals(sigset_t *set)
+{
+        sigemptyset(set);
+        for (int sig = 1; sig < NSIG; sig++)
+                if (signal_is_forwardable(sig))
+                        sigaddset(set, sig); /* fails harmlessly for glibc-reserved RT signals */
+}
+
+/* ---- the supervisor ----------------------------------------------------- */
+
+struct supervisor {
+        const struct supervise_options *o;
+        pid_t self;
+        pid_t child;
+        bool child_exited;
+        int child_status;
+
+        int notify_fd;   /* the child's socket; -1 when not relaying */
+        int upstream_fd; /* sender to systemd; -1 when none */
+        struct notify_address upstream;
+        bool upstream_connected;
+        struct notify_address child_address;
+        bool child_address_is_path;
+        bool said_mainpid;
+
+        bool ready;
+        uint64_t ready_deadline;
+        uint64_t ready_next;
+        uint64_t ready_backoff;
+        bool not_ready; /* readiness timed out: exit SUPERVISE_EXIT_NOT_READY */
+        uint64_t kill_deadline;
+
+        uint64_t watchdog_next;
+};
+
+static void send_upstream(struct supervisor *s, const char *msg, const int *fds, size_t n_fds)
+{
+        if (s->upstream_fd < 0)
+                return;
+        int r;
+        if (s->upstream_connected) {
+                /* Connected once: no name lookup per datagram. Should the
+                 * socket behind the name have been replaced, connect anew. */
+                r = notify_send(s->upstream_fd, NULL, msg, strlen(msg), fds, n_fds);
+                if ((r == -ECONNREFUSED || r == -ENOTCONN) &&
+                    connect(s->upstream_fd, (struct sockaddr *) &s->upstream.sun,
+                            s->upstream.len) >= 0)
+                        r = notify_send(s->upstream_fd, NULL, msg, strlen(msg), fds, n_fds);
+        } else {
+                r = notify_send(s->upstream_fd, &s->upstream, msg, strlen(msg), fds, n_fds);
+        }
+        if (r < 0)
+                fprintf(stderr, LOG_PREFIX "cannot notify systemd (%s): %s\n",
+                        s->upstream.sun.sun_path[0] ? s->upstream.sun.sun_path : "abstract socket",
+                        strerror(-r));
+}
+
+static void handle_datagram(struct supervisor *s, struct notify_datagram *d)
+{
+        _cleanup_error_ struct planet_error perr = {0};
+        struct notify_message m = {0};
+
+        if (d->truncated) {
+                fprintf(stderr,
+                        LOG_PREFIX "dropped a notify datagram of %zu bytes from pid %d: longer "
+                                   "than %d bytes (or too many fds), systemd would not read it\n",
+                        d->size, (int) d->pid, NOTIFY_DATAGRAM_MAX);
+                return;
+        }
+        /* The direct child is the common sender and needs no /proc walk:
+         * until we reap it, its pid cannot name another process. */
+        bool from_child = d->pid == s->child && !s->child_exited;
+        if (!from_child && (d->pid <= 0 || d->pid == s->self ||
+                            !notify_sender_is_descendant(d->pid, d->pidfd, s->self))) {
+                fprintf(stderr,
+                        LOG_PREFIX "dropped a notify datagram from pid %d: not the service or "
+                                   "one of its processes\n",
+                        (int) d->pid);
+                return;
+        }
+        if (notify_message_parse(d->buf, d->len, &m, &perr) < 0) {
+                fprintf(stderr, LOG_PREFIX "dropped a notify datagram from pid %d: %s\n",
+                        (int) d->pid, perr.msg ? perr.msg : "malformed");
+                return;
+        }
+        if ((m.flags & NOTIFY_MAINPID_STRIPPED) && !s->said_mainpid) {
+                s->said_mainpid = true;
+                fprintf(stderr,
+                        LOG_PREFIX "pid %d sent MAINPID: not relayed, planet-initd stays "
+                                   "the unit's main process in --supervise mode\n",
+                        (int) d->pid);
+        }
+        if ((m.flags & NOTIFY_BARRIER) && d->n_fds != 1) {
+                fprintf(stderr,
+                        LOG_PREFIX "dropped BARRIER=1 from pid %d: it carries %zu fds, the "
+                                   "protocol wants exactly one\n",
+                        (int) d->pid, d->n_fds);
+                notify_message_done(&m);
+                return;
+        }
+        /* fds only travel with FDSTORE=1 or BARRIER=1, as systemd would
+         * close them otherwise. */
+        bool pass_fds = (m.flags & (NOTIFY_FDSTORE | NOTIFY_BARRIER)) && d->n_fds > 0;
+        if (m.relay_len > 0)
+                send_upstream(s, m.relay, pass_fds ? d->fds : NULL, pass_fds ? d->n_fds : 0);
+        if (m.flags & NOTIFY_READY)
+                s->ready = true;
+        notify_message_done(&m);
+        /* Our copies of the fds close here: for BARRIER that is part of the
+         * protocol (the sender waits for every copy to close). */
+}
+
+static void drain_notify(struct supervisor *s)
+{
+        if (s->notify_fd < 0)
+                return;
+        struct notify_datagram *d = malloc(sizeof(*d));
+        if (!d)
+                return;
+        for (;;) {
+                int r = notify_receive(s->notify_fd, d);
+                if (r == -EINTR)
+                        continue;
+                if (r < 0)
+                        break;
+                handle_datagram(s, d);
+                notify_datagram_done(d);
+        }
+        free(d);
+}
+
+static void reap(struct supervisor *s)
+{
+        for (;;) {
+                int status;
+                pid_t p = waitpid(-1, &status, WNOHANG);
+                if (p <= 0)
+                        break;
+                if (p == s->child) {
+                        s->child_exited = true;
+                        s->child_status = status;
+                }
+                /* Anything else is an orphan of the service's tree that was
+                 * re-parented to us (subreaper): reaping it is the job. */
+        }
+}
+
+static void run_ready_probe(struct supervisor *s, uint64_t now)
+{
+        _cleanup_error_ struct planet_error why = {0};
+        uint64_t left = s->ready_deadline > now ? s->ready_deadline - now : 0;
+        uint64_t t = s->o->probe_timeout_usec < left ? s->o->probe_timeout_usec : left;
+        int r = probe_run(s->o->ready, t ? t : 1, &why);
+        if (r > 0) {
+                s->ready = true;
+                send_upstream(s, "READY=1", NULL, 0);
+                return;
+        }
+        now = now_usec();
+        if (now >= s->ready_deadline) {
+                _cleanup_free_ char *status = NULL;
+                fprintf(stderr,
+                        LOG_PREFIX "readiness probe %s did not pass within %" PRIu64
+                                   " ms (last attempt: %s); stopping the service\n",
+                        s->o->ready->spec, s->o->ready_timeout_usec / 1000,
+                        why.msg ? why.msg : "failed");
+                if (asprintf(&status,
+                             "STATUS=readiness probe %s did not pass within %" PRIu64
+                             " ms: %s\nERRNO=%d",
+                             s->o->ready->spec, s->o->ready_timeout_usec / 1000,
+                             why.msg ? why.msg : "failed", ETIMEDOUT) >= 0)
+                        send_upstream(s, status, NULL, 0);
+                s->not_ready = true;
+                s->kill_deadline = now + STOP_GRACE_USEC;
+                (void) kill(s->child, SIGTERM);
+                return;
+        }
+        s->ready_next = now + s->ready_backoff;
+        s->ready_backoff = s->ready_backoff * 2 > READY_RETRY_MAX_USEC ? READY_RETRY_MAX_USEC
+                                                                       : s->ready_backoff * 2;
+}
+
+static void run_watchdog_probe(struct supervisor *s, uint64_t now)
+{
+        _cleanup_error_ struct planet_error why = {0};
+        uint64_t interval = s->o->watchdog_usec / 2;
+        uint64_t t = s->o->probe_timeout_usec < interval ? s->o->probe_timeout_usec : interval;
+        int r = probe_run(s->o->watchdog, t ? t : 1, &why);
+        if (r > 0)
+                send_upstream(s, "WATCHDOG=1", NULL, 0);
+        else
+                /* No ping: systemd's watchdog decides, as it would for a hung daemon. */
+                fprintf(stderr, LOG_PREFIX "watchdog probe %s failed: %s\n", s->o->watchdog->spec,
+                        why.msg ? why.msg : "failed");
+        s->watchdog_next = now + interval;
+}
+
+static int poll_timeout_ms(const struct supervisor *s, uint64_t now)
+{
+        uint64_t next = UINT64_MAX;
+        if (s->o->ready && !s->ready && !s->not_ready)
+                next = s->ready_next;
+        if (s->watchdog_next && s->watchdog_next < next)
+                next = s->watchdog_next;
+        if (s->kill_deadline && s->kill_deadline < next)
+                next = s->kill_deadline;
+        if (next == UINT64_MAX)
+                return -1;
+        if (next <= now)
+                return 0;
+        uint64_t ms = (next - now + 999) / 1000;
+        return ms > 3600000 ? 3600000 : (int) ms;
+}
+
+static int exit_status_of(int status)
+{
+        if (WIFEXITED(status))
+                return WEXITSTATUS(status);
+        if (WIFSIGNALED(status))
+                return 128 + WTERMSIG(status);
+        return 1;
+}
+
+static void random_suffix(char *buf, size_t size)
+{
+        uint64_t r = 0;
+        if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+                r = (uint64_t) now_usec() ^ ((uint64_t) getpid() << 32);
+        snprintf(buf, size, "%016" PRIx64, r);
+}
+
+static _Noreturn void child_exec(const struct supervise_options *o, struct supervise_child_env *env,
+                                 const sigset_t *orig_mask, int error_pipe)
+{
+        int e;
+        supervise_child_env_set_pid(env, getpid());
+        /* systemd hands socket-activation fds over without close-on-exec;
+         * make sure they stay that way whatever happened in between. */
+        for (unsigned i = 0; i < env->n_listen_fds; i++) {
+                int fl = fcntl(3 + (int) i, F_GETFD);
+                if (fl >= 0)
+                        (void) fcntl(3 + (int) i, F_SETFD, fl & ~FD_CLOEXEC);
+        }
+        sigprocmask(SIG_SETMASK, orig_mask, NULL);
+        if (o->exec_context && setexeccon_raw(o->exec_context) < 0) {
+                e = errno;
+                goto fail;
+        }
+        execve(o->path, o->argv, env->envp);
+        e = errno;
+fail:
+        while (write(error_pipe, &e, sizeof(e)) < 0 && errno == EINTR)
+                ;
+        _exit(e == ENOENT ? SUPERVISE_EXIT_NOT_FOUND : SUPERVISE_EXIT_CANNOT_EXEC);
+}
+
+int supervise_run(const struct supervise_options *o, int *ret_exit_status, struct planet_error *err)
+{
+        struct supervisor s = {.o = o, .self = getpid(), .notify_fd = -1, .upstream_fd = -1};
+        _cleanup_(supervise_child_env_done) struct supervise_child_env env = {0};
+        _cleanup_close_ int sfd = -1, notify_fd = -1, upstream_fd = -1;
+        char child_socket[sizeof(s.child_address.sun.sun_path) + 2] = "";
+        sigset_t fwd, orig_mask;
+        int pipefd[2], r;
+
+        *ret_exit_status = 1;
+
+        if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+                return planet_error_set(err, errno, "cannot become a child subreaper: %m");
+
+        if (o->notify_upstream) {
+                r = notify_address_parse(o->notify_upstream, &s.upstream, err);
+                if (r < 0)
+                        return planet_error_prefix(err, "NOTIFY_SOCKET");
+                r = notify_socket_open_sender(&upstream_fd, err);
+                if (r < 0)
+                        return r;
+                s.upstream_fd = upstream_fd;
+                s.upstream_connected = connect(upstream_fd, (struct sockaddr *) &s.upstream.sun,
+                                               s.upstream.len) >= 0;
+
+                /* Bound before fork, so the child's first message cannot
+                 * arrive at a socket that does not exist yet. */
+                if (o->notify_child) {
+                        snprintf(child_socket, sizeof(child_socket), "%s", o->notify_child);
+                } else {
+                        char rnd[17];
+                        random_suffix(rnd, sizeof(rnd));
+                        snprintf(child_socket, sizeof(child_socket), "@planet-initd/%d/%s",
+                                 (int) s.self, rnd);
+                }
+                r = notify_address_parse(child_socket, &s.child_address, err);
+                if (r < 0)
+                        return planet_error_prefix(err, "child notify socket");
+                r = notify_socket_bind(&s.child_address, &notify_fd, err);
+                if (r < 0)
+                        return r;
+                s.child_address_is_path = child_socket[0] == '/';
+                s.notify_fd = notify_fd;
+        }
+
+        r = supervise_child_env_new(o->envp, s.self, s.notify_fd >= 0 ? child_socket : NULL,
+                                    o->watchdog != NULL, &env);
+        if (r < 0)
+                return planet_error_set(err, -r, "cannot prepare the service's environment");
+
+        forwarded_signals(&fwd);
+        sigaddset(&fwd, SIGCHLD);
+        if (sigprocmask(SIG_BLOCK, &fwd, &orig_mask) < 0)
+                return planet_error_set(err, errno, "cannot block signals: %m");
+        sfd = signalfd(-1, &fwd, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (sfd < 0) {
+                r = planet_error_set(err, errno, "cannot create a signalfd: %m");
+                goto restore;
+        }
+        if (pipe2(pipefd, O_CLOEXEC) < 0) {
+                r = planet_error_set(err, errno, "cannot create a pipe: %m");
+                goto restore;
+        }
+
+        s.child = fork();
+        if (s.child < 0) {
+                r = planet_error_set(err, errno, "cannot fork: %m");
+                close(pipefd[0]);
+                close(pipefd[1]);
+                goto restore;
+        }
+        if (s.child == 0) {
+                close(pipefd[0]);
+                child_exec(o, &env, &orig_mask, pipefd[1]);
+        }
+        close(pipefd[1]);
+
+        /* EOF means the exec happened (the pipe is close-on-exec); an int
+         * means it failed with that errno. */
+        int child_errno = 0;
+        ssize_t n;
+        do
+                n = read(pipefd[0], &child_errno, sizeof(child_errno));
+        while (n < 0 && errno == EINTR);
+        close(pipefd[0]);
+        if (n == (ssize_t) sizeof(child_errno)) {
+                (void) waitpid(s.child, NULL, 0);
+                *ret_exit_status = child_errno == ENOENT ? SUPERVISE_EXIT_NOT_FOUND
+                                                         : SUPERVISE_EXIT_CANNOT_EXEC;
+                r = planet_error_set(err, child_errno, "cannot execute %s%s%s: %s", o->path,
+                                     o->exec_context ? " in " : "",
+                                     o->exec_context ? o->exec_context : "", strerror(child_errno));
+                goto restore;
+        }
+
+        if (o->started)
+                o->started(s.child, o->userdata);
+
+        uint64_t start = now_usec();
+        if (o->ready) {
+                s.ready_deadline = start + o->ready_timeout_usec;
+                s.ready_next = start;
+                s.ready_backoff = READY_RETRY_MIN_USEC;
+        }
+        if (o->watchdog && o->watchdog_usec > 0)
+                s.watchdog_next = start + o->watchdog_usec / 2;
+
+        for (;;) {
+                /* Relay before reaping, so that what a process said just
+                 * before exiting still reaches systemd while its sender can
+                 * be authenticated (a zombie keeps its /proc entry). */
+                drain_notify(&s);
+                reap(&s);
+                if (s.child_exited) {
+                        drain_notify(&s);
+                        break;
+                }
+
+                uint64_t now = now_usec();
+                if (s.kill_deadline && now >= s.kill_deadline) {
+                        (void) kill(s.child, SIGKILL);
+                        s.kill_deadline = 0;
+                }
+                if (o->ready && !s.ready && !s.not_ready && now >= s.ready_next) {
+                        run_ready_probe(&s, now);
+                        continue;
+                }
+                if (s.watchdog_next && now >= s.watchdog_next && !s.not_ready) {
+                        run_watchdog_probe(&s, now);
+                        continue;
+                }
+
+                struct pollfd pfd[2] = {
+                        {.fd = sfd, .events = POLLIN},
+                        {.fd = s.notify_fd, .events = POLLIN},
+                };
+                int k = poll(pfd, s.notify_fd >= 0 ? 2 : 1, poll_timeout_ms(&s, now));
+                if (k < 0 && errno != EINTR) {
+                        r = planet_error_set(err, errno, "poll failed: %m");
+                        goto restore;
+                }
+                struct signalfd_siginfo si;
+                while (read(sfd, &si, sizeof(si)) == (ssize_t) sizeof(si)) {
+                        if ((int) si.ssi_signo == SIGCHLD)
+                                continue; /* reaped at the top of the loop */
+                        if (!s.child_exited)
+                                (void) kill(s.child, (int) si.ssi_signo);
+                }
+        }
+
+        *ret_exit_status = s.not_ready ? SUPERVISE_EXIT_NOT_READY : exit_status_of(s.child_status);
+        r = 0;
+restore:
+        (void) sigprocmask(SIG_SETMASK, &orig_mask, NULL);
+        if (s.child_address_is_path)
+                (void) unlink(s.child_address.sun.sun_path);
+        return r;
+}

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* planet-initd: the ExecStart= wrapper. Decides the service's SELinux domain
+ * with the kernel (exec.h), logs the decision to the journal, then either
+ * becomes the service (exec mode: setexeccon + execv, same PID) or supervises
+ * it (--supervise). A thin main: the work is in initd/lib. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <selinux/selinux.h>
+
+#include "config.h"
+#include "exec.h"
+#include "journal.h"
+#include "label.h"
+#include "probe.h"
+#include "supervise.h"
+
+#define PROG "planet-initd"
+/* Exit statuses of our own (the service's are passed through). */
+#define EXIT_USAGE 2
+#define EXIT_REFUSED 77 /* sysexits' EX_NOPERM: the policy says no */
+/* Once per boot: the SELinux-disabled notice. */
+#define DISABLED_STAMP_DIR "/run/planet-initd"
+#define DISABLED_STAMP DISABLED_STAMP_DIR "/selinux-disabled-noted"
+
+extern char **environ;
+
+struct args {
+        struct exec_request req;
+        bool supervise;
+        const char *ready, *watchdog_probe, *notify_socket;
+        uint64_t ready_timeout_usec, probe_timeout_usec;
+        char **argv;
+};
+
+static void help(FILE *f)
+{
+        fprintf(f,
+                "Usage: " PROG " [OPTIONS] -- BINARY [ARGS...]\n"
+                "       " PROG " --supervise [--ready PROBE] [--watchdog-probe PROBE] [OPTIONS] -- "
+                "BINARY [ARGS...]\n"
+                "\n"
+                "Start a unit's binary in the SELinux domain the loaded policy gives it.\n"
+                "\n"
+                "  --expect-domain D     the domain the drop-in was generated for (TYPE or\n"
+                "                        full context); any other answer is policy drift: refused\n"
+                "  --domain D            run in this permitted, non-default domain (TYPE or\n"
+                "                        context) instead of the automatic one\n"
+                "  --require-selinux     refuse to run when SELinux is disabled\n"
+                "  --allow-no-transition run in planet-initd's own domain when the policy has\n"
+                "                        no transition (never for gravity executables)\n"
+                "  --supervise           stay the main process: fork, relay sd_notify, forward\n"
+                "                        signals, reap orphans, exit with the child's status\n"
+                "  --ready PROBE         send READY=1 once PROBE passes (supervise)\n"
+                "  --ready-timeout T     give up on --ready after T (default 90s), exit 124\n"
+                "  --watchdog-probe P    send WATCHDOG=1 each WATCHDOG_USEC/2 while P passes\n"
+                "  --probe-timeout T     bound one probe attempt (default 1s)\n"
+                "  --notify-socket ADDR  the child's NOTIFY_SOCKET (path or @abstract; default\n"
+                "                        a private abstract name)\n"
+                "  -h, --help            this text\n"
+                "      --version         the version\n"
+                "\n"
+                "PROBE: tcp:HOST:PORT, http://HOST[:PORT]/PATH (2xx), unix:PATH, file:PATH,\n"
+                "exec:COMMAND. T: 500ms, 30s, 2min, … See planet-initd(8).\n");
+}
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+        enum {
+                OPT_EXPECT = 0x100,
+                OPT_DOMAIN,
+                OPT_REQUIRE,
+                OPT_ALLOW_NONE,
+                OPT_SUPERVISE,
+                OPT_READY,
+                OPT_READY_TIMEOUT,
+                OPT_WATCHDOG_PROBE,
+                OPT_PROBE_TIMEOUT,
+                OPT_NOTIFY_SOCKET,
+                OPT_VERSION,
+        };
+        static const struct option options[] = {
+                {"expect-domain", required_argument, NULL, OPT_EXPECT},
+                {"domain", required_argument, NULL, OPT_DOMAIN},
+                {"require-selinux", no_argument, NULL, OPT_REQUIRE},
+                {"allow-no-transition", no_argument, NULL, OPT_ALLOW_NONE},
+                {"supervise", no_argument, NULL, OPT_SUPERVISE},
+                {"ready", required_argument, NULL, OPT_READY},
+                {"ready-timeout", required_argument, NULL, OPT_READY_TIMEOUT},
+                {"watchdog-probe", required_argument, NULL, OPT_WATCHDOG_PROBE},
+                {"probe-timeout", required_argument, NULL, OPT_PROBE_TIMEOUT},
+                {"notify-socket", required_argument, NULL, OPT_NOTIFY_SOCKET},
+                {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, OPT_VERSION},
+                {},
+        };
+        int c;
+
+        a->ready_timeout_usec = 90 * 1000000ull;
+        a->probe_timeout_usec = 1000000ull;
+        /* '+': the service's own options after BINARY are not ours. */
+        while ((c = getopt_long(argc, argv, "+h", options, NULL)) >= 0) {
+                switch (c) {
+                case OPT_EXPECT:
+                        a->req.expect_domain = optarg;
+                        break;
+                case OPT_DOMAIN:
+                        a->req.domain = optarg;
+                        break;
+                case OPT_REQUIRE:
+                        a->req.require_selinux = true;
+                        break;
+                case OPT_ALLOW_NONE:
+                        a->req.allow_no_transition = true;
+                        break;
+                case OPT_SUPERVISE:
+                        a->supervise = true;
+                        break;
+                case OPT_READY:
+                        a->ready = optarg;
+                        break;
+                case OPT_WATCHDOG_PROBE:
+                        a->watchdog_probe = optarg;
+                        break;
+                case OPT_NOTIFY_SOCKET:
+                        a->notify_socket = optarg;
+                        break;
+                case OPT_READY_TIMEOUT:
+                case OPT_PROBE_TIMEOUT:
+                        if (parse_duration_usec(optarg, c == OPT_READY_TIMEOUT
+                                                                ? &a->ready_timeout_usec
+                                                                : &a->probe_timeout_usec) < 0) {
+                                fprintf(stderr,
+                                        PROG ": %s '%s' is not a duration (e.g. 500ms, 30s, "
+                                             "2min)\n",
+                                        c == OPT_READY_TIMEOUT ? "--ready-timeout"
+                                                               : "--probe-timeout",
+                                        optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                case 'h':
+                        help(stdout);
+                        exit(EXIT_SUCCESS);
+                case OPT_VERSION:
+                        printf(PROG " %s\n", PACKAGE_VERSION);
+                        exit(EXIT_SUCCESS);
+                default:
+                        fprintf(stderr, "Run '" PROG " --help' for the options.\n");
+                        return -EINVAL;
+                }
+        }
+        if (optind >= argc) {
+                fprintf(stderr, PROG ": no binary given: " PROG " [OPTIONS] -- BINARY [ARGS...]\n");
+                return -EINVAL;
+        }
+        if (!a->supervise && (a->ready || a->watchdog_probe || a->notify_socket)) {
+                fprintf(stderr, PROG ": --ready, --watchdog-probe and --notify-socket need "
+                                     "--supervise (in exec mode the binary is the main process "
+                                     "and notifies systemd itself)\n");
+                return -EINVAL;
+        }
+        a->argv = argv + optind;
+        a->req.binary = a->argv[0];
+        return 0;
+}
+
+struct start_log {
+        const struct exec_plan *plan;
+        const struct exec_request *req;
+        const char *mode, *unit;
+};
+
+/* The start entry: in exec mode before the exec (the service will have our
+ * pid), in supervise mode once the service runs (naming its pid). */
+static void log_start(pid_t service_pid, void *userdata)
+{
+        const struct start_log *l = userdata;
+        /* Without a journal, notes go to stderr (systemd keeps it); the
+         * disabled one is said once per boot instead. */
+        if (exec_plan_log(l->plan, l->req, l->mode, l->unit, service_pid, NULL, NULL) < 0 &&
+            l->plan->note && l->plan->verdict != EXEC_VERDICT_UNLABELED)
+                fprintf(stderr, PROG ": %s\n", l->plan->note);
+}
+
+/* Say "SELinux is disabled" once per boot, not on every service start. */
+static void note_disabled_once(const char *unit)
+{
+        (void) mkdir(DISABLED_STAMP_DIR, 0755);
+        int fd = open(DISABLED_STAMP, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0 && errno == EEXIST)
+                return;
+        if (fd >= 0)
+                close(fd);
+        if (exec_log_selinux_disabled(unit, NULL) < 0)
+                fprintf(stderr, PROG ": SELinux is disabled: running services unlabeled "
+                                     "(--require-selinux refuses instead)\n");
+}
+
+int main(int argc, char **argv)
+{
+        _cleanup_error_ struct planet_error err = {0};
+        _cleanup_label_backend_ struct label_backend *b = NULL;
+        _cleanup_free_ char *unit = NULL;
+        struct exec_plan plan = {0};
+        struct args a = {0};
+        const char *mode;
+        int r;
+
+        if (parse_args(argc, argv, &a) < 0)
+                return EXIT_USAGE;
+        mode = a.supervise ? "supervise" : "exec";
+
+        r = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+        a.req.no_new_privs = r > 0;
+        (void) journal_current_unit(&unit);
+
+        r = label_backend_open_kernel(&b, &err);
+        if (r < 0) {
+                planet_error_print(&err, PROG);
+                return EXIT_REFUSED;
+        }
+
+        r = exec_decide(b, &a.req, &plan, &err);
+        if (r < 0) {
+                /* stderr below is the fallback when there is no journal. */
+                (void) exec_plan_log(&plan, &a.req, mode, unit, 0, &err, NULL);
+                planet_error_print(&err, PROG);
+                exec_plan_done(&plan);
+                return r == -EINVAL   ? EXIT_USAGE
+                       : r == -ENOENT ? SUPERVISE_EXIT_NOT_FOUND
+                                      : EXIT_REFUSED;
+        }
+        if (plan.verdict == EXEC_VERDICT_UNLABELED)
+                note_disabled_once(unit);
+
+        struct start_log log = {.plan = &plan, .req = &a.req, .mode = mode, .unit = unit};
+        if (!a.supervise) {
+                log_start(0, &log);
+                if (plan.exec_context && setexeccon_raw(plan.exec_context) < 0) {
+                        fprintf(stderr, PROG ": cannot set the exec context %s: %m\n",
+                                plan.exec_context);
+                        return EXIT_REFUSED;
+                }
+                execv(plan.path, a.argv);
+                r = errno;
+                fprintf(stderr, PROG ": cannot execute %s%s%s: %s\n", plan.path,
+                        plan.exec_context ? " in " : "", plan.exec_context ? plan.exec_context : "",
+                        strerror(r));
+                return r == ENOENT ? SUPERVISE_EXIT_NOT_FOUND : SUPERVISE_EXIT_CANNOT_EXEC;
+        }
+
+        struct probe ready = {0}, watchdog = {0};
+        if ((a.ready && probe_parse(a.ready, &ready, &err) < 0) ||
+            (a.watchdog_probe && probe_parse(a.watchdog_probe, &watchdog, &err) < 0)) {
+                planet_error_print(&err, PROG);
+                return EXIT_USAGE;
+        }
+        /* The upstream socket is ours; nothing we start should talk to it. */
+        _cleanup_free_ char *upstream =
+                getenv("NOTIFY_SOCKET") ? strdup(getenv("NOTIFY_SOCKET")) : NULL;
+        (void) unsetenv("NOTIFY_SOCKET");
+
+        struct supervise_options o = {
+                .path = plan.path,
+                .argv = a.argv,
+                .envp = environ,
+                .exec_context = plan.exec_context,
+                .notify_upstream = upstream,
+                .notify_child = a.notify_socket,
+                .ready = a.ready ? &ready : NULL,
+                .ready_timeout_usec = a.ready_timeout_usec,
+                .watchdog = a.watchdog_probe ? &watchdog : NULL,
+                .probe_timeout_usec = a.probe_timeout_usec,
+                .watchdog_usec = supervise_watchdog_usec(environ, getpid()),
+                .started = log_start,
+                .userdata = &log,
+        };
+        if (o.watchdog && o.watchdog_usec == 0)
+                fprintf(stderr, PROG ": --watchdog-probe given but systemd set no WATCHDOG_USEC "
+                                     "for this unit (WatchdogSec=): the probe does not run\n");
+        int status = 1;
+        r = supervise_run(&o, &status, &err);
+        if (r < 0)
+                planet_error_print(&err, PROG);
+        probe_done(&ready);
+        probe_done(&watchdog);
+        exec_plan_done(&plan);
+        return status;
+}

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The notify module on its own: message validation, addresses, receiving
+ * with credentials over real sockets, sender authentication with real
+ * processes. */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "notify.h"
+
+static void parse_ok(const char *in, const char *relay, unsigned flags)
+{
+        struct notify_message m = {0};
+        struct planet_error err = {0};
+        cr_assert_eq(notify_message_parse(in, strlen(in), &m, &err), 0, "'%s' refused: %s", in,
+                     err.msg ? err.msg : "");
+        cr_assert_str_eq(m.relay, relay);
+        cr_assert_eq(m.relay_len, strlen(relay));
+        cr_assert_eq(m.flags, flags, "'%s': flags %#x, expected %#x", in, m.flags, flags);
+        notify_message_done(&m);
+}
+
+static void parse_bad(const void *in, size_t len, const char *why)
+{
+        struct notify_message m = {0};
+        struct planet_error err = {0};
+        cr_assert_eq(notify_message_parse(in, len, &m, &err), -EBADMSG, "accepted: %.*s", (int) len,
+                     (const char *) in);
+        cr_assert(err.msg && strstr(err.msg, why), "message '%s' lacks '%s'",
+                  err.msg ? err.msg : "", why);
+        cr_assert_null(m.relay);
+        planet_error_clear(&err);
+}
+
+Test(notify_parse, known_fields)
+{
+        parse_ok("READY=1", "READY=1", NOTIFY_READY);
+        parse_ok("RELOADING=1\nMONOTONIC_USEC=1700000000000000",
+                 "RELOADING=1\nMONOTONIC_USEC=1700000000000000", NOTIFY_RELOADING);
+        parse_ok("STOPPING=1\n", "STOPPING=1", NOTIFY_STOPPING);
+        parse_ok("STATUS=a = b: c", "STATUS=a = b: c", NOTIFY_STATUS);
+        parse_ok("STATUS=", "STATUS=", NOTIFY_STATUS);
+        parse_ok("ERRNO=2", "ERRNO=2", 0);
+        parse_ok("BUSERROR=org.example.Error", "BUSERROR=org.example.Error", 0);
+        parse_ok("WATCHDOG=1", "WATCHDOG=1", NOTIFY_WATCHDOG);
+        parse_ok("WATCHDOG=trigger", "WATCHDOG=trigger", NOTIFY_WATCHDOG_TRIGGER);
+        parse_ok("WATCHDOG_USEC=1000000", "WATCHDOG_USEC=1000000", 0);
+        parse_ok("EXTEND_TIMEOUT_USEC=5000000", "EXTEND_TIMEOUT_USEC=5000000", 0);
+        parse_ok("FDSTORE=1\nFDNAME=web", "FDSTORE=1\nFDNAME=web", NOTIFY_FDSTORE);
+        parse_ok("BARRIER=1", "BARRIER=1", NOTIFY_BARRIER);
+        parse_ok("X_CUSTOM_1=anything", "X_CUSTOM_1=anything", 0);
+        parse_ok("\n\nREADY=1\n\nSTATUS=x\n", "READY=1\nSTATUS=x", NOTIFY_READY | NOTIFY_STATUS);
+}
+
+Test(notify_parse, mainpid_is_stripped)
+{
+        parse_ok("MAINPID=42\nREADY=1\nMAINPIDFDID=9", "READY=1",
+                 NOTIFY_READY | NOTIFY_MAINPID_STRIPPED);
+        parse_ok("MAINPID=42", "", NOTIFY_MAINPID_STRIPPED);
+}
+
+Test(notify_parse, malformed)
+{
+        parse_bad("", 0, "empty");
+        parse_bad("READY=1\0STATUS=x", 16, "NUL");
+        parse_bad("READY", 5, "VARIABLE=VALUE");
+        parse_bad("ready=1", 7, "VARIABLE=VALUE");
+        parse_bad("=1", 2, "VARIABLE=VALUE");
+        parse_bad("1READY=1", 8, "VARIABLE=VALUE");
+        parse_bad("READY=2", 7, "READY takes only 1");
+        parse_bad("READY=1\nWATCHDOG=yes", 20, "WATCHDOG takes 1 or trigger");
+        parse_bad("EXTEND_TIMEOUT_USEC=-5", 22, "microseconds");
+        parse_bad("MONOTONIC_USEC=12a", 18, "microseconds");
+        parse_bad("ERRNO=x", 7, "decimal");
+        parse_bad("BARRIER=0", 9, "BARRIER");
+        char big[NOTIFY_DATAGRAM_MAX + 1];
+        memset(big, 'A', sizeof(big));
+        memcpy(big, "STATUS=", 7);
+        parse_bad(big, sizeof(big), "exceeds");
+}
+
+Test(notify_address, forms)
+{
+        struct notify_address a;
+        char buf[256];
+        struct planet_error err = {0};
+        cr_assert_eq(notify_address_parse("/run/systemd/notify", &a, NULL), 0);
+        notify_address_format(&a, buf, sizeof(buf));
+        cr_assert_str_eq(buf, "/run/systemd/notify");
+        cr_assert_eq(notify_address_parse("@abstract/name", &a, NULL), 0);
+        cr_assert_eq(a.sun.sun_path[0], '\0');
+        notify_address_format(&a, buf, sizeof(buf));
+        cr_assert_str_eq(buf, "@abstract/name");
+
+        char path[200] = "/";
+        memset(path + 1, 'p', 106); /* 107 bytes: the longest that fits */
+        path[107] = '\0';
+        cr_assert_eq(notify_address_parse(path, &a, NULL), 0);
+        path[107] = 'p';
+        path[108] = '\0';
+        cr_assert_eq(notify_address_parse(path, &a, &err), -ENAMETOOLONG);
+        cr_assert(strstr(err.msg, "longer than 107"));
+        cr_assert_eq(notify_address_parse("vsock:2:1234", &a, &err), -EPROTONOSUPPORT);
+        cr_assert_eq(notify_address_parse("relative", &a, &err), -EPROTONOSUPPORT);
+        cr_assert_eq(notify_address_parse("@", &a, &err), -EINVAL);
+        planet_error_clear(&err);
+}
+
+static int bound(struct notify_address *a)
+{
+        char name[64];
+        int fd = -1;
+        snprintf(name, sizeof(name), "@planet-initd-test-notify/%d", (int) getpid());
+        cr_assert_eq(notify_address_parse(name, a, NULL), 0);
+        cr_assert_eq(notify_socket_bind(a, &fd, NULL), 0);
+        return fd;
+}
+
+Test(notify_receive, credentials_fds_and_truncation)
+{
+        struct notify_address a;
+        int fd = bound(&a), tx = -1, p[2];
+        struct notify_datagram d;
+        cr_assert_eq(notify_socket_open_sender(&tx, NULL), 0);
+        cr_assert_eq(pipe(p), 0);
+
+        cr_assert_eq(notify_send(tx, &a, "FDSTORE=1", 9, p, 2), 0);
+        cr_assert_eq(notify_receive(fd, &d), 0);
+        cr_assert_str_eq(d.buf, "FDSTORE=1");
+        cr_assert_eq(d.pid, getpid());
+        cr_assert_eq(d.uid, getuid());
+        cr_assert_eq(d.n_fds, 2);
+        cr_assert(!d.truncated);
+        cr_assert(fcntl(d.fds[0], F_GETFD) & FD_CLOEXEC, "received fds must be close-on-exec");
+        /* Linux >= 6.5 attaches the sender's pidfd: it must name us. */
+        if (d.pidfd >= 0)
+                cr_assert(notify_sender_is_descendant(getpid(), d.pidfd, getpid()));
+        notify_datagram_done(&d);
+
+        char big[6000];
+        memset(big, 'A', sizeof(big));
+        cr_assert_eq(notify_send(tx, &a, big, sizeof(big), NULL, 0), 0);
+        cr_assert_eq(notify_receive(fd, &d), 0);
+        cr_assert(d.truncated, "a 6000-byte datagram must be recognised as too long");
+        notify_datagram_done(&d);
+        cr_assert_eq(notify_receive(fd, &d), -EAGAIN);
+        close(p[0]);
+        close(p[1]);
+        close(tx);
+        close(fd);
+}
+
+Test(notify_auth, descendants_only)
+{
+        pid_t self = getpid();
+        cr_assert(notify_sender_is_descendant(self, -1, self));
+        cr_assert_not(notify_sender_is_descendant(getppid(), -1, self));
+        cr_assert_not(notify_sender_is_descendant(1, -1, self));
+        cr_assert_not(notify_sender_is_descendant(0, -1, self));
+
+        int go[2];
+        cr_assert_eq(pipe(go), 0);
+        pid_t c = fork();
+        if (c == 0) {
+                pid_t g = fork();
+                if (g == 0) {
+                        char x;
+                        (void) !read(go[0], &x, 1);
+                        _exit(0);
+                }
+                char x;
+                (void) !read(go[0], &x, 1);
+                waitpid(g, NULL, 0);
+                _exit(0);
+        }
+        /* Find the grandchild: a child of c. */
+        usleep(50 * 1000);
+        char path[64], buf[256] = "";
+        snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int) c, (int) c);
+        FILE *f = fopen(path, "re");
+        cr_assert(f);
+        cr_assert(fgets(buf, sizeof(buf), f));
+        fclose(f);
+        pid_t g = atoi(buf);
+        cr_assert_gt(g, 0);
+        cr_assert(notify_sender_is_descendant(c, -1, self));
+        cr_assert(notify_sender_is_descendant(g, -1, self));
+        cr_assert(notify_sender_is_descendant(g, -1, c));
+        cr_assert_not(notify_sender_is_descendant(c, -1, g));
+        cr_assert_eq(write(go[1], "xx", 2), 2);
+        waitpid(c, NULL, 0);
+        /* Gone: cannot be authenticated any more. */
+        cr_assert_not(notify_sender_is_descendant(c, -1, self));
+}
