@@ -1,0 +1,1324 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Drop-ins that wrap gravity binaries in planet-initd; see generate.h. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fc.h"
+#include "generate.h"
+#include "label.h"
+#include "unit.h"
+
+/* Where systemd looks for a bare ExecStart= name (systemd.service(5)). */
+#define SYSTEMD_EXEC_SEARCH_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define DEFAULT_INITD_PATH "/usr/bin/planet-initd"
+
+/* The Exec*= settings whose commands run the service's own binaries; the
+ * order is the order they are written in a drop-in. */
+static const char *const exec_keys[] = {"ExecStartPre", "ExecStart", "ExecStartPost", "ExecReload"};
+
+/* Settings that make systemd set no_new_privs (systemd.exec(5)); a
+ * transition then needs process2 nnp_transition. Conservative: the implied
+ * cases are treated as set whatever the value, except an explicit "no". */
+static const char *const nnp_implying_keys[] = {
+        "NoNewPrivileges",
+        "SystemCallFilter",
+        "SystemCallArchitectures",
+        "RestrictAddressFamilies",
+        "RestrictNamespaces",
+        "PrivateDevices",
+        "ProtectKernelTunables",
+        "ProtectKernelModules",
+        "ProtectKernelLogs",
+        "ProtectClock",
+        "MemoryDenyWriteExecute",
+        "RestrictRealtime",
+        "RestrictSUIDSGID",
+        "LockPersonality",
+        "DynamicUser",
+};
+
+/* Answers already had in this run. Units share binaries and binaries share
+ * labels: a label is looked up once per path and the policy asked once per
+ * label (the questions depend only on it, the source and the domain). */
+struct answer {
+        char *key;  /* kind letter + arguments, '\x1f'-separated */
+        int r;      /* the call's return value */
+        char *text; /* a context, when the call gives one */
+        bool flag;
+        const char *how;
+        struct label_transition_check chk;
+};
+
+struct generate_context {
+        struct generate_options o;
+        struct answer *answers;
+        size_t n_answers;
+        struct label_backend *backend;
+        bool own_backend;
+        struct fc_file fc;
+        bool have_fc;
+        char *from;
+        char *from_type;
+        char *fc_name;     /* basename of --fc, for citations */
+        char *policy_name; /* "policy.33" or "the loaded policy" */
+};
+
+const char *generate_verdict_to_string(enum generate_verdict v)
+{
+        switch (v) {
+        case GENERATE_WRAPPED:
+                return "wrapped";
+        case GENERATE_LEFT:
+                return "left alone";
+        case GENERATE_FAILED:
+                return "FAILED";
+        }
+        return "?";
+}
+
+static const char *base_name(const char *p)
+{
+        const char *s = strrchr(p, '/');
+        return s ? s + 1 : p;
+}
+
+/* ---- opening ----------------------------------------------------------- */
+
+void generate_context_free(struct generate_context *g)
+{
+        if (!g)
+                return;
+        if (g->own_backend)
+                label_backend_free(g->backend);
+        for (size_t i = 0; i < g->n_answers; i++) {
+                free(g->answers[i].key);
+                free(g->answers[i].text);
+        }
+        free(g->answers);
+        if (g->have_fc)
+                fc_file_done(&g->fc);
+        free(g->from);
+        free(g->from_type);
+        free(g->fc_name);
+        free(g->policy_name);
+        free(g);
+}
+
+static int copy_file_into(const char *path, FILE *out, struct planet_error *err)
+{
+        _cleanup_fclose_ FILE *in = fopen(path, "re");
+        if (!in)
+                return planet_error_set(err, errno, "cannot open file_contexts %s: %m", path);
+        char buf[65536];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+                if (fwrite(buf, 1, n, out) != n)
+                        return planet_error_set(err, EIO, "cannot write a temporary copy of %s",
+                                                path);
+        if (ferror(in))
+                return planet_error_set(err, EIO, "cannot read %s", path);
+        return 0;
+}
+
+static void remove_tree_flat(const char *dir)
+{
+        static const char *const names[] = {"file_contexts", "file_contexts.subs_dist",
+                                            "file_contexts.subs"};
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                _cleanup_free_ char *p = NULL;
+                if (asprintf(&p, "%s/%s", dir, names[i]) >= 0)
+                        (void) unlink(p);
+        }
+        (void) rmdir(dir);
+}
+
+/* selabel takes one file_contexts (plus FILE.subs_dist/.subs beside it): for
+ * a .fc, write the base file_contexts and the module's entries after it into
+ * a private directory, with the base's equivalence files linked in. */
+static int open_offline(struct generate_context *g, struct planet_error *err)
+{
+        const struct generate_options *o = &g->o;
+        int r;
+
+        if (!o->fc_path) {
+                if (!o->file_contexts_path)
+                        return planet_error_set(err, EINVAL,
+                                                "no labels to read: give --fc policy/gravity.fc "
+                                                "and/or --file-contexts FILE");
+                return label_backend_open_offline(&g->backend, o->policy_path,
+                                                  o->file_contexts_path, err);
+        }
+
+        const char *tmp = getenv("TMPDIR");
+        _cleanup_free_ char *dir = NULL, *fcpath = NULL;
+        if (asprintf(&dir, "%s/planet-selinux-generate.XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0)
+                return -ENOMEM;
+        if (!mkdtemp(dir))
+                return planet_error_set(err, errno, "cannot create a temporary directory in %s: %m",
+                                        tmp && *tmp ? tmp : "/tmp");
+        if (asprintf(&fcpath, "%s/file_contexts", dir) < 0) {
+                remove_tree_flat(dir);
+                return -ENOMEM;
+        }
+        FILE *f = fopen(fcpath, "we");
+        if (!f) {
+                r = planet_error_set(err, errno, "cannot create %s: %m", fcpath);
+                remove_tree_flat(dir);
+                return r;
+        }
+        r = 0;
+        if (o->file_contexts_path) {
+                r = copy_file_into(o->file_contexts_path, f, err);
+                static const char *const subs[] = {".subs_dist", ".subs"};
+                for (size_t i = 0; r >= 0 && i < ELEMENTSOF(subs); i++) {
+                        _cleanup_free_ char *src = NULL, *dst = NULL, *abs = NULL;
+                        if (asprintf(&src, "%s%s", o->file_contexts_path, subs[i]) < 0 ||
+                            asprintf(&dst, "%s%s", fcpath, subs[i]) < 0) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        abs = realpath(src, NULL);
+                        if (abs && symlink(abs, dst) < 0)
+                                r = planet_error_set(err, errno, "cannot link %s: %m", dst);
+                }
+        }
+        if (r >= 0 && fc_write_file_contexts(&g->fc, f) < 0)
+                r = planet_error_set(err, EIO, "cannot write %s", fcpath);
+        if (fclose(f) != 0 && r >= 0)
+                r = planet_error_set(err, errno, "cannot write %s: %m", fcpath);
+        if (r >= 0)
+                r = label_backend_open_offline(&g->backend, o->policy_path, fcpath, err);
+        /* selabel has read everything at open: the files can go. */
+        remove_tree_flat(dir);
+        return r;
+}
+
+static int context_init(const struct generate_options *o, struct generate_context **g_out)
+{
+        struct generate_context *g = calloc(1, sizeof(*g));
+        if (!g)
+                return -ENOMEM;
+        g->o = *o;
+        if (!g->o.initd_path)
+                g->o.initd_path = DEFAULT_INITD_PATH;
+        if (!g->o.executable_attribute)
+                g->o.executable_attribute = GENERATE_EXECUTABLE_ATTRIBUTE;
+        *g_out = g;
+        return 0;
+}
+
+static int context_finish(struct generate_context *g, struct planet_error *err)
+{
+        int r;
+        if (!g->o.unit_dirs || !g->o.unit_dirs[0])
+                return planet_error_set(err, EINVAL, "no unit directory given (--units DIR)");
+        if (!g->o.out_dir)
+                return planet_error_set(err, EINVAL, "no output directory given (--out DIR)");
+
+        g->from = strdup(g->o.from ? g->o.from : GENERATE_DEFAULT_FROM);
+        if (!g->from)
+                return -ENOMEM;
+        r = label_check_context(g->backend, g->from, err);
+        if (r < 0)
+                return planet_error_prefix(err, "source context (--from)");
+        if (label_context_type(g->from, &g->from_type) < 0)
+                return planet_error_set(err, EINVAL, "'%s' is not a context", g->from);
+        if (g->o.policy_path)
+                g->policy_name = strdup(base_name(g->o.policy_path));
+        else
+                g->policy_name = strdup("the loaded policy");
+        if (!g->policy_name)
+                return -ENOMEM;
+        return 0;
+}
+
+int generate_context_open(const struct generate_options *o, struct generate_context **ret,
+                          struct planet_error *err)
+{
+        struct generate_context *g = NULL;
+        int r = context_init(o, &g);
+        if (r < 0)
+                return r;
+
+        if (o->fc_path) {
+                r = fc_load(o->fc_path, FC_FORMAT_AUTO, "s0", &g->fc, err);
+                if (r < 0)
+                        goto fail;
+                g->have_fc = true;
+                g->fc_name = strdup(base_name(o->fc_path));
+                if (!g->fc_name) {
+                        r = -ENOMEM;
+                        goto fail;
+                }
+        }
+        if (o->policy_path) {
+                r = open_offline(g, err);
+        } else {
+                if (o->fc_path || o->file_contexts_path) {
+                        r = planet_error_set(err, EINVAL,
+                                             "--fc/--file-contexts need --policy FILE: labels "
+                                             "from files are only checked against a policy "
+                                             "file offline");
+                        goto fail;
+                }
+                r = label_backend_open_kernel(&g->backend, err);
+                if (r >= 0 && label_backend_get_mode(g->backend) == LABEL_SELINUX_DISABLED)
+                        r = planet_error_set(err, EOPNOTSUPP,
+                                             "SELinux is disabled here and no --policy was "
+                                             "given: pass a compiled policy (--policy "
+                                             "/etc/selinux/default/policy/policy.33)");
+        }
+        if (r < 0)
+                goto fail;
+        g->own_backend = true;
+        r = context_finish(g, err);
+        if (r < 0)
+                goto fail;
+        *ret = g;
+        return 0;
+fail:
+        generate_context_free(g);
+        return r;
+}
+
+int generate_context_open_with_backend(const struct generate_options *o,
+                                       struct label_backend *backend, struct generate_context **ret,
+                                       struct planet_error *err)
+{
+        struct generate_context *g = NULL;
+        int r = context_init(o, &g);
+        if (r < 0)
+                return r;
+        g->backend = backend;
+        r = context_finish(g, err);
+        if (r < 0) {
+                generate_context_free(g);
+                return r;
+        }
+        *ret = g;
+        return 0;
+}
+
+/* ---- one command ------------------------------------------------------- */
+
+enum plan_kind {
+        PLAN_VERBATIM, /* not a gravity binary (or not ours to wrap) */
+        PLAN_WRAP,     /* wrap, domain verified */
+        PLAN_FAILED,   /* a gravity binary we cannot verify */
+};
+
+struct exec_plan {
+        enum plan_kind kind;
+        char *note; /* header comment lines (WRAP) or the reason (others) */
+        char *expect_type;
+        bool explicit_domain;
+};
+
+static void exec_plan_done(struct exec_plan *p)
+{
+        free(p->note);
+        free(p->expect_type);
+        *p = (struct exec_plan){0};
+}
+
+static int plan_set(struct exec_plan *p, enum plan_kind kind, const char *fmt, ...) _printf_(3, 4);
+static int plan_set(struct exec_plan *p, enum plan_kind kind, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        free(p->note);
+        if (vasprintf(&p->note, fmt, ap) < 0)
+                p->note = NULL;
+        va_end(ap);
+        p->kind = kind;
+        return p->note ? 0 : -ENOMEM;
+}
+
+static struct answer *answer_find(struct generate_context *g, const char *key)
+{
+        for (size_t i = 0; i < g->n_answers; i++)
+                if (!strcmp(g->answers[i].key, key))
+                        return &g->answers[i];
+        return NULL;
+}
+
+/* Remember an answer (best effort: without memory it is simply asked again). */
+static void answer_add(struct generate_context *g, const char *key, const struct answer *a)
+{
+        struct answer *n = realloc(g->answers, (g->n_answers + 1) * sizeof(*n));
+        if (!n)
+                return;
+        g->answers = n;
+        struct answer c = *a;
+        c.key = strdup(key);
+        c.text = a->text ? strdup(a->text) : NULL;
+        if (!c.key || (a->text && !c.text)) {
+                free(c.key);
+                free(c.text);
+                return;
+        }
+        g->answers[g->n_answers++] = c;
+}
+
+static char *answer_key(char kind, const char *a, const char *b)
+{
+        char *k = NULL;
+        if (asprintf(&k, "%c\x1f%s\x1f%s", kind, a, b ? b : "") < 0)
+                return NULL;
+        return k;
+}
+
+/* Is the file type one of gravity's executables? The attribute where the
+ * compiled policy still has it; otherwise the module's audit_access marker
+ * (see generate.h). */
+static int is_gravity_executable_uncached(struct generate_context *g, const char *file_context,
+                                          const char *file_type, bool *ret, const char **ret_how,
+                                          struct planet_error *err)
+{
+        bool member = false;
+        int r = label_type_has_attribute(g->backend, file_type, g->o.executable_attribute, &member);
+        if (r >= 0) {
+                *ret = member;
+                *ret_how = "attribute";
+                return 0;
+        }
+        if (r != -ENOENT && r != -EOPNOTSUPP)
+                return planet_error_set(err, -r, "cannot ask the policy about %s", file_type);
+        r = label_check_access(g->backend, g->from, file_context, "file", "audit_access", ret, err);
+        *ret_how = "audit_access marker";
+        return r;
+}
+
+static int is_gravity_executable(struct generate_context *g, const char *file_context,
+                                 const char *file_type, bool *ret, const char **ret_how,
+                                 struct planet_error *err)
+{
+        _cleanup_free_ char *key = answer_key('M', file_context, NULL);
+        const struct answer *a = key ? answer_find(g, key) : NULL;
+        if (a) {
+                *ret = a->flag;
+                *ret_how = a->how;
+                return 0;
+        }
+        int r = is_gravity_executable_uncached(g, file_context, file_type, ret, ret_how, err);
+        if (r >= 0 && key)
+                answer_add(g, key, &(struct answer){.flag = *ret, .how = *ret_how});
+        return r;
+}
+
+/* A file's label: lookup (by path, in the file contexts) or, for a file
+ * that exists in the root, what it carries. -ENODATA: none. */
+static int cached_file_context(struct generate_context *g, const char *path, bool exists,
+                               const char *root, char **ret, struct planet_error *err)
+{
+        _cleanup_free_ char *key = answer_key(exists ? 'F' : 'L', path, root);
+        const struct answer *a = key ? answer_find(g, key) : NULL;
+        if (a) {
+                if (a->r < 0)
+                        return a->r;
+                *ret = strdup(a->text);
+                return *ret ? 0 : -ENOMEM;
+        }
+        int r = exists ? label_get_file_context(g->backend, path, root, ret, err)
+                       : label_lookup_file_context(g->backend, path, S_IFREG, ret, err);
+        if (key && (r >= 0 || r == -ENODATA))
+                answer_add(g, key,
+                           &(struct answer){.r = r < 0 ? r : 0, .text = r < 0 ? NULL : *ret});
+        return r;
+}
+
+static int cached_compute_exec(struct generate_context *g, const char *file_context, char **ret,
+                               struct planet_error *err)
+{
+        _cleanup_free_ char *key = answer_key('C', file_context, NULL);
+        const struct answer *a = key ? answer_find(g, key) : NULL;
+        if (a) {
+                *ret = strdup(a->text);
+                return *ret ? 0 : -ENOMEM;
+        }
+        int r = label_compute_create(g->backend, g->from, file_context, "process", ret, err);
+        if (r >= 0 && key)
+                answer_add(g, key, &(struct answer){.text = *ret});
+        return r;
+}
+
+static int cached_check_transition(struct generate_context *g, const char *domain,
+                                   const char *file_context, struct label_transition_check *ret,
+                                   struct planet_error *err)
+{
+        _cleanup_free_ char *key = answer_key('T', domain, file_context);
+        const struct answer *a = key ? answer_find(g, key) : NULL;
+        if (a) {
+                *ret = a->chk;
+                return 0;
+        }
+        int r = label_check_transition(g->backend, g->from, domain, file_context, ret, err);
+        if (r >= 0 && key)
+                answer_add(g, key, &(struct answer){.chk = *ret});
+        return r;
+}
+
+static bool word_is_type_name(const char *s)
+{
+        if (!*s)
+                return false;
+        for (; *s; s++)
+                if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+                      (*s >= '0' && *s <= '9') || *s == '_'))
+                        return false;
+        return true;
+}
+
+struct unit_settings {
+        const char *explicit_domain; /* X-Planet-Domain */
+        bool need_nnp;
+};
+
+static int plan_command(struct generate_context *g, const struct unit_file *u,
+                        const struct unit_settings *s, const struct unit_exec_command *c,
+                        struct exec_plan *p, struct planet_error *err)
+{
+        _cleanup_free_ char *expanded = NULL, *resolved = NULL, *filecon = NULL, *ftype = NULL;
+        _cleanup_free_ char *domain = NULL, *dtype = NULL, *missing = NULL, *cite = NULL;
+        _cleanup_error_ struct planet_error sub = {0};
+        int r;
+
+        if (c->flags & (UNIT_EXEC_PRIVILEGED | UNIT_EXEC_NO_SETUID | UNIT_EXEC_AMBIENT_MAGIC))
+                return plan_set(p, PLAN_VERBATIM,
+                                "%s: prefix '%s' runs it outside the unit's credentials; not "
+                                "wrapped (the policy's type_transition still applies)",
+                                c->path, c->prefixes);
+        if (!strcmp(base_name(c->path), base_name(g->o.initd_path)))
+                return plan_set(p, PLAN_VERBATIM, "%s: already runs through planet-initd", c->path);
+
+        bool is_template = strstr(u->name, "@.") != NULL;
+        if (is_template && strchr(c->path, '%'))
+                return plan_set(p, PLAN_FAILED,
+                                "%s: the binary's path depends on the instance, so its label "
+                                "is only known per instance: name the binary without "
+                                "specifiers",
+                                c->path);
+        r = unit_expand_name_specifiers(u->name, c->path, &expanded, &sub);
+        if (r < 0)
+                return plan_set(p, PLAN_FAILED, "%s", sub.msg ? sub.msg : "bad specifier");
+
+        bool kernel = label_backend_get_kind(g->backend) == LABEL_BACKEND_KERNEL;
+        const char *root = g->o.root ? g->o.root : (kernel ? "/" : NULL);
+        const char *lookup = expanded;
+        bool exists = false;
+        if (root) {
+                r = label_resolve_exec_path(expanded, root, SYSTEMD_EXEC_SEARCH_PATH, &resolved,
+                                            &sub);
+                if (r >= 0) {
+                        lookup = resolved;
+                        exists = true;
+                } else if (r != -ENOENT) {
+                        return plan_set(p, PLAN_FAILED, "%s", sub.msg ? sub.msg : strerror(-r));
+                } else if (expanded[0] != '/' || kernel) {
+                        return plan_set(p, PLAN_VERBATIM, "%s: not found in %s; not wrapped",
+                                        expanded, root);
+                }
+        } else if (expanded[0] != '/') {
+                return plan_set(p, PLAN_FAILED,
+                                "'%s' is a bare name: say where binaries are found (--root "
+                                "DIR) or write the full path in the unit",
+                                expanded);
+        }
+
+        r = cached_file_context(g, lookup, exists, kernel ? NULL : root, &filecon, &sub);
+        if (r == -ENODATA)
+                return plan_set(p, PLAN_VERBATIM, "%s: no label in the file contexts", lookup);
+        if (r < 0)
+                return planet_error_set(err, sub.errnum ? sub.errnum : -r, "%s",
+                                        sub.msg ? sub.msg : strerror(-r));
+        if (label_context_type(filecon, &ftype) < 0)
+                return planet_error_set(err, EINVAL, "%s: malformed label '%s'", lookup, filecon);
+
+        bool member = false;
+        const char *how = NULL;
+        r = is_gravity_executable(g, filecon, ftype, &member, &how, err);
+        if (r < 0)
+                return r;
+        if (!member && !s->explicit_domain)
+                return plan_set(p, PLAN_VERBATIM, "%s: %s is not a gravity executable type", lookup,
+                                ftype);
+
+        if (g->have_fc) {
+                const struct fc_entry *e = fc_find_entry(&g->fc, lookup, S_IFREG);
+                if (e && !strcmp(e->context, filecon) &&
+                    asprintf(&cite, "%s:%u", g->fc_name, e->line) < 0)
+                        return -ENOMEM;
+        }
+        if (!cite && asprintf(&cite, "%s",
+                              kernel                    ? "the file's label"
+                              : g->o.file_contexts_path ? base_name(g->o.file_contexts_path)
+                                                        : "file contexts") < 0)
+                return -ENOMEM;
+
+        if (s->explicit_domain) {
+                /* Kept even if refused below: wrapped unverified, the unit still
+                 * asks planet-initd for this facet, which then refuses it with
+                 * the missing rule named. */
+                p->explicit_domain = true;
+                if (word_is_type_name(s->explicit_domain) &&
+                    !(p->expect_type = strdup(s->explicit_domain)))
+                        return -ENOMEM;
+                if (!word_is_type_name(s->explicit_domain))
+                        return plan_set(p, PLAN_FAILED,
+                                        "X-Planet-Domain=%s is not a type name (write the type, "
+                                        "e.g. gravity_installer_t)",
+                                        s->explicit_domain);
+                r = label_context_with_type(g->from, s->explicit_domain, &domain);
+                if (r < 0)
+                        return r;
+                r = label_check_context(g->backend, domain, &sub);
+                if (r < 0)
+                        return plan_set(p, PLAN_FAILED,
+                                        "X-Planet-Domain=%s: %s is not a valid context in %s "
+                                        "(an unknown type, or one the source's role may not "
+                                        "enter)",
+                                        s->explicit_domain, domain, g->policy_name);
+        } else {
+                r = cached_compute_exec(g, filecon, &domain, err);
+                if (r < 0)
+                        return r;
+        }
+        if (label_context_type(domain, &dtype) < 0)
+                return planet_error_set(err, EINVAL, "malformed domain '%s'", domain);
+        if (!s->explicit_domain && !strcmp(dtype, g->from_type)) {
+                /* The source domain's own entrypoint (systemd's helpers in
+                 * the container, planet-initd itself) stays in it by design:
+                 * the policy says no transition is expected. */
+                bool own_entry = false;
+                r = label_check_access(g->backend, g->from, filecon, "file", "entrypoint",
+                                       &own_entry, err);
+                if (r < 0)
+                        return r;
+                if (own_entry)
+                        return plan_set(p, PLAN_VERBATIM,
+                                        "%s: %s is an entrypoint of %s itself: it runs there "
+                                        "by design, not wrapped",
+                                        lookup, ftype, g->from_type);
+                return plan_set(p, PLAN_FAILED,
+                                "%s is labeled %s (%s, a gravity executable by the %s) but "
+                                "%s has no transition for it: the policy needs "
+                                "domtrans_pattern(%s, %s, <domain>)",
+                                lookup, ftype, cite, how, g->from_type, g->from_type, ftype);
+        }
+
+        struct label_transition_check chk;
+        r = cached_check_transition(g, domain, filecon, &chk, err);
+        if (r < 0)
+                return r;
+        if (!label_transition_permitted(&chk, s->need_nnp)) {
+                missing =
+                        label_transition_missing_rules(&chk, g->from, domain, filecon, s->need_nnp);
+                return plan_set(
+                        p, PLAN_FAILED, "%s (%s) into %s is not permitted by %s%s; missing:\n%s",
+                        lookup, ftype, dtype, g->policy_name,
+                        s->need_nnp ? " with NoNewPrivileges" : "", missing ? missing : "?");
+        }
+
+        free(p->expect_type);
+        p->expect_type = strdup(dtype);
+        if (!p->expect_type)
+                return -ENOMEM;
+        return plan_set(p, PLAN_WRAP,
+                        "#   %s\n#     label  %s (%s)\n#     domain %s (%s from %s by %s)\n",
+                        lookup, filecon, cite, dtype,
+                        s->explicit_domain ? "X-Planet-Domain=, permitted" : "computed",
+                        g->from_type, g->policy_name);
+}
+
+/* ---- one unit ----------------------------------------------------------- */
+
+void generate_report_done(struct generate_report *r)
+{
+        for (size_t i = 0; i < r->n_units; i++) {
+                free(r->units[i].name);
+                free(r->units[i].summary);
+                free(r->units[i].dropin);
+        }
+        free(r->units);
+        *r = (struct generate_report){0};
+}
+
+static void unit_result_done(struct generate_unit_result *r)
+{
+        free(r->name);
+        free(r->summary);
+        free(r->dropin);
+        *r = (struct generate_unit_result){0};
+}
+
+static int parse_bool(const char *v)
+{
+        static const char *const yes[] = {"1", "yes", "y", "true", "t", "on"};
+        static const char *const no[] = {"0", "no", "n", "false", "f", "off"};
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++)
+                if (!strcasecmp(v, yes[i]))
+                        return 1;
+        for (size_t i = 0; i < ELEMENTSOF(no); i++)
+                if (!strcasecmp(v, no[i]))
+                        return 0;
+        return -EINVAL;
+}
+
+/* A growing string; every append reports OOM through ok. */
+struct buf {
+        char *s;
+        size_t len, cap;
+        bool oom;
+};
+
+static void buf_add(struct buf *b, const char *fmt, ...) _printf_(2, 3);
+static void buf_add(struct buf *b, const char *fmt, ...)
+{
+        if (b->oom)
+                return;
+        va_list ap;
+        va_start(ap, fmt);
+        char *t = NULL;
+        int n = vasprintf(&t, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+                b->oom = true;
+                return;
+        }
+        if (b->len + n + 1 > b->cap) {
+                size_t cap = (b->len + n + 1) * 2;
+                char *ns = realloc(b->s, cap);
+                if (!ns) {
+                        free(t);
+                        b->oom = true;
+                        return;
+                }
+                b->s = ns;
+                b->cap = cap;
+        }
+        memcpy(b->s + b->len, t, n + 1);
+        b->len += n;
+        free(t);
+}
+
+static void buf_add_word(struct buf *b, const char *w)
+{
+        _cleanup_free_ char *q = unit_exec_quote_word(w);
+        if (!q)
+                b->oom = true;
+        else
+                buf_add(b, " %s", q);
+}
+
+/* The command as written (prefixes, path, argv[0] for @, raw arguments). */
+static void emit_verbatim(struct buf *b, const char *key, const struct unit_exec_command *c)
+{
+        _cleanup_free_ char *path = unit_exec_quote_word(c->path);
+        if (!path) {
+                b->oom = true;
+                return;
+        }
+        buf_add(b, "%s=%s%s", key, c->prefixes, path);
+        if (c->flags & UNIT_EXEC_SEPARATE_ARGV0)
+                buf_add_word(b, c->argv[0]);
+        buf_add(b, "%s%s\n", *c->args_raw ? " " : "", c->args_raw);
+}
+
+struct supervise_opts {
+        bool supervise;
+        const char *ready, *ready_timeout, *watchdog_probe;
+};
+
+static void emit_wrapped(struct buf *b, struct generate_context *g, const char *key,
+                         const struct unit_exec_command *c, const struct exec_plan *p,
+                         const struct supervise_opts *sv)
+{
+        /* "-" and ":" keep their meaning on the wrapper's line. */
+        char keep[4] = "";
+        size_t k = 0;
+        if (c->flags & UNIT_EXEC_IGNORE_FAILURE)
+                keep[k++] = '-';
+        if (c->flags & UNIT_EXEC_NO_ENV_EXPAND)
+                keep[k++] = ':';
+        buf_add(b, "%s=%s%s", key, keep, g->o.initd_path);
+        if (sv && sv->supervise) {
+                buf_add(b, " --supervise");
+                if (sv->ready) {
+                        buf_add(b, " --ready");
+                        buf_add_word(b, sv->ready);
+                }
+                if (sv->ready_timeout) {
+                        buf_add(b, " --ready-timeout");
+                        buf_add_word(b, sv->ready_timeout);
+                }
+                if (sv->watchdog_probe) {
+                        buf_add(b, " --watchdog-probe");
+                        buf_add_word(b, sv->watchdog_probe);
+                }
+        }
+        if (p->kind == PLAN_WRAP || (p->explicit_domain && p->expect_type))
+                buf_add(b, " %s %s", p->explicit_domain ? "--domain" : "--expect-domain",
+                        p->expect_type);
+        buf_add(b, " --");
+        buf_add_word(b, c->path);
+        buf_add(b, "%s%s\n", *c->args_raw ? " " : "", c->args_raw);
+}
+
+struct key_plan {
+        const char *key;
+        struct unit_exec_command *cmds;
+        size_t n;
+        struct exec_plan *plans;
+        bool rewrite;
+};
+
+static void key_plans_done(struct key_plan *kp, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                for (size_t j = 0; j < kp[i].n; j++)
+                        exec_plan_done(&kp[i].plans[j]);
+                free(kp[i].plans);
+                unit_exec_commands_free(kp[i].cmds, kp[i].n);
+        }
+}
+
+static int set_result(struct generate_unit_result *ret, enum generate_verdict v, const char *fmt,
+                      ...) _printf_(3, 4);
+static int set_result(struct generate_unit_result *ret, enum generate_verdict v, const char *fmt,
+                      ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        free(ret->summary);
+        if (vasprintf(&ret->summary, fmt, ap) < 0)
+                ret->summary = NULL;
+        va_end(ap);
+        ret->verdict = v;
+        return ret->summary ? 0 : -ENOMEM;
+}
+
+static int generate_loaded_unit(struct generate_context *g, const struct unit_file *u,
+                                struct generate_unit_result *ret, struct planet_error *err)
+{
+        struct key_plan kp[ELEMENTSOF(exec_keys)] = {0};
+        struct unit_settings s = {0};
+        struct supervise_opts sv = {0};
+        struct buf b = {0};
+        int r = 0;
+
+        /* systemd ignores every X- key, so a misspelt or misplaced one would
+         * silently change nothing: refuse it instead. */
+        static const char *const planet_keys[] = {"X-Planet-Domain", "X-Planet-Supervise",
+                                                  "X-Planet-Ready", "X-Planet-Ready-Timeout",
+                                                  "X-Planet-Watchdog-Probe"};
+        for (size_t i = 0; i < u->n_assignments; i++) {
+                const struct unit_assignment *x = &u->assignments[i];
+                if (strncasecmp(x->key, "X-Planet-", 9))
+                        continue;
+                bool known = false;
+                for (size_t k = 0; k < ELEMENTSOF(planet_keys) && !known; k++)
+                        known = !strcmp(x->key, planet_keys[k]);
+                if (!known)
+                        return set_result(ret, GENERATE_FAILED,
+                                          "%s: unknown key %s= (known: X-Planet-Domain, "
+                                          "-Supervise, -Ready, -Ready-Timeout, -Watchdog-Probe)",
+                                          x->origin, x->key);
+                if (strcmp(x->section, "Service"))
+                        return set_result(ret, GENERATE_FAILED,
+                                          "%s: %s= is in [%s]; it belongs in [Service]", x->origin,
+                                          x->key, x->section);
+        }
+
+        const struct unit_assignment *a;
+        if ((a = unit_get(u, "Service", "X-Planet-Domain")) && *a->value)
+                s.explicit_domain = a->value;
+        for (size_t i = 0; i < ELEMENTSOF(nnp_implying_keys); i++)
+                if ((a = unit_get(u, "Service", nnp_implying_keys[i])) && *a->value &&
+                    parse_bool(a->value) != 0)
+                        s.need_nnp = true;
+
+        const struct unit_assignment *sup = unit_get(u, "Service", "X-Planet-Supervise");
+        if ((a = unit_get(u, "Service", "X-Planet-Ready")) && *a->value)
+                sv.ready = a->value;
+        if ((a = unit_get(u, "Service", "X-Planet-Ready-Timeout")) && *a->value)
+                sv.ready_timeout = a->value;
+        if ((a = unit_get(u, "Service", "X-Planet-Watchdog-Probe")) && *a->value)
+                sv.watchdog_probe = a->value;
+        int sup_val = sup ? parse_bool(sup->value) : -ENODATA;
+        if (sup && sup_val < 0)
+                return set_result(ret, GENERATE_FAILED,
+                                  "%s: X-Planet-Supervise=%s is not a boolean (yes or no)",
+                                  sup->origin, sup->value);
+        sv.supervise = sup_val > 0 || ((sv.ready || sv.watchdog_probe) && sup_val != 0);
+        if (sup_val == 0 && (sv.ready || sv.watchdog_probe))
+                return set_result(ret, GENERATE_FAILED,
+                                  "%s: X-Planet-Supervise=no contradicts X-Planet-Ready=/"
+                                  "X-Planet-Watchdog-Probe= (probes need the supervisor)",
+                                  sup->origin);
+        if (sv.ready_timeout && !sv.ready)
+                return set_result(ret, GENERATE_FAILED,
+                                  "X-Planet-Ready-Timeout= without X-Planet-Ready=: say what to "
+                                  "probe");
+
+        const struct unit_assignment *type_a = unit_get(u, "Service", "Type");
+        const char *type = type_a && *type_a->value ? type_a->value : "simple";
+
+        size_t n_wrap = 0, n_failed = 0;
+        _cleanup_free_ char *fail_text = NULL;
+        for (size_t k = 0; k < ELEMENTSOF(exec_keys); k++) {
+                kp[k].key = exec_keys[k];
+                const struct unit_assignment **vals = NULL;
+                size_t nv = 0;
+                r = unit_get_list(u, "Service", exec_keys[k], &vals, &nv);
+                if (r < 0)
+                        goto out;
+                for (size_t i = 0; i < nv; i++) {
+                        struct unit_exec_command *cmds = NULL;
+                        size_t nc = 0;
+                        _cleanup_error_ struct planet_error perr = {0};
+                        r = unit_exec_parse(vals[i]->value, &cmds, &nc, &perr);
+                        if (r < 0) {
+                                r = set_result(ret, GENERATE_FAILED, "%s: %s=%s", vals[i]->origin,
+                                               exec_keys[k], perr.msg ? perr.msg : "unparsable");
+                                free(vals);
+                                goto out;
+                        }
+                        struct unit_exec_command *nc2 =
+                                realloc(kp[k].cmds, (kp[k].n + nc) * sizeof(*nc2));
+                        if (!nc2) {
+                                unit_exec_commands_free(cmds, nc);
+                                free(vals);
+                                r = -ENOMEM;
+                                goto out;
+                        }
+                        kp[k].cmds = nc2;
+                        memcpy(kp[k].cmds + kp[k].n, cmds, nc * sizeof(*cmds));
+                        kp[k].n += nc;
+                        free(cmds);
+                }
+                free(vals);
+                kp[k].plans = calloc(kp[k].n ? kp[k].n : 1, sizeof(*kp[k].plans));
+                if (!kp[k].plans) {
+                        r = -ENOMEM;
+                        goto out;
+                }
+                for (size_t j = 0; j < kp[k].n; j++) {
+                        struct unit_exec_command *c = &kp[k].cmds[j];
+                        struct exec_plan *p = &kp[k].plans[j];
+                        /* X-Planet-Domain= names the facet of the main binary. */
+                        struct unit_settings cs = s;
+                        if (strcmp(exec_keys[k], "ExecStart"))
+                                cs.explicit_domain = NULL;
+                        _cleanup_error_ struct planet_error cerr = {0};
+                        r = plan_command(g, u, &cs, c, p, &cerr);
+                        if (r == -ENOMEM)
+                                goto out;
+                        if (r < 0) {
+                                /* A question the policy or the file system would
+                                 * not answer for this command: this unit fails
+                                 * (or, at boot, is wrapped unverified), the run
+                                 * goes on with the others. */
+                                r = plan_set(p, PLAN_FAILED, "%s: %s", c->path,
+                                             cerr.msg ? cerr.msg : strerror(-r));
+                                if (r < 0)
+                                        goto out;
+                        }
+                        if (p->kind == PLAN_VERBATIM)
+                                continue;
+                        if ((c->flags & UNIT_EXEC_SEPARATE_ARGV0) && p->kind == PLAN_WRAP)
+                                plan_set(p, PLAN_FAILED,
+                                         "%s: '@' sets argv[0], which planet-initd cannot pass "
+                                         "on: drop the '@' form for a gravity binary",
+                                         c->path);
+                        kp[k].rewrite = true;
+                        if (p->kind == PLAN_FAILED) {
+                                n_failed++;
+                                if (!fail_text)
+                                        fail_text = strdup(p->note);
+                        } else {
+                                n_wrap++;
+                        }
+                }
+        }
+
+        if (kp[1].n == 0) {
+                r = set_result(ret, GENERATE_LEFT, "no ExecStart=");
+                goto out;
+        }
+        if (n_failed > 0 && !g->o.wrap_unverified) {
+                r = set_result(ret, GENERATE_FAILED, "%s",
+                               fail_text ? fail_text : "a gravity binary cannot be wrapped");
+                goto out;
+        }
+        if (n_wrap + n_failed == 0) {
+                const char *why = kp[1].plans[0].note ? kp[1].plans[0].note : "";
+                r = set_result(ret, GENERATE_LEFT, "%s%s", why,
+                               sv.supervise ? " (its X-Planet-Supervise/Ready keys are unused)"
+                                            : "");
+                goto out;
+        }
+        bool main_wrapped = kp[1].rewrite;
+        if (sv.supervise && !main_wrapped) {
+                r = set_result(ret, GENERATE_FAILED,
+                               "X-Planet-Supervise/Ready need ExecStart= to run a gravity "
+                               "binary: %s",
+                               kp[1].plans[0].note ? kp[1].plans[0].note : "?");
+                goto out;
+        }
+        if (sv.supervise && kp[1].n != 1) {
+                r = set_result(ret, GENERATE_FAILED,
+                               "X-Planet-Supervise/Ready need exactly one ExecStart= command "
+                               "(Type=%s has %zu)",
+                               type, kp[1].n);
+                goto out;
+        }
+        if (sv.supervise && (!strcmp(type, "oneshot") || !strcmp(type, "forking"))) {
+                r = set_result(ret, GENERATE_FAILED,
+                               "X-Planet-Supervise/Ready do not fit Type=%s: the supervisor is "
+                               "the long-running main process",
+                               type);
+                goto out;
+        }
+
+        /* The drop-in. */
+        buf_add(&b, "# Generated by planet-selinux generate from %s", u->name);
+        STRV_FOREACH (d, u->dropin_paths)
+                buf_add(&b, " + %s", base_name(*d));
+        buf_add(&b, ".\n# Do not edit: change the unit or the policy and regenerate.\n");
+        for (size_t k = 0; k < ELEMENTSOF(exec_keys); k++)
+                for (size_t j = 0; kp[k].rewrite && j < kp[k].n; j++) {
+                        const struct exec_plan *p = &kp[k].plans[j];
+                        if (p->kind == PLAN_WRAP)
+                                buf_add(&b, "# %s:\n%s", kp[k].key, p->note);
+                        else if (p->kind == PLAN_FAILED)
+                                buf_add(&b,
+                                        "# %s: UNVERIFIED, planet-initd decides at start:\n#   "
+                                        "%s\n",
+                                        kp[k].key, p->note);
+                }
+        buf_add(&b, "\n[Service]\n");
+        if (sv.supervise) {
+                /* With a probe the wrapper sends READY=1 itself. */
+                if (sv.ready && strcmp(type, "notify"))
+                        buf_add(&b, "Type=notify\n");
+                buf_add(&b, "NotifyAccess=main\n");
+        }
+        for (size_t k = 0; k < ELEMENTSOF(exec_keys); k++) {
+                if (!kp[k].rewrite)
+                        continue;
+                buf_add(&b, "%s=\n", kp[k].key);
+                for (size_t j = 0; j < kp[k].n; j++) {
+                        const struct exec_plan *p = &kp[k].plans[j];
+                        /* '@' cannot go through the wrapper: even unverified,
+                         * such a command stays as written (and is reported). */
+                        if (p->kind == PLAN_VERBATIM ||
+                            (kp[k].cmds[j].flags & UNIT_EXEC_SEPARATE_ARGV0))
+                                emit_verbatim(&b, kp[k].key, &kp[k].cmds[j]);
+                        else
+                                emit_wrapped(&b, g, kp[k].key, &kp[k].cmds[j], p,
+                                             k == 1 ? &sv : NULL);
+                }
+        }
+        if (b.oom) {
+                r = -ENOMEM;
+                goto out;
+        }
+        ret->dropin = TAKE_PTR(b.s);
+        const struct exec_plan *mp = &kp[1].plans[0];
+        if (n_failed)
+                r = set_result(ret, GENERATE_WRAPPED, "wrapped UNVERIFIED: %s", fail_text);
+        else if (main_wrapped && mp->kind == PLAN_WRAP)
+                r = set_result(ret, GENERATE_WRAPPED, "%s %s%s",
+                               mp->explicit_domain ? "--domain" : "--expect-domain",
+                               mp->expect_type, sv.supervise ? " --supervise" : "");
+        else
+                r = set_result(ret, GENERATE_WRAPPED, "auxiliary commands wrapped");
+out:
+        free(b.s);
+        key_plans_done(kp, ELEMENTSOF(kp));
+        return r;
+}
+
+int generate_unit(struct generate_context *g, const char *name, struct generate_unit_result *ret,
+                  struct planet_error *err)
+{
+        struct unit_file u = {0};
+        _cleanup_error_ struct planet_error lerr = {0};
+        *ret = (struct generate_unit_result){.name = strdup(name)};
+        if (!ret->name)
+                return -ENOMEM;
+
+        int r = unit_load(g->o.unit_dirs, name, GENERATE_DROPIN_NAME, &u, &lerr);
+        if (r == -ERFKILL)
+                return set_result(ret, GENERATE_LEFT, "masked");
+        if (r == -EBADMSG)
+                /* systemd refuses such a file too: not ours to guess at. */
+                return set_result(ret, GENERATE_FAILED, "%s", lerr.msg);
+        if (r == -ENOMEM) {
+                unit_result_done(ret);
+                return r;
+        }
+        if (r < 0) /* unreadable: this unit fails, the others go on */
+                return set_result(ret, GENERATE_FAILED, "%s", lerr.msg ? lerr.msg : strerror(-r));
+        r = generate_loaded_unit(g, &u, ret, err);
+        unit_file_done(&u);
+        if (r < 0)
+                unit_result_done(ret);
+        return r;
+}
+
+/* ---- the system's units ------------------------------------------------- */
+
+int generate_system_unit_dirs(const char *root, char ***ret)
+{
+        static const char *const dirs[] = {
+                "/etc/systemd/system",     "/run/systemd/system", "/usr/local/lib/systemd/system",
+                "/usr/lib/systemd/system", "/lib/systemd/system",
+        };
+        bool plain = !root || !*root || !strcmp(root, "/");
+        char **v = calloc(ELEMENTSOF(dirs) + 1, sizeof(char *));
+        if (!v)
+                return -ENOMEM;
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
+                if ((plain ? !(v[i] = strdup(dirs[i]))
+                           : asprintf(&v[i], "%s%s", root, dirs[i]) < 0)) {
+                        v[i] = NULL;
+                        strv_free(v);
+                        return -ENOMEM;
+                }
+        *ret = v;
+        return 0;
+}
+
+/* ---- output --------------------------------------------------------------- */
+
+static int read_small_file(const char *path, char **ret)
+{
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        if (!f)
+                return -errno;
+        char *s = NULL;
+        size_t n = 0;
+        ssize_t l = getdelim(&s, &n, '\0', f);
+        if (l < 0) {
+                free(s);
+                if (ferror(f))
+                        return -EIO;
+                s = strdup("");
+                if (!s)
+                        return -ENOMEM;
+        }
+        *ret = s;
+        return 0;
+}
+
+int generate_write_dropin(const char *out_dir, const char *unit, const char *file, const char *text,
+                          bool *ret_changed, struct planet_error *err)
+{
+        _cleanup_free_ char *dir = NULL, *path = NULL, *tmp = NULL, *old = NULL;
+        if (asprintf(&dir, "%s/%s.d", out_dir, unit) < 0 ||
+            asprintf(&path, "%s/%s", dir, file) < 0 ||
+            asprintf(&tmp, "%s/.#%s.XXXXXX", dir, file) < 0)
+                return -ENOMEM;
+
+        if (read_small_file(path, &old) >= 0 && !strcmp(old, text)) {
+                *ret_changed = false;
+                return 0;
+        }
+        if (mkdir(out_dir, 0755) < 0 && errno != EEXIST)
+                return planet_error_set(err, errno, "cannot create %s: %m", out_dir);
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+                return planet_error_set(err, errno, "cannot create %s: %m", dir);
+        _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return planet_error_set(err, errno, "cannot create a file in %s: %m", dir);
+        size_t len = strlen(text), done = 0;
+        int r = 0;
+        if (fchmod(fd, 0644) < 0)
+                r = -errno;
+        while (r >= 0 && done < len) {
+                ssize_t n = write(fd, text + done, len - done);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        r = -errno;
+                else
+                        done += n;
+        }
+        if (r >= 0 && close(TAKE_FD(fd)) < 0)
+                r = -errno;
+        if (r >= 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0) {
+                (void) unlink(tmp);
+                errno = -r;
+                return planet_error_set(err, -r, "cannot write %s: %m (nothing was replaced)",
+                                        path);
+        }
+        *ret_changed = true;
+        return 0;
+}
+
+static int remove_dropin(const char *out_dir, const char *unit, bool check, bool *ret_changed,
+                         struct planet_error *err)
+{
+        _cleanup_free_ char *dir = NULL, *path = NULL;
+        if (asprintf(&dir, "%s/%s.d", out_dir, unit) < 0 ||
+            asprintf(&path, "%s/%s", dir, GENERATE_DROPIN_NAME) < 0)
+                return -ENOMEM;
+        struct stat st;
+        if (lstat(path, &st) < 0) {
+                *ret_changed = false;
+                return errno == ENOENT || errno == ENOTDIR
+                               ? 0
+                               : planet_error_set(err, errno, "cannot look at %s: %m", path);
+        }
+        *ret_changed = true;
+        if (check)
+                return 0;
+        if (unlink(path) < 0)
+                return planet_error_set(err, errno, "cannot remove stale %s: %m", path);
+        (void) rmdir(dir); /* only when nothing else is in it */
+        return 0;
+}
+
+static int add_result(struct generate_report *rep, struct generate_unit_result *res)
+{
+        struct generate_unit_result *n =
+                realloc(rep->units, (rep->n_units + 1) * sizeof(*rep->units));
+        if (!n)
+                return -ENOMEM;
+        rep->units = n;
+        rep->units[rep->n_units++] = *res;
+        *res = (struct generate_unit_result){0};
+        return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static bool strv_contains(char *const *v, const char *s)
+{
+        for (; v && *v; v++)
+                if (!strcmp(*v, s))
+                        return true;
+        return false;
+}
+
+int generate_run(struct generate_context *g, struct generate_report *ret, struct planet_error *err)
+{
+        struct generate_report rep = {0};
+        _cleanup_strv_free_ char **names = NULL;
+        int r = unit_list_services(g->o.unit_dirs, &names, err);
+        if (r < 0)
+                return r;
+
+        STRV_FOREACH (name, names) {
+                struct generate_unit_result res;
+                r = generate_unit(g, *name, &res, err);
+                if (r < 0)
+                        goto fail;
+                if (res.verdict == GENERATE_WRAPPED) {
+                        rep.n_wrapped++;
+                        if (g->o.check) {
+                                _cleanup_free_ char *path = NULL, *old = NULL;
+                                if (asprintf(&path, "%s/%s.d/%s", g->o.out_dir, *name,
+                                             GENERATE_DROPIN_NAME) < 0) {
+                                        r = -ENOMEM;
+                                        goto fail;
+                                }
+                                res.drift =
+                                        read_small_file(path, &old) < 0 || strcmp(old, res.dropin);
+                        } else {
+                                r = generate_write_dropin(g->o.out_dir, *name, GENERATE_DROPIN_NAME,
+                                                          res.dropin, &res.changed, err);
+                        }
+                } else {
+                        if (res.verdict == GENERATE_LEFT)
+                                rep.n_left++;
+                        else
+                                rep.n_failed++;
+                        /* A unit that is no longer ours loses our drop-in; a
+                         * failed one keeps the last good one (planet-initd
+                         * then refuses on drift rather than run unwrapped). */
+                        if (res.verdict == GENERATE_LEFT) {
+                                bool stale = false;
+                                r = remove_dropin(g->o.out_dir, *name, g->o.check, &stale, err);
+                                if (g->o.check)
+                                        res.drift = stale;
+                                else
+                                        res.changed = stale;
+                        }
+                }
+                if (res.drift)
+                        rep.n_drift++;
+                if (r >= 0)
+                        r = add_result(&rep, &res);
+                if (r < 0) {
+                        unit_result_done(&res);
+                        goto fail;
+                }
+        }
+
+        /* Drop-ins of ours for units that are gone. */
+        DIR *d = opendir(g->o.out_dir);
+        if (d) {
+                _cleanup_strv_free_ char **gone = NULL;
+                size_t n_gone = 0;
+                struct dirent *de;
+                while ((de = readdir(d))) {
+                        size_t l = strlen(de->d_name);
+                        if (l < 3 || strcmp(de->d_name + l - 2, ".d"))
+                                continue;
+                        _cleanup_free_ char *unit = strndup(de->d_name, l - 2);
+                        if (!unit || strv_contains(names, unit))
+                                continue;
+                        char **nv = realloc(gone, (n_gone + 2) * sizeof(char *));
+                        if (!nv)
+                                break;
+                        gone = nv;
+                        gone[n_gone++] = TAKE_PTR(unit);
+                        gone[n_gone] = NULL;
+                }
+                closedir(d);
+                if (gone)
+                        qsort(gone, n_gone, sizeof(char *), cmp_str);
+                STRV_FOREACH (u, gone) {
+                        bool stale = false;
+                        r = remove_dropin(g->o.out_dir, *u, g->o.check, &stale, err);
+                        if (r < 0)
+                                goto fail;
+                        if (!stale)
+                                continue;
+                        struct generate_unit_result res = {.verdict = GENERATE_LEFT,
+                                                           .drift = g->o.check,
+                                                           .changed = !g->o.check};
+                        res.name = strdup(*u);
+                        res.summary = strdup("unit is gone: stale drop-in");
+                        if (g->o.check)
+                                rep.n_drift++;
+                        rep.n_left++;
+                        if (!res.name || !res.summary || add_result(&rep, &res) < 0) {
+                                unit_result_done(&res);
+                                r = -ENOMEM;
+                                goto fail;
+                        }
+                }
+        }
+        *ret = rep;
+        return 0;
+fail:
+        generate_report_done(&rep);
+        return r;
+}

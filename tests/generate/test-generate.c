@@ -1,0 +1,609 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The generator's decisions against a real compiled policy: the fixture
+ * store holds Debian's policy, the gravity module and tests/generate/gentest
+ * (a module of gravity's shape with its own attribute, so each case here has
+ * a rule to point at: a service, a second permitted facet, a closed facet, a
+ * domain without NNP rules, an executable the policy forgot, a plain one). */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "generate.h"
+
+#define FROM "system_u:system_r:gentest_init_t:s0"
+
+static char tmp[] = "/tmp/test-generate.XXXXXX";
+static char units[600], out[600], policy[600], fc[600];
+
+static void put(const char *rel, const char *text)
+{
+        char p[1024];
+        snprintf(p, sizeof(p), "%s/%s", tmp, rel);
+        for (char *s = strchr(p + strlen(tmp) + 1, '/'); s; s = strchr(s + 1, '/')) {
+                *s = 0;
+                mkdir(p, 0755);
+                *s = '/';
+        }
+        FILE *f = fopen(p, "w");
+        cr_assert_not_null(f, "%s", p);
+        fputs(text, f);
+        fclose(f);
+}
+
+static char *slurp(const char *path)
+{
+        FILE *f = fopen(path, "r");
+        if (!f)
+                return NULL;
+        char *s = NULL;
+        size_t n = 0;
+        if (getdelim(&s, &n, 0, f) < 0) {
+                free(s);
+                s = strdup("");
+        }
+        fclose(f);
+        return s;
+}
+
+static void setup(void)
+{
+        const char *root = getenv("PLANET_FIXTURE_ROOT"), *src = getenv("top_srcdir");
+        cr_assert_not_null(root, "PLANET_FIXTURE_ROOT unset: run through make check");
+        cr_assert_not_null(src, "top_srcdir unset: run through make check");
+        cr_assert_not_null(mkdtemp(tmp));
+        snprintf(units, sizeof(units), "%s/units", tmp);
+        snprintf(out, sizeof(out), "%s/out", tmp);
+        snprintf(policy, sizeof(policy), "%s/etc/selinux/default/policy/policy.33", root);
+        snprintf(fc, sizeof(fc), "%s/tests/generate/gentest.fc", src);
+        mkdir(units, 0755);
+}
+
+static void teardown(void)
+{
+        char cmd[700];
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+        cr_assert_eq(system(cmd), 0);
+}
+
+struct run {
+        struct generate_report rep;
+};
+
+static struct generate_options options(void)
+{
+        static const char *dirs[2];
+        dirs[0] = units;
+        return (struct generate_options){
+                .unit_dirs = dirs,
+                .fc_path = fc,
+                .policy_path = policy,
+                .from = FROM,
+                .out_dir = out,
+                .executable_attribute = "gentest_executable_domain",
+        };
+}
+
+static void run_with(const struct generate_options *o, struct generate_report *rep)
+{
+        struct planet_error err = {0};
+        struct generate_context *g = NULL;
+        cr_assert_eq(generate_context_open(o, &g, &err), 0, "open: %s", err.msg);
+        cr_assert_eq(generate_run(g, rep, &err), 0, "run: %s", err.msg);
+        generate_context_free(g);
+}
+
+static const struct generate_unit_result *find(const struct generate_report *rep, const char *name)
+{
+        for (size_t i = 0; i < rep->n_units; i++)
+                if (!strcmp(rep->units[i].name, name))
+                        return &rep->units[i];
+        cr_assert_fail("no result for %s", name);
+        return NULL;
+}
+
+static char *dropin(const char *unit)
+{
+        char p[1024];
+        snprintf(p, sizeof(p), "%s/%s.d/" GENERATE_DROPIN_NAME, out, unit);
+        return slurp(p);
+}
+
+Test(generate, wraps_with_the_computed_domain, .init = setup, .fini = teardown)
+{
+        put("units/svc.service", "[Service]\nExecStartPre=-/bin/true\n"
+                                 "ExecStart=/opt/gentest/bin/svc --flag \"a b\" $X ${Y} %i\n");
+        struct generate_options o = options();
+        struct generate_report rep = {0};
+        run_with(&o, &rep);
+        const struct generate_unit_result *r = find(&rep, "svc.service");
+        cr_assert_eq(r->verdict, GENERATE_WRAPPED, "%s", r->summary);
+        _cleanup_free_ char *d = dropin("svc.service");
+        cr_assert_not_null(d);
+        cr_assert(strstr(d, "\nExecStart=\nExecStart=/usr/bin/planet-initd --expect-domain "
+                            "gentest_svc_t -- /opt/gentest/bin/svc --flag \"a b\" $X ${Y} %i\n"),
+                  "%s", d);
+        cr_assert(strstr(d, "(gentest.fc:1)"), "cites the fc line: %s", d);
+        cr_assert(strstr(d, "system_u:object_r:gentest_svc_exec_t:s0"));
+        cr_assert_null(strstr(d, "ExecStartPre"), "an unlabeled pre command stays as it is");
+        cr_assert_null(strstr(d, "NotifyAccess"), "exec mode needs no NotifyAccess");
+        generate_report_done(&rep);
+}
+
+Test(generate, supervise_keys, .init = setup, .fini = teardown)
+{
+        put("units/a.service", "[Service]\nExecStart=/opt/gentest/bin/svc\n"
+                               "X-Planet-Ready=http://127.0.0.1:80/a b\n"
+                               "X-Planet-Ready-Timeout=30s\n");
+        put("units/b.service", "[Service]\nType=notify\nExecStart=/opt/gentest/bin/svc\n"
+                               "X-Planet-Supervise=yes\n");
+        put("units/c.service", "[Service]\nExecStart=/opt/gentest/bin/svc\n"
+                               "X-Planet-Supervise=no\nX-Planet-Ready=tcp:1.2.3.4:5\n");
+        put("units/d.service", "[Service]\nType=oneshot\nExecStart=/opt/gentest/bin/svc\n"
+                               "X-Planet-Supervise=yes\n");
+        put("units/e.service", "[Service]\nExecStart=/opt/gentest/bin/svc\n"
+                               "X-Planet-Supervise=maybe\n");
+        struct generate_options o = options();
+        struct generate_report rep = {0};
+        run_with(&o, &rep);
+        _cleanup_free_ char *a = dropin("a.service"), *b = dropin("b.service");
+        cr_assert(strstr(a, "\nType=notify\nNotifyAccess=main\n"), "%s", a);
+        cr_assert(strstr(a, "planet-initd --supervise --ready \"http://127.0.0.1:80/a b\" "
+                            "--ready-timeout 30s --expect-domain gentest_svc_t -- "),
+                  "%s", a);
+        cr_assert_null(strstr(b, "Type="), "already notify: %s", b);
+        cr_assert(strstr(b, "NotifyAccess=main\n"));
+        cr_assert(strstr(b, "planet-initd --supervise --expect-domain"));
+        cr_assert_eq(find(&rep, "c.service")->verdict, GENERATE_FAILED);
+        cr_assert(strstr(find(&rep, "d.service")->summary, "Type=oneshot"));
+        cr_assert_eq(find(&rep, "d.service")->verdict, GENERATE_FAILED);
+        cr_assert(strstr(find(&rep, "e.service")->summary, "not a boolean"));
+        cr_assert_eq(rep.n_failed, 3);
+        generate_report_done(&rep);
+}
+
+Test(generate, facet_key, .init = setup, .fini = teardown)
+{
+        put("units/alt.service", "[Service]\nExecStart=/opt/gentest/bin/svc\n"
+                                 "X-Planet-Domain=gentest_alt_t\n");
+        put("units/closed.service", "[Service]\nExecStart=/opt/gentest/bin/svc\n"
+                                    "X-Planet-Domain=gentest_closed_t\n");
+        put("units/bogus.service", "[Service]\nExecStart=/opt/gentest/bin/svc\n"
+                                   "X-Planet-Domain=no_such_type_t\n");
+        put("units/spaced.service", "[Service]\nExecStart=/opt/gentest/bin/svc\n"
+                                    "X-Planet-Domain=a:b:c\n");
+        put("units/misplaced.service", "[Unit]\nX-Planet-Domain=gentest_alt_t\n"
+                                       "[Service]\nExecStart=/opt/gentest/bin/svc\n");
+        put("units/typo.service", "[Service]\nExecStart=/opt/gentest/bin/svc\n"
+                                  "X-Planet-Domian=gentest_alt_t\n");
+        struct generate_options o = options();
+        struct generate_report rep = {0};
+        run_with(&o, &rep);
+        _cleanup_free_ char *alt = dropin("alt.service");
+        cr_assert(strstr(alt, "planet-initd --domain gentest_alt_t -- /opt/gentest/bin/svc\n"),
+                  "%s", alt);
+        cr_assert_null(strstr(alt, "--expect-domain"));
+        const struct generate_unit_result *c = find(&rep, "closed.service");
+        cr_assert_eq(c->verdict, GENERATE_FAILED);
+        cr_assert(strstr(c->summary, "allow gentest_init_t gentest_closed_t:process transition;"),
+                  "%s", c->summary);
+        cr_assert_eq(find(&rep, "bogus.service")->verdict, GENERATE_FAILED);
+        cr_assert(strstr(find(&rep, "bogus.service")->summary, "not a valid context"));
+        cr_assert(strstr(find(&rep, "spaced.service")->summary, "not a type name"));
+        cr_assert_eq(find(&rep, "misplaced.service")->verdict, GENERATE_FAILED,
+                     "a facet key in [Unit] would silently do nothing");
+        cr_assert(strstr(find(&rep, "misplaced.service")->summary, "belongs in [Service]"));
+        cr_assert(strstr(find(&rep, "typo.service")->summary, "unknown key X-Planet-Domian"));
+        cr_assert_null(dropin("closed.service"), "nothing written for a refused facet");
+        generate_report_done(&rep);
+}
+
+Test(generate, nnp_needs_the_rule, .init = setup, .fini = teardown)
+{
+        put("units/plainnnp.service", "[Service]\nExecStart=/opt/gentest/bin/nonnp\n");
+        put("units/hardened.service", "[Service]\nExecStart=/opt/gentest/bin/nonnp\n"
+                                      "ProtectKernelTunables=yes\n");
+        put("units/explicitno.service", "[Service]\nExecStart=/opt/gentest/bin/nonnp\n"
+                                        "NoNewPrivileges=no\n");
+        put("units/svcnnp.service", "[Service]\nExecStart=/opt/gentest/bin/svc\n"
+                                    "NoNewPrivileges=yes\n");
+        struct generate_options o = options();
+        struct generate_report rep = {0};
+        run_with(&o, &rep);
+        cr_assert_eq(find(&rep, "plainnnp.service")->verdict, GENERATE_WRAPPED);
+        cr_assert_eq(find(&rep, "explicitno.service")->verdict, GENERATE_WRAPPED);
+        cr_assert_eq(find(&rep, "svcnnp.service")->verdict, GENERATE_WRAPPED);
+        const struct generate_unit_result *h = find(&rep, "hardened.service");
+        cr_assert_eq(h->verdict, GENERATE_FAILED);
+        cr_assert(strstr(h->summary, "nnp_transition"), "%s", h->summary);
+        generate_report_done(&rep);
+}
+
+Test(generate, fail_closed_and_wrap_unverified, .init = setup, .fini = teardown)
+{
+        put("units/orphan.service", "[Service]\nExecStart=/opt/gentest/bin/orphan -x\n");
+        put("units/plain.service", "[Service]\nExecStart=/opt/gentest/bin/plain\n");
+        put("units/closed.service", "[Service]\nExecStart=/opt/gentest/bin/svc\n"
+                                    "X-Planet-Domain=gentest_closed_t\n");
+        struct generate_options o = options();
+        struct generate_report rep = {0};
+        run_with(&o, &rep);
+        const struct generate_unit_result *r = find(&rep, "orphan.service");
+        cr_assert_eq(r->verdict, GENERATE_FAILED);
+        cr_assert(strstr(r->summary,
+                         "domtrans_pattern(gentest_init_t, gentest_orphan_exec_t, <domain>)"),
+                  "%s", r->summary);
+        cr_assert_eq(find(&rep, "plain.service")->verdict, GENERATE_LEFT);
+        cr_assert(strstr(find(&rep, "plain.service")->summary, "not a gravity executable"));
+        generate_report_done(&rep);
+
+        /* The generator's mode: still wrapped, but without an expectation, so
+         * planet-initd refuses it at start with its own explanation. */
+        o.wrap_unverified = true;
+        run_with(&o, &rep);
+        cr_assert_eq(find(&rep, "orphan.service")->verdict, GENERATE_WRAPPED);
+        _cleanup_free_ char *d = dropin("orphan.service");
+        cr_assert(strstr(d, "ExecStart=/usr/bin/planet-initd -- /opt/gentest/bin/orphan -x\n"),
+                  "%s", d);
+        cr_assert(strstr(d, "UNVERIFIED"));
+        /* A refused facet is still asked for: planet-initd refuses it. */
+        _cleanup_free_ char *c = dropin("closed.service");
+        cr_assert(strstr(c, "ExecStart=/usr/bin/planet-initd --domain gentest_closed_t -- "
+                            "/opt/gentest/bin/svc\n"),
+                  "%s", c);
+        generate_report_done(&rep);
+}
+
+Test(generate, own_entrypoint_is_left_alone, .init = setup, .fini = teardown)
+{
+        /* gentest_init_exec_t is a gravity-style executable with no
+         * transition, like systemd's helpers in the container: the policy
+         * says it stays in the source domain. Not a failure, not wrapped. */
+        put("units/helper.service", "[Service]\nExecStart=/opt/gentest/bin/init --helper\n");
+        struct generate_options o = options();
+        o.wrap_unverified = true;
+        struct generate_report rep = {0};
+        run_with(&o, &rep);
+        const struct generate_unit_result *r = find(&rep, "helper.service");
+        cr_assert_eq(r->verdict, GENERATE_LEFT, "%s", r->summary);
+        cr_assert(strstr(r->summary, "entrypoint of gentest_init_t itself"), "%s", r->summary);
+        cr_assert_null(dropin("helper.service"));
+        generate_report_done(&rep);
+}
+
+Test(generate, marker_rule_when_the_attribute_is_gone, .init = setup, .fini = teardown)
+{
+        /* An attribute the compiled policy does not have (as when a small one
+         * is expanded away): membership falls back to the module's marker,
+         * allow SOURCE <exec types>:file audit_access. */
+        put("units/svc.service", "[Service]\nExecStart=/opt/gentest/bin/svc\n");
+        put("units/plain.service", "[Service]\nExecStart=/opt/gentest/bin/plain\n");
+        put("units/orphan.service", "[Service]\nExecStart=/opt/gentest/bin/orphan\n");
+        struct generate_options o = options();
+        o.executable_attribute = "gentest_expanded_away_attribute";
+        struct generate_report rep = {0};
+        run_with(&o, &rep);
+        cr_assert_eq(find(&rep, "svc.service")->verdict, GENERATE_WRAPPED);
+        cr_assert_eq(find(&rep, "plain.service")->verdict, GENERATE_LEFT,
+                     "a type without the marker is not a gravity executable");
+        const struct generate_unit_result *r = find(&rep, "orphan.service");
+        cr_assert_eq(r->verdict, GENERATE_FAILED);
+        cr_assert(strstr(r->summary, "audit_access marker"), "%s", r->summary);
+        generate_report_done(&rep);
+}
+
+Test(generate, prefixes_and_aux_commands, .init = setup, .fini = teardown)
+{
+        put("units/p.service", "[Service]\nType=oneshot\n"
+                               "ExecStartPre=/opt/gentest/bin/svc2 --pre ; /bin/echo \"x y\"\n"
+                               "ExecStart=-:/opt/gentest/bin/svc $LITERAL\n"
+                               "ExecStart=+/opt/gentest/bin/svc --privileged\n"
+                               "ExecStartPost=!!/opt/gentest/bin/svc --post\n"
+                               "ExecReload=/opt/gentest/bin/svc reload\n");
+        put("units/argv0.service", "[Service]\nExecStart=@/opt/gentest/bin/svc svc-name\n");
+        struct generate_options o = options();
+        struct generate_report rep = {0};
+        run_with(&o, &rep);
+        cr_assert_eq(find(&rep, "p.service")->verdict, GENERATE_WRAPPED);
+        _cleanup_free_ char *d = dropin("p.service");
+        const char *want = "[Service]\n"
+                           "ExecStartPre=\n"
+                           "ExecStartPre=/usr/bin/planet-initd --expect-domain gentest_svc_t -- "
+                           "/opt/gentest/bin/svc2 --pre\n"
+                           "ExecStartPre=/bin/echo \"x y\"\n"
+                           "ExecStart=\n"
+                           "ExecStart=-:/usr/bin/planet-initd --expect-domain gentest_svc_t -- "
+                           "/opt/gentest/bin/svc $LITERAL\n"
+                           "ExecStart=+/opt/gentest/bin/svc --privileged\n"
+                           "ExecReload=\n"
+                           "ExecReload=/usr/bin/planet-initd --expect-domain gentest_svc_t -- "
+                           "/opt/gentest/bin/svc reload\n";
+        cr_assert(strstr(d, want), "got:\n%s", d);
+        cr_assert_null(strstr(d, "ExecStartPost"), "!! is never wrapped: %s", d);
+        cr_assert(strstr(d, "(gentest.fc:2)"), "svc2 is cited by its own line");
+        const struct generate_unit_result *a = find(&rep, "argv0.service");
+        cr_assert_eq(a->verdict, GENERATE_FAILED);
+        cr_assert(strstr(a->summary, "'@'"), "%s", a->summary);
+        generate_report_done(&rep);
+
+        /* Unverified (boot) mode keeps argv[0]: the command stays as written. */
+        o.wrap_unverified = true;
+        run_with(&o, &rep);
+        _cleanup_free_ char *a0 = dropin("argv0.service");
+        cr_assert(strstr(a0, "ExecStart=@/opt/gentest/bin/svc svc-name\n"), "%s", a0);
+        generate_report_done(&rep);
+}
+
+Test(generate, existing_dropins_and_templates, .init = setup, .fini = teardown)
+{
+        /* The unit's own drop-in replaces ExecStart; our previous output in
+         * the unit directory is not read back (no wrapping of the wrapper). */
+        put("units/o.service", "[Service]\nExecStart=/opt/gentest/bin/plain\n");
+        put("units/o.service.d/10-override.conf",
+            "[Service]\nExecStart=\nExecStart=/opt/gentest/bin/svc --from-dropin\n");
+        put("units/o.service.d/" GENERATE_DROPIN_NAME,
+            "[Service]\nExecStart=\nExecStart=/usr/bin/planet-initd -- /opt/gentest/bin/plain\n");
+        put("units/t@.service", "[Service]\nExecStart=/opt/gentest/bin/svc --instance %i\n");
+        put("units/ti@.service", "[Service]\nExecStart=/opt/gentest/bin/%i\n");
+        put("units/w.service",
+            "[Service]\nExecStart=/usr/bin/planet-initd -- /opt/gentest/bin/svc\n");
+        struct generate_options o = options();
+        struct generate_report rep = {0};
+        run_with(&o, &rep);
+        _cleanup_free_ char *d = dropin("o.service");
+        cr_assert(strstr(d, "from o.service + 10-override.conf."), "%s", d);
+        cr_assert(strstr(d, "-- /opt/gentest/bin/svc --from-dropin\n"), "%s", d);
+        _cleanup_free_ char *t = dropin("t@.service");
+        cr_assert(strstr(t, "-- /opt/gentest/bin/svc --instance %i\n"), "%s", t);
+        cr_assert_eq(find(&rep, "ti@.service")->verdict, GENERATE_FAILED);
+        cr_assert_eq(find(&rep, "w.service")->verdict, GENERATE_LEFT);
+        cr_assert(strstr(find(&rep, "w.service")->summary, "already runs through planet-initd"));
+        generate_report_done(&rep);
+}
+
+Test(generate, relabeled_binary_changes_the_dropin, .init = setup, .fini = teardown)
+{
+        put("units/svc.service", "[Service]\nExecStart=/opt/gentest/bin/svc\n");
+        struct generate_options o = options();
+        struct generate_report rep = {0};
+        run_with(&o, &rep);
+        _cleanup_free_ char *before = dropin("svc.service");
+        cr_assert(strstr(before, "--expect-domain gentest_svc_t"));
+        generate_report_done(&rep);
+
+        /* A copy of the .fc that gives svc the NNP-less service's type. */
+        _cleanup_free_ char *orig = slurp(fc);
+        cr_assert_not_null(orig);
+        char *line = strstr(orig, "gentest_svc_exec_t");
+        cr_assert_not_null(line);
+        size_t pre = line - orig;
+        char copy[1024];
+        snprintf(copy, sizeof(copy), "%.*sgentest_nonnp_exec_t%s", (int) pre, orig,
+                 line + strlen("gentest_svc_exec_t"));
+        put("relabeled.fc", copy);
+        char relabeled[700];
+        snprintf(relabeled, sizeof(relabeled), "%s/relabeled.fc", tmp);
+        o.fc_path = relabeled;
+        run_with(&o, &rep);
+        cr_assert_eq(find(&rep, "svc.service")->verdict, GENERATE_WRAPPED);
+        cr_assert(find(&rep, "svc.service")->changed);
+        _cleanup_free_ char *after = dropin("svc.service");
+        cr_assert(strstr(after, "--expect-domain gentest_nonnp_t"), "%s", after);
+        cr_assert(strstr(after, "gentest_nonnp_exec_t:s0 (relabeled.fc:1)"), "%s", after);
+        generate_report_done(&rep);
+
+        /* Relabeled to a plain type: no longer ours, the drop-in goes. */
+        snprintf(copy, sizeof(copy), "%.*sgentest_plain_exec_t%s", (int) pre, orig,
+                 line + strlen("gentest_svc_exec_t"));
+        put("relabeled.fc", copy);
+        run_with(&o, &rep);
+        cr_assert_eq(find(&rep, "svc.service")->verdict, GENERATE_LEFT);
+        cr_assert(find(&rep, "svc.service")->changed);
+        cr_assert_null(dropin("svc.service"));
+        char dir[700];
+        snprintf(dir, sizeof(dir), "%s/svc.service.d", out);
+        cr_assert_eq(access(dir, F_OK), -1, "the emptied NAME.d goes too");
+        generate_report_done(&rep);
+}
+
+Test(generate, idempotent_check_and_drift, .init = setup, .fini = teardown)
+{
+        put("units/svc.service", "[Service]\nExecStart=/opt/gentest/bin/svc\n");
+        put("units/gone.service", "[Service]\nExecStart=/opt/gentest/bin/svc2\n");
+        struct generate_options o = options();
+        struct generate_report rep = {0};
+        run_with(&o, &rep);
+        cr_assert(find(&rep, "svc.service")->changed);
+        generate_report_done(&rep);
+        _cleanup_free_ char *first = dropin("svc.service");
+
+        run_with(&o, &rep);
+        cr_assert_not(find(&rep, "svc.service")->changed, "second run rewrites nothing");
+        generate_report_done(&rep);
+        _cleanup_free_ char *second = dropin("svc.service");
+        cr_assert_str_eq(first, second);
+
+        o.check = true;
+        run_with(&o, &rep);
+        cr_assert_eq(rep.n_drift, 0);
+        generate_report_done(&rep);
+
+        /* Edited by hand → drift; its unit removed → stale drop-in is drift. */
+        char p[700];
+        snprintf(p, sizeof(p), "out/svc.service.d/%s", GENERATE_DROPIN_NAME);
+        put(p, "[Service]\n# edited\n");
+        snprintf(p, sizeof(p), "%s/gone.service", units);
+        cr_assert_eq(unlink(p), 0);
+        run_with(&o, &rep);
+        cr_assert_eq(rep.n_drift, 2);
+        cr_assert(find(&rep, "svc.service")->drift);
+        cr_assert(find(&rep, "gone.service")->drift);
+        generate_report_done(&rep);
+        _cleanup_free_ char *still = dropin("svc.service");
+        cr_assert_str_eq(still, "[Service]\n# edited\n", "--check writes nothing");
+
+        o.check = false;
+        run_with(&o, &rep);
+        generate_report_done(&rep);
+        _cleanup_free_ char *fixed = dropin("svc.service");
+        cr_assert_str_eq(fixed, first);
+        cr_assert_null(dropin("gone.service"));
+
+        /* No temp files are left behind by the atomic writes. */
+        snprintf(p, sizeof(p), "%s/svc.service.d", out);
+        DIR *d = opendir(p);
+        cr_assert_not_null(d);
+        struct dirent *de;
+        size_t n = 0;
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.' || (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")))
+                        n++;
+        closedir(d);
+        cr_assert_eq(n, 1);
+}
+
+Test(generate, root_resolves_bare_names_and_symlinks, .init = setup, .fini = teardown)
+{
+        put("units/bare.service", "[Service]\nExecStart=svc --bare\n");
+        put("units/link.service", "[Service]\nExecStart=/usr/bin/svc-link\n");
+        put("root/opt/gentest/bin/svc", "#!/bin/sh\n");
+        char p[700], root[700];
+        snprintf(p, sizeof(p), "%s/root/opt/gentest/bin/svc", tmp);
+        cr_assert_eq(chmod(p, 0755), 0);
+        snprintf(p, sizeof(p), "%s/root/usr", tmp);
+        mkdir(p, 0755);
+        snprintf(p, sizeof(p), "%s/root/usr/bin", tmp);
+        mkdir(p, 0755);
+        snprintf(p, sizeof(p), "%s/root/usr/bin/svc-link", tmp);
+        cr_assert_eq(symlink("../../opt/gentest/bin/svc", p), 0);
+        snprintf(p, sizeof(p), "%s/root/usr/local", tmp);
+        mkdir(p, 0755);
+        snprintf(p, sizeof(p), "%s/root/usr/local/bin", tmp);
+        mkdir(p, 0755);
+        snprintf(p, sizeof(p), "%s/root/usr/local/bin/svc", tmp);
+        cr_assert_eq(symlink("/opt/gentest/bin/svc", p), 0);
+        snprintf(root, sizeof(root), "%s/root", tmp);
+
+        struct generate_options o = options();
+        struct generate_report rep = {0};
+        run_with(&o, &rep);
+        cr_assert_eq(find(&rep, "bare.service")->verdict, GENERATE_FAILED,
+                     "a bare name needs --root");
+        cr_assert_eq(find(&rep, "link.service")->verdict, GENERATE_LEFT,
+                     "without a root, /usr/bin/svc-link has no label");
+        generate_report_done(&rep);
+
+        o.root = root;
+        run_with(&o, &rep);
+        cr_assert_eq(find(&rep, "bare.service")->verdict, GENERATE_WRAPPED, "%s",
+                     find(&rep, "bare.service")->summary);
+        cr_assert_eq(find(&rep, "link.service")->verdict, GENERATE_WRAPPED);
+        _cleanup_free_ char *d = dropin("bare.service");
+        cr_assert(strstr(d, "#   /opt/gentest/bin/svc\n"), "the resolved file: %s", d);
+        cr_assert(strstr(d, "-- svc --bare\n"), "the command keeps its spelling: %s", d);
+        generate_report_done(&rep);
+}
+
+Test(generate, bad_inputs_are_named, .init = setup, .fini = teardown)
+{
+        struct planet_error err = {0};
+        struct generate_context *g = NULL;
+        struct generate_options o = options();
+        o.from = "system_u:system_r:no_such_t:s0";
+        cr_assert_lt(generate_context_open(&o, &g, &err), 0);
+        cr_assert(strstr(err.msg, "--from"), "%s", err.msg);
+        planet_error_clear(&err);
+
+        o = options();
+        o.fc_path = "/nonexistent.fc";
+        cr_assert_lt(generate_context_open(&o, &g, &err), 0);
+        cr_assert(strstr(err.msg, "/nonexistent.fc"), "%s", err.msg);
+        planet_error_clear(&err);
+
+        o = options();
+        o.fc_path = NULL;
+        cr_assert_lt(generate_context_open(&o, &g, &err), 0);
+        cr_assert(strstr(err.msg, "--fc"), "%s", err.msg);
+        planet_error_clear(&err);
+
+        put("units/broken.service", "[Service\nExecStart=/opt/gentest/bin/svc\n");
+        put("units/quotes.service", "[Service]\nExecStart=/opt/gentest/bin/svc \"open\n");
+        put("units/ok.service", "[Service]\nExecStart=/opt/gentest/bin/svc\n");
+        char dangling[700];
+        snprintf(dangling, sizeof(dangling), "%s/dangling.service", units);
+        cr_assert_eq(symlink("/nonexistent/dangling.service", dangling), 0);
+        o = options();
+        struct generate_report rep = {0};
+        run_with(&o, &rep);
+        cr_assert_eq(find(&rep, "broken.service")->verdict, GENERATE_FAILED);
+        cr_assert(strstr(find(&rep, "broken.service")->summary, "broken.service:1"));
+        cr_assert_eq(find(&rep, "quotes.service")->verdict, GENERATE_FAILED);
+        cr_assert(strstr(find(&rep, "quotes.service")->summary, "unbalanced"));
+        cr_assert_eq(find(&rep, "dangling.service")->verdict, GENERATE_FAILED);
+        cr_assert(strstr(find(&rep, "dangling.service")->summary, "dangling.service"), "%s",
+                  find(&rep, "dangling.service")->summary);
+        cr_assert_eq(find(&rep, "ok.service")->verdict, GENERATE_WRAPPED,
+                     "one unreadable unit does not stop the others");
+        generate_report_done(&rep);
+}
+
+Test(generate, boot_time_run_over_a_system_root, .init = setup, .fini = teardown)
+{
+        /* What planet-selinux-generator does at boot, with the offline backend
+         * standing in for the kernel and a root standing in for /: the system
+         * search path (an /etc drop-in overrides /usr/lib), the packaged
+         * drop-in of ours not read back, the files' own labels (they exist in
+         * the root), unverifiable gravity binaries wrapped without an
+         * expectation, written to NORMAL. */
+        put("root/usr/lib/systemd/system/svc.service",
+            "[Service]\nExecStart=/opt/gentest/bin/plain\n");
+        put("root/etc/systemd/system/svc.service.d/20-admin.conf",
+            "[Service]\nExecStart=\nExecStart=/opt/gentest/bin/svc --admin\n");
+        put("root/usr/lib/systemd/system/svc.service.d/" GENERATE_DROPIN_NAME,
+            "[Service]\nExecStart=\nExecStart=/usr/bin/planet-initd -- /opt/gentest/bin/plain\n");
+        put("root/usr/lib/systemd/system/orphan.service",
+            "[Service]\nExecStart=/opt/gentest/bin/orphan\n");
+        put("root/usr/lib/systemd/system/sshd.service",
+            "[Service]\nExecStart=/opt/gentest/bin/plain\n");
+        put("root/opt/gentest/bin/svc", "");
+        put("root/opt/gentest/bin/plain", "");
+        put("root/opt/gentest/bin/orphan", "");
+        char root[700], normal[700];
+        snprintf(root, sizeof(root), "%s/root", tmp);
+        snprintf(normal, sizeof(normal), "%s/run/systemd/generator", tmp);
+        put("run/systemd/generator/.keep", ""); /* systemd creates NORMAL */
+
+        _cleanup_strv_free_ char **dirs = NULL;
+        cr_assert_eq(generate_system_unit_dirs(root, &dirs), 0);
+        cr_assert(strstr(dirs[0], "/root/etc/systemd/system"));
+        struct generate_options o = options();
+        o.unit_dirs = (const char *const *) dirs;
+        o.root = root;
+        o.out_dir = normal;
+        o.wrap_unverified = true;
+        struct generate_report rep = {0};
+        run_with(&o, &rep);
+        cr_assert_eq(find(&rep, "sshd.service")->verdict, GENERATE_LEFT);
+        cr_assert_eq(find(&rep, "orphan.service")->verdict, GENERATE_WRAPPED);
+        cr_assert_eq(rep.n_failed, 0, "at boot nothing fails: it is wrapped or left");
+
+        char p[900];
+        snprintf(p, sizeof(p), "%s/svc.service.d/" GENERATE_DROPIN_NAME, normal);
+        _cleanup_free_ char *d = slurp(p);
+        cr_assert_not_null(d);
+        cr_assert(strstr(d, "from svc.service + 20-admin.conf."), "%s", d);
+        cr_assert(strstr(d, "--expect-domain gentest_svc_t -- /opt/gentest/bin/svc --admin\n"),
+                  "%s", d);
+        snprintf(p, sizeof(p), "%s/orphan.service.d/" GENERATE_DROPIN_NAME, normal);
+        _cleanup_free_ char *o2 = slurp(p);
+        cr_assert(strstr(o2, "ExecStart=/usr/bin/planet-initd -- /opt/gentest/bin/orphan\n"), "%s",
+                  o2);
+        generate_report_done(&rep);
+
+        _cleanup_strv_free_ char **plain = NULL;
+        cr_assert_eq(generate_system_unit_dirs(NULL, &plain), 0);
+        cr_assert_str_eq(plain[0], "/etc/systemd/system");
+}
