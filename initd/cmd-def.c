@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <stdio.h>
-
+/* planet-selinux def: find and show refpolicy support macros (sefinddef,
+ * seshowdef); the front end is shared with `iface`. */
 #include "commands.h"
+#include "iface-cli.h"
+#include "iface.h"
 
-/* Placeholder until this subcommand's issue lands; keeps the dispatcher whole. */
 int cmd_def(int argc, char **argv)
 {
-        fprintf(stderr, "planet-selinux %s: not built yet\n", argv[0]);
-        return 2;
+        return iface_cli_main(argc, argv, IFACE_KIND_DEFINE);
 }

@@ -284,3 +284,10 @@ int label_backend_open_offline(struct label_backend **ret, const char *policy_pa
         *ret = &o->base;
         return 0;
 }
+
+struct policydb *label_backend_get_policydb(struct label_backend *b)
+{
+        if (!b || b->kind != LABEL_BACKEND_OFFLINE)
+                return NULL;
+        return &to_offline(b)->policydb;
+}

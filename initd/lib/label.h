@@ -158,3 +158,12 @@ int label_context_with_type(const char *context, const char *type, char **ret);
  * proof of non-membership; see the README. Kernel backend: -EOPNOTSUPP. */
 int label_type_has_attribute(struct label_backend *b, const char *type, const char *attribute,
                              bool *ret);
+
+/* Offline only: the libsepol policydb this backend loaded, which is the one
+ * libsepol's services API (sepol_compute_av_reason_buffer & co.) answers
+ * from, for modules that ask more of the policy than this header does (the
+ * denial explainer's verdicts and boolean what-ifs). A caller may flip
+ * boolean states to test a decision but must restore them (evaluate_conds)
+ * before returning. NULL for the kernel backend. */
+struct policydb;
+struct policydb *label_backend_get_policydb(struct label_backend *b);

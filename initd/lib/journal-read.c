@@ -1,0 +1,407 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Reading denials from the journal (sd-journal) and from text. */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <systemd/sd-id128.h>
+#include <systemd/sd-journal.h>
+
+#include "journal-read.h"
+#include "messages.h"
+
+static inline void journal_closep(sd_journal **j)
+{
+        if (*j)
+                sd_journal_close(*j);
+}
+
+/* The value of FIELD in the current entry (not NUL-terminated), or -ENOENT. */
+static int get_field(sd_journal *j, const char *field, const char **ret, size_t *ret_len)
+{
+        const void *data;
+        size_t len;
+        int r = sd_journal_get_data(j, field, &data, &len);
+        if (r < 0)
+                return r;
+        size_t n = strlen(field);
+        if (len <= n || memcmp(data, field, n) || ((const char *) data)[n] != '=')
+                return -EBADMSG;
+        *ret = (const char *) data + n + 1;
+        *ret_len = len - n - 1;
+        return 0;
+}
+
+static int field_u64(sd_journal *j, const char *field, uint64_t *ret)
+{
+        const char *v;
+        size_t n;
+        if (get_field(j, field, &v, &n) < 0 || n == 0 || n > 20)
+                return -ENOENT;
+        char buf[21];
+        memcpy(buf, v, n);
+        buf[n] = 0;
+        char *e;
+        errno = 0;
+        unsigned long long x = strtoull(buf, &e, 10);
+        if (errno || *e || !isdigit((unsigned char) buf[0]))
+                return -EINVAL;
+        *ret = x;
+        return 0;
+}
+
+static char *field_dup(sd_journal *j, const char *field)
+{
+        const char *v;
+        size_t n;
+        if (get_field(j, field, &v, &n) < 0)
+                return NULL;
+        return strndup(v, n);
+}
+
+static bool field_is(sd_journal *j, const char *field, const char *value)
+{
+        const char *v;
+        size_t n;
+        return get_field(j, field, &v, &n) >= 0 && n == strlen(value) && !memcmp(v, value, n);
+}
+
+static int add_matches(sd_journal *j, const char *boot_id)
+{
+        char boot[sizeof("_BOOT_ID=") + 32];
+        if (boot_id)
+                snprintf(boot, sizeof(boot), "_BOOT_ID=%s", boot_id);
+        int r;
+        if ((r = sd_journal_add_match(j, "_TRANSPORT=audit", 0)) < 0 ||
+            (r = sd_journal_add_match(j, "_TRANSPORT=kernel", 0)) < 0)
+                return r;
+        if (boot_id && (r = sd_journal_add_match(j, boot, 0)) < 0)
+                return r;
+        if ((r = sd_journal_add_disjunction(j)) < 0 ||
+            (r = sd_journal_add_match(j, "MESSAGE_ID=" PLANET_MESSAGE_EXEC_DOMAIN_STR, 0)) < 0)
+                return r;
+        if (boot_id && (r = sd_journal_add_match(j, boot, 0)) < 0)
+                return r;
+        return 0;
+}
+
+static int handle_start(sd_journal *j, uint64_t usec, const struct journal_read_callbacks *cb)
+{
+        if (!cb || !cb->start)
+                return 0;
+        _cleanup_free_ char *unit = field_dup(j, PLANET_FIELD_UNIT);
+        _cleanup_free_ char *domain = field_dup(j, PLANET_FIELD_DOMAIN);
+        _cleanup_free_ char *exe = field_dup(j, PLANET_FIELD_EXE);
+        uint64_t pid = 0;
+        if (field_u64(j, PLANET_FIELD_PID, &pid) < 0)
+                (void) field_u64(j, "_PID", &pid);
+        if (!unit)
+                unit = field_dup(j, "_SYSTEMD_UNIT");
+        if (!unit || pid == 0 || pid > INT32_MAX)
+                return 0; /* not enough to map anything */
+        struct journal_start s = {
+                .usec = usec, .pid = (pid_t) pid, .unit = unit, .domain = domain, .exe = exe};
+        return cb->start(&s, cb->userdata);
+}
+
+static int read_earlier_starts(sd_journal *j, const struct journal_read_options *o,
+                               const struct journal_read_callbacks *cb)
+{
+        char boot[sizeof("_BOOT_ID=") + 32];
+        int r;
+        if ((r = sd_journal_add_match(j, "MESSAGE_ID=" PLANET_MESSAGE_EXEC_DOMAIN_STR, 0)) < 0)
+                return r;
+        if (o->boot_id) {
+                snprintf(boot, sizeof(boot), "_BOOT_ID=%s", o->boot_id);
+                if ((r = sd_journal_add_match(j, boot, 0)) < 0)
+                        return r;
+        }
+        if ((r = sd_journal_seek_head(j)) < 0)
+                return r;
+        while ((r = sd_journal_next(j)) > 0) {
+                uint64_t usec;
+                if (sd_journal_get_realtime_usec(j, &usec) < 0)
+                        continue;
+                if (usec >= o->since_usec)
+                        break;
+                if ((r = handle_start(j, usec, cb)) < 0)
+                        return r;
+        }
+        return r < 0 ? r : 0;
+}
+
+/* One entry: 1 when it was a record handed to g, 0 when skipped, <0 error. */
+static int handle_entry(sd_journal *j, const struct journal_read_options *o,
+                        struct avc_grouper *g, const struct journal_read_callbacks *cb,
+                        size_t *malformed)
+{
+        uint64_t usec = 0;
+        int r = sd_journal_get_realtime_usec(j, &usec);
+        if (r < 0)
+                return 0;
+        if (field_is(j, "MESSAGE_ID", PLANET_MESSAGE_EXEC_DOMAIN_STR))
+                return handle_start(j, usec, cb);
+
+        const char *msg;
+        size_t len;
+        if (get_field(j, "MESSAGE", &msg, &len) < 0)
+                return 0;
+        struct avc_record *rec = NULL;
+        if (field_is(j, "_TRANSPORT", "audit")) {
+                uint64_t type, serial = 0, src = 0;
+                if (field_u64(j, "_AUDIT_TYPE", &type) < 0 || type > 100000)
+                        return 0;
+                (void) field_u64(j, "_AUDIT_ID", &serial);
+                if (field_u64(j, "_SOURCE_REALTIME_TIMESTAMP", &src) == 0)
+                        usec = src;
+                r = avc_parse_body((int) type, msg, len, usec, serial, AVC_SOURCE_AUDIT, &rec,
+                                   NULL);
+        } else if (len > 12 && !memcmp(msg, "audit: type=", 12)) {
+                r = avc_parse_line(msg, len, &rec, NULL);
+                if (r > 0)
+                        rec->source = AVC_SOURCE_KMSG;
+        } else
+                return 0;
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                if (malformed)
+                        (*malformed)++;
+                return 0;
+        }
+        if (r == 0)
+                return 0;
+        if (rec->usec && rec->usec < o->since_usec) {
+                avc_record_free(rec);
+                return 0;
+        }
+        r = avc_grouper_add(g, rec);
+        return r < 0 ? r : 1;
+}
+
+int journal_read(const struct journal_read_options *o, struct avc_grouper *g,
+                 const struct journal_read_callbacks *cb, size_t *ret_malformed,
+                 struct planet_error *err)
+{
+        _cleanup_(journal_closep) sd_journal *j = NULL;
+        int r;
+        if (o->files && o->files[0])
+                r = sd_journal_open_files(&j, (const char **) o->files, 0);
+        else if (o->directory)
+                r = sd_journal_open_directory(&j, o->directory, 0);
+        else
+                r = sd_journal_open(&j, 0);
+        if (r < 0) {
+                if (o->files && o->files[0])
+                        return planet_error_set(err, -r,
+                                                "cannot open journal file %s%s: %s (give "
+                                                "journal files written by systemd-journald)",
+                                                o->files[0], o->files[1] ? " …" : "",
+                                                strerror(-r));
+                if (o->directory)
+                        return planet_error_set(err, -r,
+                                                "cannot open journal directory %s: %s (the "
+                                                "directory holding system.journal, e.g. "
+                                                "/var/log/journal/MACHINE-ID)",
+                                                o->directory, strerror(-r));
+                return planet_error_set(err, -r, "cannot open the journal: %s (run as root or "
+                                                 "in group systemd-journal, or use -i FILE)",
+                                        strerror(-r));
+        }
+        if (o->since_usec && cb && cb->start) {
+                /* A unit started before --since still owns the PIDs denied
+                 * after it: read the start entries from the beginning. */
+                r = read_earlier_starts(j, o, cb);
+                if (r < 0)
+                        return planet_error_set(err, -r, "cannot read the journal: %s",
+                                                strerror(-r));
+                sd_journal_flush_matches(j);
+        }
+        r = add_matches(j, o->boot_id);
+        if (r < 0)
+                return planet_error_set(err, -r, "cannot filter the journal: %s", strerror(-r));
+        r = o->since_usec ? sd_journal_seek_realtime_usec(j, o->since_usec) : sd_journal_seek_head(j);
+        if (r < 0)
+                return planet_error_set(err, -r, "cannot seek in the journal: %s", strerror(-r));
+
+        size_t malformed = 0;
+        for (;;) {
+                r = sd_journal_next(j);
+                if (r < 0)
+                        return planet_error_set(err, -r, "cannot read the journal: %s",
+                                                strerror(-r));
+                if (r > 0) {
+                        r = handle_entry(j, o, g, cb, &malformed);
+                        if (r < 0)
+                                return planet_error_set(err, -r, "reading the journal: %s",
+                                                        strerror(-r));
+                        continue;
+                }
+                if (!o->follow)
+                        break;
+                uint64_t idle = o->follow_idle_usec ? o->follow_idle_usec : 500000;
+                r = sd_journal_wait(j, idle);
+                if (r < 0)
+                        return planet_error_set(err, -r, "cannot wait for the journal: %s",
+                                                strerror(-r));
+                if (r == SD_JOURNAL_NOP) {
+                        r = avc_grouper_flush(g);
+                        if (r < 0)
+                                return r;
+                        if (cb && cb->idle && (r = cb->idle(cb->userdata)) < 0)
+                                return r;
+                }
+        }
+        if (ret_malformed)
+                *ret_malformed = malformed;
+        return avc_grouper_flush(g);
+}
+
+int journal_read_text(FILE *f, const char *name, uint64_t since_usec, struct avc_grouper *g,
+                      FILE *warn, size_t *ret_malformed, struct planet_error *err)
+{
+        _cleanup_free_ char *line = NULL;
+        size_t cap = 0, lineno = 0, malformed = 0;
+        ssize_t n;
+        errno = 0;
+        while ((n = getline(&line, &cap, f)) >= 0) {
+                lineno++;
+                struct planet_error perr = {0};
+                struct avc_record *rec = NULL;
+                int r = avc_parse_line(line, (size_t) n, &rec, &perr);
+                if (r == -ENOMEM) {
+                        planet_error_clear(&perr);
+                        return planet_error_set(err, ENOMEM, "out of memory reading %s", name);
+                }
+                if (r < 0) {
+                        malformed++;
+                        if (warn)
+                                fprintf(warn, "%s:%zu: %s\n", name, lineno,
+                                        perr.msg ? perr.msg : strerror(-r));
+                        planet_error_clear(&perr);
+                        continue;
+                }
+                if (r == 0)
+                        continue;
+                if (rec->usec && rec->usec < since_usec) {
+                        avc_record_free(rec);
+                        continue;
+                }
+                r = avc_grouper_add(g, rec);
+                if (r < 0)
+                        return planet_error_set(err, -r, "%s:%zu: %s", name, lineno,
+                                                strerror(-r));
+        }
+        if (ferror(f))
+                return planet_error_set(err, errno ? errno : EIO, "cannot read %s: %s", name,
+                                        strerror(errno ? errno : EIO));
+        if (ret_malformed)
+                *ret_malformed = malformed;
+        return avc_grouper_flush(g);
+}
+
+int journal_parse_since(const char *s, uint64_t now_usec, uint64_t *ret, struct planet_error *err)
+{
+        const uint64_t S = 1000000;
+        if (!s || !*s)
+                return planet_error_set(err, EINVAL, "empty --since");
+        if (s[0] == '@') {
+                char *e;
+                errno = 0;
+                unsigned long long v = strtoull(s + 1, &e, 10);
+                if (errno || *e || e == s + 1)
+                        goto bad;
+                *ret = v * S;
+                return 0;
+        }
+        time_t now = (time_t) (now_usec / S);
+        if (!strcmp(s, "today") || !strcmp(s, "yesterday")) {
+                struct tm tm;
+                localtime_r(&now, &tm);
+                tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+                tm.tm_isdst = -1;
+                if (s[0] == 'y')
+                        tm.tm_mday--;
+                time_t t = mktime(&tm);
+                if (t == (time_t) -1)
+                        goto bad;
+                *ret = (uint64_t) t * S;
+                return 0;
+        }
+        /* Relative: "-30min", "2h ago", "90s ago". */
+        const char *p = s[0] == '-' ? s + 1 : s;
+        if (isdigit((unsigned char) *p)) {
+                char *e;
+                errno = 0;
+                unsigned long long v = strtoull(p, &e, 10);
+                if (errno)
+                        goto bad;
+                const char *unit = e;
+                while (*e && !isspace((unsigned char) *e))
+                        e++;
+                size_t un = (size_t) (e - unit);
+                while (isspace((unsigned char) *e))
+                        e++;
+                bool ago = !strcmp(e, "ago");
+                if ((s[0] == '-' && *e) || (s[0] != '-' && !ago))
+                        goto absolute;
+                static const struct {
+                        const char *name;
+                        uint64_t usec;
+                } units[] = {{"s", 1}, {"sec", 1}, {"min", 60}, {"m", 60}, {"h", 3600},
+                             {"hour", 3600}, {"d", 86400}, {"day", 86400}, {"days", 86400}};
+                for (size_t i = 0; i < ELEMENTSOF(units); i++)
+                        if (un == strlen(units[i].name) && !strncmp(unit, units[i].name, un)) {
+                                uint64_t d = v * units[i].usec * S;
+                                *ret = d > now_usec ? 0 : now_usec - d;
+                                return 0;
+                        }
+                goto bad;
+        }
+absolute:;
+        struct tm tm = {.tm_isdst = -1};
+        const char *e = strptime(s, "%Y-%m-%d", &tm);
+        if (!e)
+                goto bad;
+        if (*e) {
+                const char *e2 = strptime(e, " %H:%M:%S", &tm);
+                if (!e2)
+                        e2 = strptime(e, " %H:%M", &tm);
+                if (!e2 || *e2)
+                        goto bad;
+        }
+        time_t t = mktime(&tm);
+        if (t == (time_t) -1)
+                goto bad;
+        *ret = (uint64_t) t * S;
+        return 0;
+bad:
+        return planet_error_set(err, EINVAL,
+                                "cannot parse --since '%s': use \"YYYY-MM-DD [HH:MM[:SS]]\", "
+                                "\"today\", \"yesterday\", \"-30min\", \"2h ago\" or @EPOCH",
+                                s);
+}
+
+int journal_parse_boot(const char *s, char ret[static 33], struct planet_error *err)
+{
+        if (!s || !strcmp(s, "current") || !strcmp(s, "0")) {
+                sd_id128_t id;
+                int r = sd_id128_get_boot(&id);
+                if (r < 0)
+                        return planet_error_set(err, -r, "cannot read this boot's id: %s",
+                                                strerror(-r));
+                sd_id128_to_string(id, ret);
+                return 0;
+        }
+        sd_id128_t id;
+        if (sd_id128_from_string(s, &id) < 0)
+                return planet_error_set(err, EINVAL,
+                                        "--boot '%s' is not a boot id (32 hex digits, as "
+                                        "journalctl --list-boots shows) or \"current\"",
+                                        s);
+        sd_id128_to_string(id, ret);
+        return 0;
+}

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Every MESSAGE_ID in initd/lib/messages.h has a catalog entry, and journalctl
+# compiles the catalog (as `journalctl --update-catalog` does on install).
+set -eu
+cat="$top_srcdir/catalog/planet-selinux.catalog"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+ids=$(sed -n 's/^#define PLANET_MESSAGE_[A-Z_]*_STR "\([0-9a-f]\{32\}\)"$/\1/p' "$top_srcdir/initd/lib/messages.h")
+[ -n "$ids" ] || { echo "FAIL: no MESSAGE_IDs found in messages.h" >&2; exit 1; }
+for id in $ids; do
+        grep -qx -- "-- $id" "$cat" || { echo "FAIL: $id has no catalog entry" >&2; exit 1; }
+done
+mkdir -p "$tmp/usr/lib/systemd/catalog"
+cp "$cat" "$tmp/usr/lib/systemd/catalog/"
+journalctl --root="$tmp" --update-catalog
+listed=$(journalctl --root="$tmp" --list-catalog | grep -c 'planet-selinux\|@UNIT@' || true)
+for id in $ids; do
+        journalctl --root="$tmp" --list-catalog | grep -q "^$id " || { echo "FAIL: journalctl did not compile $id" >&2; exit 1; }
+done
+echo "ok: $(echo "$ids" | wc -l) entries ($listed listed)"
