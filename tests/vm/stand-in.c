@@ -7,8 +7,12 @@
  * does comes from the line starting with its name (argv[0]'s basename) in
  * /etc/planet-vm/stand-ins (or $PLANET_STAND_IN_CONF):
  *
- *   NAME [listen=PORT] [delay=MS] [notify] [read=FILE] [once] [exit=CODE]
+ *   NAME[:ARG] [listen=PORT] [delay=MS] [notify] [touch=FILE] [read=FILE] [once] [exit=CODE]
  *
+ *   NAME:ARG     this line only when the first argument is ARG (the gravity
+ *                binary is both "gravity install" and "gravity agent run");
+ *                a NAME:ARG line wins over a plain NAME line
+ *   touch=FILE   create FILE once ready (file: readiness probes)
  *   listen=PORT  serve HTTP "200 ok" on 127.0.0.1:PORT (tcp: and http://
  *                readiness probes), after delay=MS
  *   notify       send READY=1 on $NOTIFY_SOCKET once listening
@@ -99,36 +103,50 @@ struct behaviour {
         bool notify, once;
         int exit_code;
         char read_path[4096];
+        char touch_path[4096];
 };
 
-/* The config line for NAME; a missing file or line means "idle daemon". */
-static void load_behaviour(const char *name, struct behaviour *b) {
+static void parse_behaviour(char *save, struct behaviour *b) {
+        char *word;
+        *b = (struct behaviour){.exit_code = -1};
+        while ((word = strtok_r(NULL, " \t\n", &save))) {
+                if (strncmp(word, "listen=", 7) == 0)
+                        b->port = atoi(word + 7);
+                else if (strncmp(word, "delay=", 6) == 0)
+                        b->delay_ms = atol(word + 6);
+                else if (strcmp(word, "notify") == 0)
+                        b->notify = true;
+                else if (strcmp(word, "once") == 0)
+                        b->once = true;
+                else if (strncmp(word, "exit=", 5) == 0)
+                        b->exit_code = atoi(word + 5);
+                else if (strncmp(word, "read=", 5) == 0)
+                        snprintf(b->read_path, sizeof(b->read_path), "%s", word + 5);
+                else if (strncmp(word, "touch=", 6) == 0)
+                        snprintf(b->touch_path, sizeof(b->touch_path), "%s", word + 6);
+        }
+}
+
+/* The config line for NAME (or NAME:ARG1); none means "idle daemon". */
+static void load_behaviour(const char *name, const char *arg1, struct behaviour *b) {
         const char *conf = getenv("PLANET_STAND_IN_CONF");
-        char line[8192];
+        char line[8192], with_arg[512];
+        bool found_specific = false;
         FILE *f = fopen(conf ? conf : "/etc/planet-vm/stand-ins", "re");
 
         *b = (struct behaviour){.exit_code = -1};
         if (!f)
                 return;
-        while (fgets(line, sizeof(line), f)) {
+        snprintf(with_arg, sizeof(with_arg), "%s:%s", name, arg1 ? arg1 : "");
+        while (fgets(line, sizeof(line), f) && !found_specific) {
                 char *save = NULL, *word = strtok_r(line, " \t\n", &save);
-                if (!word || word[0] == '#' || strcmp(word, name) != 0)
+                if (!word || word[0] == '#')
                         continue;
-                while ((word = strtok_r(NULL, " \t\n", &save))) {
-                        if (strncmp(word, "listen=", 7) == 0)
-                                b->port = atoi(word + 7);
-                        else if (strncmp(word, "delay=", 6) == 0)
-                                b->delay_ms = atol(word + 6);
-                        else if (strcmp(word, "notify") == 0)
-                                b->notify = true;
-                        else if (strcmp(word, "once") == 0)
-                                b->once = true;
-                        else if (strncmp(word, "exit=", 5) == 0)
-                                b->exit_code = atoi(word + 5);
-                        else if (strncmp(word, "read=", 5) == 0)
-                                snprintf(b->read_path, sizeof(b->read_path), "%s", word + 5);
-                }
-                break;
+                if (arg1 && strcmp(word, with_arg) == 0) {
+                        parse_behaviour(save, b);
+                        found_specific = true;
+                } else if (strcmp(word, name) == 0)
+                        parse_behaviour(save, b);
         }
         fclose(f);
 }
@@ -138,7 +156,7 @@ int main(int argc, char *argv[]) {
         struct behaviour b;
 
         setvbuf(stdout, NULL, _IOLBF, 0);
-        load_behaviour(name, &b);
+        load_behaviour(name, argc > 1 ? argv[1] : NULL, &b);
 
         char *con = NULL;
         if (getcon(&con) < 0)
@@ -165,6 +183,13 @@ int main(int argc, char *argv[]) {
         int fd = -1;
         if (b.port > 0 && (fd = listen_on(name, b.port)) < 0)
                 return 1;
+        if (b.touch_path[0]) {
+                FILE *t = fopen(b.touch_path, "we");
+                printf("stand-in[%s]: create %s: %s\n", name, b.touch_path, t ? "ok" : strerror(errno));
+                if (!t)
+                        return 1;
+                fclose(t);
+        }
         if (b.notify)
                 sd_notify(0, "READY=1\nSTATUS=stand-in ready");
         if (fd >= 0)
