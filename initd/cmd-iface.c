@@ -11,9 +11,11 @@
 #include "commands.h"
 #include "iface-cli.h"
 #include "iface.h"
+#include "label.h"
 
 struct options {
         const char *include;
+        const char *policy;
         bool names_only;
         bool expand;
         size_t max;
@@ -34,8 +36,9 @@ static void usage(FILE *f, const char *cmd, unsigned kinds)
                         "Usage: planet-selinux %1$s [--include DIR] find [--name] REGEX\n"
                         "       planet-selinux %1$s [--include DIR] show [--expand] NAME...\n"
                         "       planet-selinux %1$s [--include DIR] expand NAME [ARG...]\n"
-                        "       planet-selinux %1$s [--include DIR] suggest [--max N] SOURCE TARGET "
-                        "CLASS PERM...\n"
+                        "       planet-selinux %1$s [--include DIR] suggest [--max N] [--policy "
+                        "FILE] "
+                        "SOURCE TARGET CLASS PERM...\n"
                         "\n"
                         "Find, show and expand refpolicy interfaces and templates (sefindif,\n"
                         "seshowif), and suggest the interface that grants an access.\n",
@@ -48,6 +51,8 @@ static void usage(FILE *f, const char *cmd, unsigned kinds)
                 "  -n, --name         find: match REGEX against names only, not definitions\n"
                 "  -e, --expand       show: also print the rules it grants ($1... symbolic)\n"
                 "  -m, --max N        suggest: at most N candidates (default 10; 0 = all)\n"
+                "  -p, --policy FILE  suggest: also match rules on attributes the target\n"
+                "                     type belongs to in this compiled policy (policy.33)\n"
                 "  -h, --help         this text\n"
                 "\nSee planet-selinux-iface(1).\n",
                 IFACE_DEFAULT_INCLUDE_DIR);
@@ -55,7 +60,7 @@ static void usage(FILE *f, const char *cmd, unsigned kinds)
 
 static const char *kind_name(enum iface_kind k)
 {
-        return k == IFACE_KIND_INTERFACE ? "interface"
+        return k == IFACE_KIND_INTERFACE  ? "interface"
                : k == IFACE_KIND_TEMPLATE ? "template"
                                           : "define";
 }
@@ -82,7 +87,7 @@ static void print_rules(const struct iface_rules *rules, FILE *f)
                 else
                         fprintf(f, "%s\n", s);
         }
-        STRV_FOREACH(u, rules->unresolved)
+        STRV_FOREACH (u, rules->unresolved)
                 fprintf(f, "# not in the index, not expanded: %s()\n", *u);
 }
 
@@ -107,7 +112,7 @@ static int do_find(struct iface_index *idx, const char *regex, unsigned kinds,
                         printf(": %s", m->summary);
                 putchar('\n');
                 if (!o->names_only)
-                        STRV_FOREACH(l, hits[i].lines)
+                        STRV_FOREACH (l, hits[i].lines)
                                 printf("\t%s\n", *l);
                 shown++;
         }
@@ -129,8 +134,8 @@ static int do_show(struct iface_index *idx, char **names, size_t n_names, unsign
                         fprintf(stderr,
                                 "planet-selinux: %s is not %s in the index; try 'planet-selinux "
                                 "%s find %s'\n",
-                                names[i], "an interface, template or support macro",
-                                "iface", names[i]);
+                                names[i], "an interface, template or support macro", "iface",
+                                names[i]);
                         status = 1;
                         continue;
                 }
@@ -142,7 +147,8 @@ static int do_show(struct iface_index *idx, char **names, size_t n_names, unsign
                 if (m->summary)
                         printf("# Summary: %s\n", m->summary);
                 for (size_t p = 0; p < m->n_params; p++)
-                        printf("# $%zu %s%s: %s\n", p + 1, m->params[p].name ? m->params[p].name : "?",
+                        printf("# $%zu %s%s: %s\n", p + 1,
+                               m->params[p].name ? m->params[p].name : "?",
                                m->params[p].optional ? " (optional)" : "",
                                m->params[p].summary ? m->params[p].summary : "");
                 fwrite(m->doc, 1, m->doc_len, stdout);
@@ -178,6 +184,14 @@ static int do_expand(struct iface_index *idx, const char *name, char **args, siz
         return 0;
 }
 
+/* Attribute membership from a compiled policy, for rules written against
+ * attributes such as file_type. Unknown names are simply not members. */
+static bool policy_type_matches(const char *type, const char *attribute, void *userdata)
+{
+        bool member = false;
+        return label_type_has_attribute(userdata, type, attribute, &member) >= 0 && member;
+}
+
 static int do_suggest(struct iface_index *idx, char **argv, size_t argc, const struct options *o)
 {
         if (argc < 4) {
@@ -194,6 +208,15 @@ static int do_suggest(struct iface_index *idx, char **argv, size_t argc, const s
         };
         struct iface_suggest_options opts = {.max_results = o->max};
         _cleanup_error_ struct planet_error err = {0};
+        _cleanup_label_backend_ struct label_backend *policy = NULL;
+        if (o->policy) {
+                if (label_backend_open_offline(&policy, o->policy, NULL, &err) < 0) {
+                        planet_error_print(&err, "planet-selinux");
+                        return 2;
+                }
+                opts.type_matches = policy_type_matches;
+                opts.userdata = policy;
+        }
         struct iface_suggestion *s = NULL;
         size_t n = 0;
         if (iface_suggest(idx, &need, &opts, &s, &n, &err) < 0) {
@@ -201,13 +224,22 @@ static int do_suggest(struct iface_index *idx, char **argv, size_t argc, const s
                 return 2;
         }
         if (n == 0) {
+                bool read_only = true;
                 printf("No interface grants %s %s:%s {", need.source, need.target, need.tclass);
-                for (size_t i = 0; i < need.n_perms; i++)
+                for (size_t i = 0; i < need.n_perms; i++) {
                         printf(" %s", need.perms[i]);
-                printf(" } without granting more than asked for (write where only read was "
-                       "needed).\nWrite the rule in the module that owns %s, or an interface "
-                       "in the module that owns %s.\n",
+                        if (iface_perm_is_write(need.perms[i]))
+                                read_only = false;
+                }
+                printf(" }%s.\n",
+                       read_only ? " without also granting write-class permissions" : "");
+                printf("Write the rule in the module that owns %s, or an interface in the module "
+                       "that owns %s.\n",
                        need.source, need.target);
+                if (!o->policy)
+                        printf("With --policy, rules on attributes %s belongs to are searched "
+                               "too.\n",
+                               need.target);
                 free(s);
                 return 1;
         }
@@ -228,6 +260,7 @@ int iface_cli_main(int argc, char **argv, unsigned kinds)
                 {"name", no_argument, NULL, 'n'},
                 {"expand", no_argument, NULL, 'e'},
                 {"max", required_argument, NULL, 'm'},
+                {"policy", required_argument, NULL, 'p'},
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
@@ -236,7 +269,7 @@ int iface_cli_main(int argc, char **argv, unsigned kinds)
         int c;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "I:nem:h", longopts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "I:nem:p:h", longopts, NULL)) >= 0) {
                 switch (c) {
                 case 'I':
                         o.include = optarg;
@@ -247,13 +280,17 @@ int iface_cli_main(int argc, char **argv, unsigned kinds)
                 case 'e':
                         o.expand = true;
                         break;
+                case 'p':
+                        o.policy = optarg;
+                        break;
                 case 'm': {
                         char *end;
                         errno = 0;
                         unsigned long v = strtoul(optarg, &end, 10);
                         if (errno || *end || end == optarg) {
-                                fprintf(stderr, "planet-selinux %s: --max wants a number, not '%s'\n",
-                                        cmd, optarg);
+                                fprintf(stderr,
+                                        "planet-selinux %s: --max wants a number, not '%s'\n", cmd,
+                                        optarg);
                                 return 2;
                         }
                         o.max = v;
@@ -294,7 +331,8 @@ int iface_cli_main(int argc, char **argv, unsigned kinds)
         } else if (!is_define && !strcmp(verb, "suggest")) {
                 /* checked in do_suggest */
         } else {
-                fprintf(stderr, "planet-selinux %s: unknown action '%s'; run 'planet-selinux %s --help'\n",
+                fprintf(stderr,
+                        "planet-selinux %s: unknown action '%s'; run 'planet-selinux %s --help'\n",
                         cmd, verb, cmd);
                 return 2;
         }

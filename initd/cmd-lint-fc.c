@@ -16,21 +16,20 @@
 
 static void usage(FILE *f)
 {
-        fprintf(f,
-                "Usage: planet-selinux lint-fc [OPTIONS] FC\n"
-                "\n"
-                "Report every entry of FC (a refpolicy .fc or a file_contexts) that can never\n"
-                "match because the policy's equivalences (file_contexts.subs_dist, .subs)\n"
-                "rewrite its path first, with the spelling that would match.\n"
-                "\n"
-                "  --subs FILE         an equivalence file (repeatable, read in order)\n"
-                "  --policy-root ROOT  read ROOT/etc/selinux/TYPE/contexts/files/\n"
-                "                      file_contexts.subs_dist and .subs (default: /)\n"
-                "  --root DIR          warn on '--' entries whose path is a symlink in DIR\n"
-                "  --strict            warnings also make the exit status 1\n"
-                "  -h, --help          show this help\n"
-                "\n"
-                "Exit status: 0 clean, 1 findings, 2 usage or input error.\n");
+        fprintf(f, "Usage: planet-selinux lint-fc [OPTIONS] FC\n"
+                   "\n"
+                   "Report every entry of FC (a refpolicy .fc or a file_contexts) that can never\n"
+                   "match because the policy's equivalences (file_contexts.subs_dist, .subs)\n"
+                   "rewrite its path first, with the spelling that would match.\n"
+                   "\n"
+                   "  --subs FILE         an equivalence file (repeatable, read in order)\n"
+                   "  --policy-root ROOT  read ROOT/etc/selinux/TYPE/contexts/files/\n"
+                   "                      file_contexts.subs_dist and .subs (default: /)\n"
+                   "  --root DIR          warn on '--' entries whose path is a symlink in DIR\n"
+                   "  --strict            warnings also make the exit status 1\n"
+                   "  -h, --help          show this help\n"
+                   "\n"
+                   "Exit status: 0 clean, 1 findings, 2 usage or input error.\n");
 }
 
 /* SELINUXTYPE from ROOT/etc/selinux/config; "default" when unset. */
@@ -56,8 +55,7 @@ static int policy_type(const char *root, char **ret, struct planet_error *err)
                         continue;
                 p += 12;
                 if (!*p || strchr(p, '/'))
-                        return planet_error_set(err, EINVAL, "%s: invalid SELINUXTYPE=%s", path,
-                                                p);
+                        return planet_error_set(err, EINVAL, "%s: invalid SELINUXTYPE=%s", path, p);
                 *ret = strdup(p);
                 return *ret ? 0 : -ENOMEM;
         }
@@ -80,8 +78,9 @@ static int load_policy_subs(const char *root, struct fc_subs *subs, struct plane
                                         "%s: %s (is --policy-root a root with an installed "
                                         "policy?)",
                                         dir, strerror(errno));
-        /* libselinux applies the distribution's equivalences, then local ones. */
-        static const char *const names[] = {"file_contexts.subs_dist", "file_contexts.subs"};
+        /* libselinux rewrites with the local equivalences first, then with the
+         * distribution's (selabel_sub_key): read them in that order. */
+        static const char *const names[] = {"file_contexts.subs", "file_contexts.subs_dist"};
         for (size_t i = 0; i < ELEMENTSOF(names); i++) {
                 _cleanup_free_ char *p = NULL;
                 if (asprintf(&p, "%s/%s", dir, names[i]) < 0)
@@ -167,8 +166,7 @@ int cmd_lint_fc(int argc, char **argv)
                 return 2;
         }
         if (n_subs_files > 0 && policy_root) {
-                fprintf(stderr, "%s: --subs and --policy-root are alternatives: give one\n",
-                        PROG);
+                fprintf(stderr, "%s: --subs and --policy-root are alternatives: give one\n", PROG);
                 return 2;
         }
         const char *fc_path = argv[optind];
@@ -176,7 +174,7 @@ int cmd_lint_fc(int argc, char **argv)
         struct fc_subs subs = {0};
         int r = 0;
         if (n_subs_files > 0) {
-                STRV_FOREACH(s, subs_files) {
+                STRV_FOREACH (s, subs_files) {
                         struct stat st;
                         /* An explicit file that is missing is a mistake, not an empty set. */
                         if (stat(*s, &st) < 0) {

@@ -217,8 +217,8 @@ static int parse_line(const char *p, const char *end, enum fc_format format,
                         repeats++;
         }
         if (repeats > FC_MAX_REPETITIONS) {
-                *why = "too many '+' or '{}' repetitions in the path specification (at most "
-                       STRINGIFY(FC_MAX_REPETITIONS) ")";
+                *why = "too many '+' or '{}' repetitions in the path specification (at "
+                       "most " STRINGIFY(FC_MAX_REPETITIONS) ")";
                 return -EINVAL;
         }
 
@@ -367,8 +367,9 @@ int fc_write_file_contexts(const struct fc_file *f, FILE *out)
 {
         for (size_t i = 0; i < f->n_entries; i++) {
                 const struct fc_entry *e = &f->entries[i];
-                int r = e->file_type ? fprintf(out, "%s\t%s\t%s\n", e->regex, e->file_type, e->context)
-                                     : fprintf(out, "%s\t%s\n", e->regex, e->context);
+                int r = e->file_type
+                                ? fprintf(out, "%s\t%s\t%s\n", e->regex, e->file_type, e->context)
+                                : fprintf(out, "%s\t%s\n", e->regex, e->context);
                 if (r < 0)
                         return -EIO;
         }
@@ -628,8 +629,8 @@ static ssize_t shadowing_sub(const struct fc_subs *subs, const char *regex)
         return -1;
 }
 
-int fc_entry_check_subs(const struct fc_subs *subs, const struct fc_entry *e, const char **ret_alias,
-                        const char **ret_original, char **ret_spelling)
+int fc_entry_check_subs(const struct fc_subs *subs, const struct fc_entry *e,
+                        const char **ret_alias, const char **ret_original, char **ret_spelling)
 {
         if (!subs || !e || !e->regex)
                 return -EINVAL;

@@ -14,12 +14,12 @@
 #include "error.h"
 
 struct fc_entry {
-        char *regex;      /* the path specification as written */
-        char *file_type;  /* "--", "-d", "-l", "-s", "-p", "-c", "-b" or NULL (any) */
-        mode_t mode;      /* S_IFREG, S_IFDIR, … from file_type; 0 for any */
-        char *context;    /* "user:role:type:range", or "<<none>>" */
-        char *type;       /* the type field; NULL for <<none>> */
-        unsigned line;    /* 1-based line in the source */
+        char *regex;     /* the path specification as written */
+        char *file_type; /* "--", "-d", "-l", "-s", "-p", "-c", "-b" or NULL (any) */
+        mode_t mode;     /* S_IFREG, S_IFDIR, … from file_type; 0 for any */
+        char *context;   /* "user:role:type:range", or "<<none>>" */
+        char *type;      /* the type field; NULL for <<none>> */
+        unsigned line;   /* 1-based line in the source */
 };
 
 struct fc_file {
@@ -63,8 +63,9 @@ struct fc_subs {
         size_t n_subs;
 };
 /* Read a .subs_dist/.subs file and append its pairs to *subs (zero it
- * first; call again to add .subs after .subs_dist). A missing file is an
- * empty set, not an error. */
+ * first; call again to add another: libselinux applies .subs before
+ * .subs_dist, so load them in that order). A missing file is an empty set,
+ * not an error. */
 int fc_subs_load(const char *path, struct fc_subs *subs, struct planet_error *err);
 /* The canonical spelling of path (first matching prefix, whole components). */
 char *fc_subs_apply(const struct fc_subs *subs, const char *path);

@@ -30,10 +30,13 @@
 #include "iface.h"
 #include "macro.h"
 
-/* Bounds that keep a broken or hostile .if from running away: real
- * interfaces nest about ten deep and expand to a few kilobytes. */
-#define EXPAND_MAX_DEPTH 256
-#define EXPAND_MAX_BYTES (16u << 20)
+/* Bounds that keep a broken or hostile .if from running away. In Debian's
+ * headers the largest expansion (userdom_unpriv_user_template) reads about
+ * 250 kB of text; only the MLS helpers that recurse until m4 arithmetic
+ * stops them (gen_sens, decl_cats, shiftn) go further, and they grant
+ * nothing. */
+#define EXPAND_MAX_DEPTH 128
+#define EXPAND_MAX_BYTES (4u << 20)
 #define EXPAND_MAX_RULES 100000u
 #define BLOCK_MAX_DEPTH 64
 
@@ -191,8 +194,19 @@ struct macro_entry {
         char *defn_owned;
         unsigned max_dollar; /* highest $N the definition mentions */
 
-        /* Symbolic expansion, filled in by the first iface_suggest(). */
+        /* Who calls this macro (from a scan of every definition's names),
+         * so a suggestion expands only what can reach its target type. */
+        struct macro_entry **callers;
+        size_t n_callers, cap_callers;
+        bool concatenates;  /* pastes a parameter into a name ($1_t) */
+        bool uses_all_args; /* mentions $*, $@ or $# */
+        unsigned mark;      /* suggestion epoch that reached it */
+
+        /* Symbolic expansion ($1, $2, … left in), computed once and reused
+         * both by suggestions and by every call made with plain arguments. */
         bool expanded;
+        bool expanding; /* being computed: a call back into it is expanded from text */
+        bool undecided; /* an ifelse depended on a parameter's value */
         int expand_r;
         struct iface_rules rules;
         bool grants_write;
@@ -206,7 +220,21 @@ struct iface_index {
         size_t n_macros, cap_macros;
         struct macro_entry **table; /* open addressing on name, size a power of 2 */
         size_t table_size;
-        bool expanded_all;
+        bool graph_built;
+        unsigned epoch;
+        /* Every other name the definitions mention (types, attributes,
+         * classes, permissions) with the macros that mention it, built with
+         * the call graph: where a suggestion's search starts. */
+        struct word_entry *words;
+        size_t n_words, cap_words;
+        size_t *word_table; /* word index + 1; 0 = empty */
+        size_t word_table_size;
+};
+
+struct word_entry {
+        char *word;
+        struct macro_entry **macros;
+        size_t n_macros, cap_macros;
 };
 
 static uint32_t hash_name(const char *s, size_t n)
@@ -277,6 +305,7 @@ static void macro_entry_free(struct macro_entry *m)
         }
         free(m->pub.params);
         free(m->defn_owned);
+        free(m->callers);
         rules_free_contents(&m->rules);
         free(m);
 }
@@ -307,6 +336,12 @@ void iface_index_free(struct iface_index *idx)
                 free(f);
         }
         free(idx->files);
+        for (size_t i = 0; i < idx->n_words; i++) {
+                free(idx->words[i].word);
+                free(idx->words[i].macros);
+        }
+        free(idx->words);
+        free(idx->word_table);
         free(idx);
 }
 
@@ -329,7 +364,8 @@ static int cmp_macro(const void *a, const void *b)
 
 static void index_sort(struct iface_index *idx)
 {
-        qsort(idx->macros, idx->n_macros, sizeof(*idx->macros), cmp_macro);
+        if (idx->n_macros > 1)
+                qsort(idx->macros, idx->n_macros, sizeof(*idx->macros), cmp_macro);
 }
 
 static int index_add_macro(struct iface_index *idx, struct macro_entry *m)
@@ -514,12 +550,36 @@ static unsigned max_dollar(const char *p, size_t n)
         return max;
 }
 
+/* Whether the definition pastes a parameter into a name ($1_t, x_$2) or
+ * uses the whole argument list: such calls cannot reuse a symbolic expansion. */
+static void scan_parameter_use(struct macro_entry *m)
+{
+        const char *d = m->defn, *end = m->defn + m->defn_len;
+        for (const char *p = d; (p = memchr(p, '$', end - p)); p++) {
+                if (p + 1 >= end)
+                        break;
+                if (p[1] == '*' || p[1] == '@' || p[1] == '#') {
+                        m->uses_all_args = true;
+                        continue;
+                }
+                if (!isdigit((unsigned char) p[1]))
+                        continue;
+                const char *q = p + 1;
+                while (q < end && isdigit((unsigned char) *q))
+                        q++;
+                if ((p > d && is_name_char(p[-1])) || (q < end && is_name_start(*q)))
+                        m->concatenates = true;
+        }
+}
+
 /* ---- doc blocks ---------------------------------------------------------- */
 
 /* Copy text with XML tags turned into spaces and whitespace collapsed. */
 static char *collapse_text(const char *p, size_t n)
 {
-        struct buf b = {0};
+        char *out = malloc(n + 1), *w = out;
+        if (!out)
+                return NULL;
         bool space = false;
         for (const char *end = p + n; p < end; p++) {
                 char c = *p;
@@ -535,20 +595,17 @@ static char *collapse_text(const char *p, size_t n)
                         space = true;
                         continue;
                 }
-                if (space && b.len > 0 && buf_putc(&b, ' ') < 0)
-                        goto oom;
+                if (space && w > out)
+                        *w++ = ' ';
                 space = false;
-                if (buf_putc(&b, c) < 0)
-                        goto oom;
+                *w++ = c;
         }
-        if (b.len == 0) {
-                buf_done(&b);
+        if (w == out) {
+                free(out);
                 return NULL;
         }
-        return b.s;
-oom:
-        buf_done(&b);
-        return NULL;
+        *w = 0;
+        return out;
 }
 
 /* The text between <tag…> and </tag> in [p, end), searching from p. */
@@ -614,6 +671,9 @@ static char *xml_attr(struct span tag, const char *attr)
  * for defines, plain `#` comment lines are the explanation. */
 static int doc_strip(const char *p, size_t n, bool xml, struct buf *out)
 {
+        if (buf_reserve(out, n) < 0)
+                return -ENOMEM;
+        char *w = out->s + out->len;
         const char *end = p + n;
         while (p < end) {
                 const char *nl = memchr(p, '\n', end - p);
@@ -621,19 +681,22 @@ static int doc_strip(const char *p, size_t n, bool xml, struct buf *out)
                 const char *q = p;
                 while (q < eol && is_blank(*q))
                         q++;
+                bool keep = true;
                 if (xml) {
-                        if (eol - q >= 2 && q[0] == '#' && q[1] == '#') {
-                                if (buf_append(out, q + 2, eol - q - 2) < 0 || buf_putc(out, '\n') < 0)
-                                        return -ENOMEM;
-                        }
-                } else {
+                        keep = eol - q >= 2 && q[0] == '#' && q[1] == '#';
+                        q += keep ? 2 : 0;
+                } else
                         while (q < eol && *q == '#')
                                 q++;
-                        if (buf_append(out, q, eol - q) < 0 || buf_putc(out, '\n') < 0)
-                                return -ENOMEM;
+                if (keep) {
+                        memcpy(w, q, eol - q);
+                        w += eol - q;
+                        *w++ = '\n';
                 }
                 p = nl ? nl + 1 : end;
         }
+        *w = 0;
+        out->len = w - out->s;
         return 0;
 }
 
@@ -708,14 +771,17 @@ static int parse_doc(struct macro_entry *m)
 
 static int add_definition(struct iface_index *idx, struct source_file *f, enum iface_kind kind,
                           const char *kw, const char *after, const struct spanv *args,
-                          unsigned line, const char *doc, size_t doc_len,
-                          struct planet_error *err)
+                          unsigned line, const char *doc, size_t doc_len, struct planet_error *err)
 {
         if (args->n < 1 || args->v[0].n == 0)
                 return 0; /* define() without a name is m4 noise, not a definition */
 
         _cleanup_(buf_done) struct buf name = {0};
-        if (unquote_append(&name, args->v[0].p, args->v[0].n) < 0)
+        struct span inner;
+        if (single_quoted(args->v[0].p, args->v[0].n, &inner)) {
+                if (buf_append(&name, inner.p, inner.n) < 0)
+                        return -ENOMEM;
+        } else if (unquote_append(&name, args->v[0].p, args->v[0].n) < 0)
                 return -ENOMEM;
         if (!name.s || name.len == 0)
                 return 0;
@@ -741,7 +807,6 @@ static int add_definition(struct iface_index *idx, struct source_file *f, enum i
         m->pub.text = kw;
         m->pub.text_len = after - kw;
 
-        struct span inner;
         if (args->n < 2) {
                 m->defn = "";
                 m->pub.body = "";
@@ -768,6 +833,7 @@ static int add_definition(struct iface_index *idx, struct source_file *f, enum i
                 m->pub.body_len = args->v[1].n;
         }
         m->max_dollar = max_dollar(m->defn, m->defn_len);
+        scan_parameter_use(m);
         if (parse_doc(m) < 0) {
                 macro_entry_free(m);
                 return -ENOMEM;
@@ -972,15 +1038,15 @@ static int load_glob(struct iface_index *idx, const char *pattern, const char *f
                      size_t *n_loaded, struct planet_error *err)
 {
         glob_t g = {0};
-        int gr = glob(pattern, GLOB_NOSORT | GLOB_ERR, NULL, &g);
+        int gr = glob(pattern, GLOB_NOSORT, NULL, &g);
         if (gr == GLOB_NOMATCH) {
                 globfree(&g);
                 return 0;
         }
         if (gr != 0) {
                 globfree(&g);
-                return planet_error_set(err, gr == GLOB_NOSPACE ? ENOMEM : EIO,
-                                        "cannot list %s", pattern);
+                return planet_error_set(err, gr == GLOB_NOSPACE ? ENOMEM : EIO, "cannot list %s",
+                                        pattern);
         }
         /* A stable order so that "the first definition wins" is reproducible. */
         qsort(g.gl_pathv, g.gl_pathc, sizeof(char *), cmp_str);
@@ -1239,7 +1305,7 @@ char *iface_rule_to_string(const struct iface_rule *rule)
         default:
                 if (rule->target_excluded) {
                         fprintf(f, "{ %s", rule->target);
-                        STRV_FOREACH(x, rule->target_excluded)
+                        STRV_FOREACH (x, rule->target_excluded)
                                 fprintf(f, " -%s", *x);
                         fputs(" }", f);
                 } else
@@ -1247,13 +1313,13 @@ char *iface_rule_to_string(const struct iface_rule *rule)
                 fprintf(f, ":%s ", rule->tclass ? rule->tclass : "?");
                 if (is_av_kind(rule->kind)) {
                         size_t n = 0;
-                        STRV_FOREACH(p, rule->perms)
+                        STRV_FOREACH (p, rule->perms)
                                 n++;
                         if (n == 1)
                                 fputs(rule->perms[0], f);
                         else {
                                 fputc('{', f);
-                                STRV_FOREACH(p, rule->perms)
+                                STRV_FOREACH (p, rule->perms)
                                         fprintf(f, " %s", *p);
                                 fputs(" }", f);
                         }
@@ -1289,7 +1355,7 @@ static uint32_t rule_hash(const struct iface_rule *r)
         for (size_t i = 0; i < ELEMENTSOF(fields); i++)
                 if (fields[i])
                         h = h * 16777619u ^ hash_name(fields[i], strlen(fields[i]));
-        STRV_FOREACH(x, r->target_excluded)
+        STRV_FOREACH (x, r->target_excluded)
                 h = h * 16777619u ^ hash_name(*x, strlen(*x));
         return h;
 }
@@ -1403,8 +1469,8 @@ static int builder_add(struct rules_builder *rb, const struct iface_rule *tmpl, 
         }
         size_t i = rb->n;
         struct iface_rule *r = &rb->rules[i];
-        *r = (struct iface_rule){.kind = tmpl->kind, .conditional = tmpl->conditional,
-                                 .via = tmpl->via};
+        *r = (struct iface_rule){
+                .kind = tmpl->kind, .conditional = tmpl->conditional, .via = tmpl->via};
         rb->n_perms[i] = rb->cap_perms[i] = 0;
         rb->n++;
         rb->table[j] = i + 1;
@@ -1419,7 +1485,7 @@ static int builder_add(struct rules_builder *rb, const struct iface_rule *tmpl, 
                 return -ENOMEM;
         if (tmpl->target_excluded) {
                 struct strv_b x = {0};
-                STRV_FOREACH(e, tmpl->target_excluded)
+                STRV_FOREACH (e, tmpl->target_excluded)
                         if (strvb_add(&x, *e, strlen(*e)) < 0) {
                                 strvb_done(&x);
                                 return -ENOMEM;
@@ -1470,6 +1536,9 @@ struct lexer {
         struct spanv args;
         struct rules_builder *rb;
         struct planet_error *err;
+        bool use_cache; /* reuse symbolic expansions for plain calls */
+        bool stmt_cond; /* inside an `if`/`optional` block of the policy text */
+        bool undecided; /* an ifelse could not be decided */
 };
 
 enum tok_type {
@@ -1504,7 +1573,9 @@ static int push_frame(struct lexer *lx, char *owned, const char *text, size_t le
                 free(owned);
                 return planet_error_set(lx->err, ELOOP,
                                         "expanding %s: macro calls nest deeper than %d (through "
-                                        "%s); is a definition recursive?",
+                                        "%s): a definition that calls itself, or recursion that "
+                                        "m4 arithmetic (eval, decr) would end, which is not "
+                                        "evaluated here",
                                         lx->root, EXPAND_MAX_DEPTH, via ? via : "?");
         }
         lx->bytes += len;
@@ -1512,7 +1583,7 @@ static int push_frame(struct lexer *lx, char *owned, const char *text, size_t le
                 free(owned);
                 return planet_error_set(lx->err, E2BIG,
                                         "expanding %s: the expansion grows beyond %u bytes "
-                                        "(through %s); is a definition recursive?",
+                                        "(through %s): is a definition recursive?",
                                         lx->root, EXPAND_MAX_BYTES, via ? via : "?");
         }
         if (lx->n_frames + 1 > lx->cap_frames) {
@@ -1678,6 +1749,127 @@ static void record_unresolved(struct lexer *lx, const char *s, size_t n)
                 (void) strvb_add(&lx->rb->unresolved, s, n);
 }
 
+static void ensure_expanded(struct iface_index *idx, struct macro_entry *m);
+
+/* A call can reuse the callee's symbolic expansion when substituting the
+ * arguments into its rules gives what rescanning its text would: every
+ * argument is a plain name that is not itself a macro, none is missing, and
+ * the callee neither pastes parameters into names nor looks at the argument
+ * list as a whole. Interfaces only: support macros are also used inside
+ * statements (perm sets), and are cheap to expand anyway. */
+static bool call_can_reuse(struct lexer *lx, const struct macro_entry *m, char *const *args,
+                           size_t n_args)
+{
+        if (!lx->use_cache || m->pub.kind != IFACE_KIND_INTERFACE || m->expanding ||
+            m->concatenates || m->uses_all_args || n_args < m->max_dollar)
+                return false;
+        for (size_t i = 0; i < m->max_dollar; i++) {
+                const char *a = args[i];
+                if (!a || !*a)
+                        return false;
+                for (const char *c = a; *c; c++)
+                        if (!is_name_char(*c) && *c != '$')
+                                return false;
+                size_t n = strlen(a);
+                if (builtin_of(a, n) != BUILTIN_NONE || lookup_n(lx->idx, a, n))
+                        return false;
+        }
+        return true;
+}
+
+/* s with $N replaced by args; *owned is set when a copy had to be made. */
+static int subst_params(const char *s, char *const *args, size_t n_args, char **owned,
+                        const char **out)
+{
+        *owned = NULL;
+        if (!s || !strchr(s, '$')) {
+                *out = s;
+                return 0;
+        }
+        struct buf b = {0};
+        if (substitute(&b, s, strlen(s), "", args, n_args) < 0) {
+                buf_done(&b);
+                return -ENOMEM;
+        }
+        *owned = b.s ? b.s : strdup("");
+        if (!*owned)
+                return -ENOMEM;
+        *out = *owned;
+        return 0;
+}
+
+/* Add a cached symbolic expansion's rules with the call's arguments. */
+static int emit_expansion(struct lexer *lx, const struct macro_entry *m, char *const *args,
+                          size_t n_args, bool cond)
+{
+        _cleanup_free_ char **perms = NULL;
+        size_t cap_perms = 0;
+        int r = 0;
+        for (size_t i = 0; i < m->rules.n_rules && r >= 0; i++) {
+                const struct iface_rule *c = &m->rules.rules[i];
+                char *own[5] = {0};
+                struct iface_rule t = {.kind = c->kind,
+                                       .via = c->via,
+                                       .conditional = c->conditional || cond || lx->stmt_cond};
+                const char *src, *tgt, *cls, *dflt, *fname;
+                struct strv_b excl = {0}, perm_own = {0};
+                size_t n_perms = 0;
+                if ((r = subst_params(c->source, args, n_args, &own[0], &src)) < 0 ||
+                    (r = subst_params(c->target, args, n_args, &own[1], &tgt)) < 0 ||
+                    (r = subst_params(c->tclass, args, n_args, &own[2], &cls)) < 0 ||
+                    (r = subst_params(c->default_type, args, n_args, &own[3], &dflt)) < 0 ||
+                    (r = subst_params(c->filename, args, n_args, &own[4], &fname)) < 0)
+                        goto next;
+                t.source = (char *) src;
+                t.target = (char *) tgt;
+                t.tclass = (char *) cls;
+                t.default_type = (char *) dflt;
+                t.filename = (char *) fname;
+                STRV_FOREACH (x, c->target_excluded) {
+                        char *o;
+                        const char *v;
+                        if ((r = subst_params(*x, args, n_args, &o, &v)) < 0 ||
+                            (r = strvb_add(&excl, v, strlen(v))) < 0) {
+                                free(o);
+                                goto next;
+                        }
+                        free(o);
+                }
+                t.target_excluded = excl.v;
+                STRV_FOREACH (p, c->perms) {
+                        if (n_perms + 1 > cap_perms) {
+                                cap_perms = cap_perms ? cap_perms * 2 : 16;
+                                char **v = realloc(perms, cap_perms * sizeof(char *));
+                                if (!v) {
+                                        r = -ENOMEM;
+                                        goto next;
+                                }
+                                perms = v;
+                        }
+                        char *o;
+                        const char *v;
+                        if ((r = subst_params(*p, args, n_args, &o, &v)) < 0)
+                                goto next;
+                        bool copied = o != NULL;
+                        if (copied && (r = strvb_add(&perm_own, o, strlen(o))) < 0) {
+                                free(o);
+                                goto next;
+                        }
+                        free(o);
+                        perms[n_perms++] = copied ? perm_own.v[perm_own.n - 1] : (char *) v;
+                }
+                r = builder_add(lx->rb, &t, perms, n_perms);
+        next:
+                for (size_t k = 0; k < ELEMENTSOF(own); k++)
+                        free(own[k]);
+                strvb_done(&excl);
+                strvb_done(&perm_own);
+        }
+        STRV_FOREACH (u, m->rules.unresolved)
+                record_unresolved(lx, *u, strlen(*u));
+        return r;
+}
+
 /* Collected arguments; entries may be taken (set to NULL) one by one. */
 struct argv {
         char **v;
@@ -1693,8 +1885,8 @@ static void argv_freep(struct argv *a)
 
 /* Expand a builtin or a macro from the index whose name was just read;
  * f->p is after the name. */
-static int expand_call(struct lexer *lx, struct frame *f, const char *name, size_t name_len,
-                       enum builtin b, const struct macro_entry *m)
+static int expand_call(struct lexer *lx, struct frame *f, enum builtin b,
+                       const struct macro_entry *m)
 {
         const char *via = f->via;
         bool cond = f->cond;
@@ -1739,6 +1931,12 @@ static int expand_call(struct lexer *lx, struct frame *f, const char *name, size
         /* f may move once frames are pushed; only locals from here on. */
         f = NULL;
 
+        if (m && call_can_reuse(lx, m, args, n_args)) {
+                struct macro_entry *mm = (struct macro_entry *) m;
+                ensure_expanded(lx->idx, mm);
+                if (mm->expand_r == 0 && !mm->undecided)
+                        return emit_expansion(lx, mm, args, n_args, cond);
+        }
         if (m) {
                 struct buf out = {0};
                 if (substitute(&out, m->defn, m->defn_len, m->pub.name, args, n_args) < 0) {
@@ -1778,6 +1976,8 @@ static int expand_call(struct lexer *lx, struct frame *f, const char *name, size
                 size_t i = 0;
                 while (n_args - i >= 3 && n_push + 2 < ELEMENTSOF(push)) {
                         int d = ifelse_decide(args[i], args[i + 1]);
+                        if (d < 0)
+                                lx->undecided = true;
                         if (d == 1 && !unsure) {
                                 push[n_push++] = (typeof(push[0])){i + 2, cond};
                                 break;
@@ -1806,8 +2006,6 @@ static int expand_call(struct lexer *lx, struct frame *f, const char *name, size
                 if (r < 0)
                         return r;
         }
-        (void) name;
-        (void) name_len;
         return 0;
 }
 
@@ -1885,7 +2083,7 @@ static int next_token(struct lexer *lx, struct token *t)
                                 b == BUILTIN_NONE ? lookup_n(lx->idx, name, n) : NULL;
                         if (b != BUILTIN_NONE || m) {
                                 f->p = q;
-                                int r = expand_call(lx, f, name, n, b, m);
+                                int r = expand_call(lx, f, b, m);
                                 if (r < 0)
                                         return r;
                                 continue;
@@ -2206,6 +2404,7 @@ static int parse_statements(struct lexer *lx)
                 if (tok_is(&t, '}')) {
                         if (n_blocks > 0 && blocks[--n_blocks])
                                 n_cond_blocks--;
+                        lx->stmt_cond = n_cond_blocks > 0;
                         continue;
                 }
                 if (t.type != TOK_WORD)
@@ -2245,17 +2444,38 @@ static int parse_statements(struct lexer *lx)
                         if (tok_is(&t, '{') && n_blocks < BLOCK_MAX_DEPTH) {
                                 blocks[n_blocks++] = true;
                                 n_cond_blocks++;
+                                lx->stmt_cond = true;
                         }
                         continue;
                 }
                 static const char *const declarations[] = {
-                        "type",      "attribute", "typealias",   "bool",
-                        "class",     "permissive", "attribute_role", "sid",
-                        "allowxperm", "auditallowxperm", "dontauditxperm", "neverallowxperm",
-                        "role_transition", "range_transition", "constrain", "mlsconstrain",
-                        "validatetrans", "mlsvalidatetrans", "genfscon", "portcon",
-                        "user",      "dominance", "sensitivity", "category",
-                        "level",     "typebounds", "expandattribute",
+                        "type",
+                        "attribute",
+                        "typealias",
+                        "bool",
+                        "class",
+                        "permissive",
+                        "attribute_role",
+                        "sid",
+                        "allowxperm",
+                        "auditallowxperm",
+                        "dontauditxperm",
+                        "neverallowxperm",
+                        "role_transition",
+                        "range_transition",
+                        "constrain",
+                        "mlsconstrain",
+                        "validatetrans",
+                        "mlsvalidatetrans",
+                        "genfscon",
+                        "portcon",
+                        "user",
+                        "dominance",
+                        "sensitivity",
+                        "category",
+                        "level",
+                        "typebounds",
+                        "expandattribute",
                 };
                 for (size_t i = 0; i < ELEMENTSOF(declarations); i++)
                         if (!strcmp(t.text, declarations[i])) {
@@ -2267,8 +2487,8 @@ static int parse_statements(struct lexer *lx)
 }
 
 static int expand_entry(struct iface_index *idx, const struct macro_entry *m,
-                        const char *const *args, size_t n_args, struct iface_rules *ret,
-                        struct planet_error *err)
+                        const char *const *args, size_t n_args, bool use_cache, bool *undecided,
+                        struct iface_rules *ret, struct planet_error *err)
 {
         _cleanup_strv_free_ char **sym = NULL;
         if (!args) {
@@ -2286,7 +2506,8 @@ static int expand_entry(struct iface_index *idx, const struct macro_entry *m,
         }
 
         struct rules_builder rb = {0};
-        struct lexer lx = {.idx = idx, .root = m->pub.name, .rb = &rb, .err = err};
+        struct lexer lx = {
+                .idx = idx, .root = m->pub.name, .rb = &rb, .err = err, .use_cache = use_cache};
         struct buf text = {0};
         int r = substitute(&text, m->defn, m->defn_len, m->pub.name, (char *const *) args, n_args);
         if (r >= 0 && text.s) {
@@ -2296,10 +2517,12 @@ static int expand_entry(struct iface_index *idx, const struct macro_entry *m,
         buf_done(&text);
         if (r >= 0)
                 r = parse_statements(&lx);
+        if (undecided)
+                *undecided = lx.undecided;
         lexer_done(&lx);
         if (r == -E2BIG && rb.n >= EXPAND_MAX_RULES)
-                r = planet_error_set(err, E2BIG, "expanding %s: more than %u rules",
-                                     m->pub.name, EXPAND_MAX_RULES);
+                r = planet_error_set(err, E2BIG, "expanding %s: more than %u rules", m->pub.name,
+                                     EXPAND_MAX_RULES);
         if (r < 0) {
                 builder_done(&rb);
                 if (r == -ENOMEM)
@@ -2310,8 +2533,15 @@ static int expand_entry(struct iface_index *idx, const struct macro_entry *m,
         return builder_finish(&rb, ret);
 }
 
-int iface_expand(struct iface_index *idx, const char *name, const char *const *args,
-                 size_t n_args, struct iface_rules *ret, struct planet_error *err)
+int iface_expand(struct iface_index *idx, const char *name, const char *const *args, size_t n_args,
+                 struct iface_rules *ret, struct planet_error *err)
+{
+        return iface_expand_flags(idx, name, args, n_args, 0, ret, err);
+}
+
+int iface_expand_flags(struct iface_index *idx, const char *name, const char *const *args,
+                       size_t n_args, unsigned flags, struct iface_rules *ret,
+                       struct planet_error *err)
 {
         const struct macro_entry *m = lookup_n(idx, name, strlen(name));
         if (!m)
@@ -2319,7 +2549,8 @@ int iface_expand(struct iface_index *idx, const char *name, const char *const *a
                                         "%s is not an interface, template or support macro in "
                                         "the index; try 'planet-selinux iface find %s'",
                                         name, name);
-        return expand_entry(idx, m, args, args ? n_args : 0, ret, err);
+        return expand_entry(idx, m, args, args ? n_args : 0, !(flags & IFACE_EXPAND_TEXTUAL), NULL,
+                            ret, err);
 }
 
 /* ---- suggestions ------------------------------------------------------------ */
@@ -2330,17 +2561,20 @@ bool iface_perm_is_write(const char *perm)
          * the permissions setools' default permission map counts as write
          * flows, cut down to what interfaces actually grant. */
         static const char *const writes[] = {
-                "*",          "write",       "append",       "create",     "unlink",
-                "link",       "rename",      "setattr",      "add_name",   "remove_name",
-                "reparent",   "rmdir",       "relabelfrom",  "relabelto",  "mounton",
-                "swapon",     "quotaon",     "execmod",      "setcurrent", "setexec",
-                "setfscreate", "setkeycreate", "setsockcreate", "ptrace",   "signal",
-                "sigkill",    "sigstop",     "setsched",     "setrlimit",  "setpgid",
-                "dyntransition", "connectto", "sendto",      "send_msg",   "write_file",
-                "manage",     "delete",      "set_params",   "setbool",    "load_policy",
-                "setenforce", "setsecparam", "setcheckreqprot", "mount",   "remount",
-                "unmount",    "relabel",     "setopt",       "setcontext", "associate",
-                "destroy",    "enqueue",     "unix_write",   "sys_admin", "dac_override",
+                "*",           "write",        "append",          "create",
+                "unlink",      "link",         "rename",          "setattr",
+                "add_name",    "remove_name",  "reparent",        "rmdir",
+                "relabelfrom", "relabelto",    "mounton",         "swapon",
+                "quotaon",     "execmod",      "setcurrent",      "setexec",
+                "setfscreate", "setkeycreate", "setsockcreate",   "ptrace",
+                "signal",      "sigkill",      "sigstop",         "setsched",
+                "setrlimit",   "setpgid",      "dyntransition",   "connectto",
+                "sendto",      "send_msg",     "write_file",      "manage",
+                "delete",      "set_params",   "setbool",         "load_policy",
+                "setenforce",  "setsecparam",  "setcheckreqprot", "mount",
+                "remount",     "unmount",      "relabel",         "setopt",
+                "setcontext",  "associate",    "destroy",         "enqueue",
+                "unix_write",  "sys_admin",    "dac_override",
         };
         for (size_t i = 0; i < ELEMENTSOF(writes); i++)
                 if (!strcmp(perm, writes[i]))
@@ -2348,30 +2582,207 @@ bool iface_perm_is_write(const char *perm)
         return false;
 }
 
-static void ensure_expanded(struct iface_index *idx)
+static void ensure_expanded(struct iface_index *idx, struct macro_entry *m)
 {
-        if (idx->expanded_all)
+        if (m->expanded)
                 return;
-        for (size_t i = 0; i < idx->n_macros; i++) {
-                struct macro_entry *m = idx->macros[i];
-                if (m->pub.kind != IFACE_KIND_INTERFACE || m->expanded)
+        struct planet_error e = {0};
+        /* An interface that cannot be expanded is simply not offered. */
+        m->expanding = true;
+        m->expand_r = expand_entry(idx, m, NULL, 0, true, &m->undecided, &m->rules, &e);
+        m->expanding = false;
+        planet_error_clear(&e);
+        m->expanded = true;
+        for (size_t k = 0; k < m->rules.n_rules; k++) {
+                const struct iface_rule *rule = &m->rules.rules[k];
+                if (rule->kind != IFACE_RULE_ALLOW)
                         continue;
-                struct planet_error e = {0};
-                m->expand_r = expand_entry(idx, m, NULL, 0, &m->rules, &e);
-                planet_error_clear(&e);
-                m->expanded = true;
-                for (size_t k = 0; k < m->rules.n_rules; k++) {
-                        const struct iface_rule *rule = &m->rules.rules[k];
-                        if (rule->kind != IFACE_RULE_ALLOW)
-                                continue;
-                        STRV_FOREACH(p, rule->perms) {
-                                m->total_perms++;
-                                if (iface_perm_is_write(*p))
-                                        m->grants_write = true;
-                        }
+                STRV_FOREACH (p, rule->perms) {
+                        m->total_perms++;
+                        if (iface_perm_is_write(*p))
+                                m->grants_write = true;
                 }
         }
-        idx->expanded_all = true;
+}
+
+static int add_caller(struct macro_entry *callee, struct macro_entry *caller)
+{
+        if (callee->n_callers > 0 && callee->callers[callee->n_callers - 1] == caller)
+                return 0;
+        if (callee->n_callers + 1 > callee->cap_callers) {
+                size_t cap = callee->cap_callers ? callee->cap_callers * 2 : 4;
+                struct macro_entry **v = realloc(callee->callers, cap * sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                callee->callers = v;
+                callee->cap_callers = cap;
+        }
+        callee->callers[callee->n_callers++] = caller;
+        return 0;
+}
+
+static struct word_entry *word_find(const struct iface_index *idx, const char *w, size_t n)
+{
+        if (idx->word_table_size == 0)
+                return NULL;
+        size_t mask = idx->word_table_size - 1;
+        for (size_t j = hash_name(w, n) & mask; idx->word_table[j]; j = (j + 1) & mask) {
+                struct word_entry *e = &idx->words[idx->word_table[j] - 1];
+                if (!strncmp(e->word, w, n) && e->word[n] == 0)
+                        return e;
+        }
+        return NULL;
+}
+
+static int word_table_grow(struct iface_index *idx)
+{
+        size_t size = idx->word_table_size ? idx->word_table_size * 2 : 4096;
+        size_t *t = calloc(size, sizeof(*t));
+        if (!t)
+                return -ENOMEM;
+        for (size_t i = 0; i < idx->n_words; i++) {
+                const char *w = idx->words[i].word;
+                size_t j = hash_name(w, strlen(w)) & (size - 1);
+                while (t[j])
+                        j = (j + 1) & (size - 1);
+                t[j] = i + 1;
+        }
+        free(idx->word_table);
+        idx->word_table = t;
+        idx->word_table_size = size;
+        return 0;
+}
+
+/* Note that macro m mentions the name w. */
+static int word_add(struct iface_index *idx, const char *w, size_t n, struct macro_entry *m)
+{
+        struct word_entry *e = word_find(idx, w, n);
+        if (!e) {
+                if ((idx->n_words + 1) * 2 > idx->word_table_size && word_table_grow(idx) < 0)
+                        return -ENOMEM;
+                if (idx->n_words + 1 > idx->cap_words) {
+                        size_t cap = idx->cap_words ? idx->cap_words * 2 : 4096;
+                        struct word_entry *v = realloc(idx->words, cap * sizeof(*v));
+                        if (!v)
+                                return -ENOMEM;
+                        idx->words = v;
+                        idx->cap_words = cap;
+                }
+                char *copy = strndup(w, n);
+                if (!copy)
+                        return -ENOMEM;
+                size_t mask = idx->word_table_size - 1, j = hash_name(w, n) & mask;
+                while (idx->word_table[j])
+                        j = (j + 1) & mask;
+                e = &idx->words[idx->n_words++];
+                *e = (struct word_entry){.word = copy};
+                idx->word_table[j] = idx->n_words;
+        }
+        if (e->n_macros > 0 && e->macros[e->n_macros - 1] == m)
+                return 0;
+        if (e->n_macros + 1 > e->cap_macros) {
+                size_t cap = e->cap_macros ? e->cap_macros * 2 : 2;
+                struct macro_entry **v = realloc(e->macros, cap * sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                e->macros = v;
+                e->cap_macros = cap;
+        }
+        e->macros[e->n_macros++] = m;
+        return 0;
+}
+
+/* Every name in a definition that the index knows is a (possible) call; a
+ * superset of the real calls is fine, it only widens the search. Every other
+ * name goes into the word index. */
+static int build_call_graph(struct iface_index *idx)
+{
+        if (idx->graph_built)
+                return 0;
+        for (size_t i = 0; i < idx->n_macros; i++) {
+                struct macro_entry *m = idx->macros[i];
+                const char *p = m->defn, *end = m->defn + m->defn_len;
+                while (p < end) {
+                        if (!is_name_start(*p)) {
+                                p++;
+                                continue;
+                        }
+                        const char *name = p;
+                        while (p < end && is_name_char(*p))
+                                p++;
+                        struct macro_entry *callee = lookup_n(idx, name, p - name);
+                        if (callee && callee != m && add_caller(callee, m) < 0)
+                                return -ENOMEM;
+                        if (!callee && word_add(idx, name, p - name, m) < 0)
+                                return -ENOMEM;
+                }
+        }
+        idx->graph_built = true;
+        return 0;
+}
+
+static int mark_reach(struct macro_entry *m, unsigned epoch, struct macro_entry ***stack, size_t *n,
+                      size_t *cap)
+{
+        if (m->mark == epoch)
+                return 0;
+        m->mark = epoch;
+        if (*n + 1 > *cap) {
+                size_t c = *cap ? *cap * 2 : 256;
+                struct macro_entry **v = realloc(*stack, c * sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                *stack = v;
+                *cap = c;
+        }
+        (*stack)[(*n)++] = m;
+        return 0;
+}
+
+static int mark_word(const struct word_entry *e, unsigned epoch, struct macro_entry ***stack,
+                     size_t *n, size_t *cap)
+{
+        for (size_t i = 0; e && i < e->n_macros; i++) {
+                int r = mark_reach(e->macros[i], epoch, stack, n, cap);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Mark, with a new epoch, every macro whose expansion can mention type (or,
+ * with a type_matches callback, an attribute it belongs to): those that
+ * name it, those that build names from parameters, and all that call one of
+ * them. */
+static int mark_reaching(struct iface_index *idx, const char *type,
+                         const struct iface_suggest_options *opts, unsigned *ret_epoch)
+{
+        int r = build_call_graph(idx);
+        if (r < 0)
+                return r;
+        unsigned epoch = ++idx->epoch;
+        size_t n = 0, cap = 0;
+        _cleanup_free_ struct macro_entry **stack = NULL;
+        for (size_t i = 0; i < idx->n_macros; i++)
+                if (idx->macros[i]->concatenates &&
+                    (r = mark_reach(idx->macros[i], epoch, &stack, &n, &cap)) < 0)
+                        return r;
+        if ((r = mark_word(word_find(idx, type, strlen(type)), epoch, &stack, &n, &cap)) < 0)
+                return r;
+        if (opts && opts->type_matches)
+                for (size_t i = 0; i < idx->n_words; i++)
+                        if (strcmp(idx->words[i].word, type) != 0 &&
+                            opts->type_matches(type, idx->words[i].word, opts->userdata) &&
+                            (r = mark_word(&idx->words[i], epoch, &stack, &n, &cap)) < 0)
+                                return r;
+        while (n > 0) {
+                struct macro_entry *m = stack[--n];
+                for (size_t i = 0; i < m->n_callers; i++)
+                        if ((r = mark_reach(m->callers[i], epoch, &stack, &n, &cap)) < 0)
+                                return r;
+        }
+        *ret_epoch = epoch;
+        return 0;
 }
 
 void iface_suggestions_free(struct iface_suggestion *s, size_t n)
@@ -2455,8 +2866,9 @@ static char *format_call(const struct macro_entry *m, const char *source, unsign
 }
 
 static char *format_why(const struct macro_entry *m, const struct iface_access *need,
-                        enum match_kind match, char **granted, size_t n_granted,
-                        const char *via_first, size_t extra_on_target, size_t extra_total)
+                        enum match_kind match, const char *attribute, char **granted,
+                        size_t n_granted, const char *via_first, size_t extra_on_target,
+                        size_t extra_total)
 {
         char *s = NULL;
         size_t len = 0;
@@ -2469,10 +2881,13 @@ static char *format_why(const struct macro_entry *m, const struct iface_access *
         fputs(" }", f);
         if (via_first && strcmp(via_first, m->pub.name))
                 fprintf(f, " via %s", via_first);
-        fputs(match == MATCH_EXACT  ? "; names the type itself"
-              : match == MATCH_SELF ? "; through self"
-                                    : "; through an attribute the type belongs to",
-              f);
+        if (match == MATCH_EXACT)
+                fputs("; names the type itself", f);
+        else if (match == MATCH_SELF)
+                fputs("; through self", f);
+        else
+                fprintf(f, "; through attribute %s, which %s belongs to",
+                        attribute ? attribute : "?", need->target);
         if (extra_on_target)
                 fprintf(f, "; %zu permission%s beyond the needed on %s:%s", extra_on_target,
                         extra_on_target == 1 ? "" : "s", need->target, need->tclass);
@@ -2502,7 +2917,16 @@ int iface_suggest(struct iface_index *idx, const struct iface_access *need,
                 if (iface_perm_is_write(need->perms[i]))
                         need_write = true;
 
-        ensure_expanded(idx);
+        /* Expand only what can reach the target (or its attributes); a self
+         * access is granted through `self` and `$1`, which nearly every
+         * interface mentions, so that looks at all of them. */
+        bool everything = !strcmp(need->target, need->source);
+        unsigned epoch = 0;
+        if (!everything) {
+                int k = mark_reaching(idx, need->target, opts, &epoch);
+                if (k < 0)
+                        return planet_error_set(err, -k, "out of memory ranking interfaces");
+        }
 
         struct ranked *out = NULL;
         size_t n_out = 0, cap = 0;
@@ -2511,8 +2935,11 @@ int iface_suggest(struct iface_index *idx, const struct iface_access *need,
         int r = 0;
 
         for (size_t i = 0; i < idx->n_macros; i++) {
-                const struct macro_entry *m = idx->macros[i];
-                if (m->pub.kind != IFACE_KIND_INTERFACE || m->expand_r < 0)
+                struct macro_entry *m = idx->macros[i];
+                if (m->pub.kind != IFACE_KIND_INTERFACE || (!everything && m->mark != epoch))
+                        continue;
+                ensure_expanded(idx, m);
+                if (m->expand_r < 0)
                         continue;
                 if (m->grants_write && !need_write)
                         continue;
@@ -2550,7 +2977,7 @@ int iface_suggest(struct iface_index *idx, const struct iface_access *need,
 
                 /* What it grants on the target (matched rules), for the why. */
                 size_t n_granted = 0, on_target = 0;
-                const char *via_first = NULL;
+                const char *via_first = NULL, *attribute = NULL;
                 for (size_t k = 0; k < m->rules.n_rules; k++) {
                         const struct iface_rule *rule = &m->rules.rules[k];
                         if (rule->kind != IFACE_RULE_ALLOW || rule->conditional ||
@@ -2561,7 +2988,9 @@ int iface_suggest(struct iface_index *idx, const struct iface_access *need,
                                 continue;
                         if (!via_first)
                                 via_first = rule->via;
-                        STRV_FOREACH(p, rule->perms) {
+                        if (mk == MATCH_ATTRIBUTE && !attribute)
+                                attribute = rule->target;
+                        STRV_FOREACH (p, rule->perms) {
                                 bool seen = false;
                                 for (size_t g = 0; g < n_granted && !seen; g++)
                                         seen = !strcmp(granted[g], *p);
@@ -2600,7 +3029,7 @@ int iface_suggest(struct iface_index *idx, const struct iface_access *need,
                 c->s.extra_on_target = extra_on_target;
                 c->s.extra_total = extra_total;
                 c->s.call = format_call(m, need->source, &c->s.unbound_params);
-                c->s.why = format_why(m, need, best, granted, n_granted, via_first,
+                c->s.why = format_why(m, need, best, attribute, granted, n_granted, via_first,
                                       extra_on_target, extra_total);
                 n_out++;
                 if (!c->s.call || !c->s.why) {
@@ -2609,9 +3038,10 @@ int iface_suggest(struct iface_index *idx, const struct iface_access *need,
                 }
         }
 
-        qsort(out, n_out, sizeof(*out), cmp_ranked);
-        size_t keep = opts && opts->max_results && opts->max_results < n_out ? opts->max_results
-                                                                               : n_out;
+        if (n_out > 1)
+                qsort(out, n_out, sizeof(*out), cmp_ranked);
+        size_t keep =
+                opts && opts->max_results && opts->max_results < n_out ? opts->max_results : n_out;
         struct iface_suggestion *res = calloc(keep ? keep : 1, sizeof(*res));
         if (!res) {
                 r = -ENOMEM;

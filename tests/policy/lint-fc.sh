@@ -42,6 +42,19 @@ check "symlink warning" 0 "$tool" lint-fc --subs "$empty" --root "$tmproot" "$fx
 has "clean.fc:2: warning: '/usr/bin/fine-tool' is a symlink" "symlink warning"
 check "symlink warning --strict" 1 "$tool" lint-fc --strict --subs "$empty" --root "$tmproot" "$fx/clean.fc"
 
+# --policy-root reads SELINUXTYPE and the local .subs beside .subs_dist.
+mkdir -p "$tmproot/etc/selinux/custom/contexts/files"
+printf 'SELINUX=enforcing\nSELINUXTYPE=custom\n' >"$tmproot/etc/selinux/config"
+printf '/opt/gravity /var/lib/gravity\n' >"$tmproot/etc/selinux/custom/contexts/files/file_contexts.subs"
+printf '/var/run /run\n' >"$tmproot/etc/selinux/custom/contexts/files/file_contexts.subs_dist"
+printf '/opt/gravity/x\t--\tgen_context(system_u:object_r:bin_t,s0)\n/var/run/y\tgen_context(system_u:object_r:bin_t,s0)\n' >"$tmproot/local.fc"
+check "local .subs" 1 "$tool" lint-fc --policy-root "$tmproot" "$tmproot/local.fc"
+has "local.fc:1: error: '/opt/gravity/x' can never match: paths under /opt/gravity are looked up as /var/lib/gravity; write '/var/lib/gravity/x'" "local equivalence"
+has "local.fc:2: error: '/var/run/y'" "distribution equivalence"
+printf 'SELINUXTYPE=../x\n' >"$tmproot/etc/selinux/config"
+check "bad SELINUXTYPE" 2 "$tool" lint-fc --policy-root "$tmproot" "$tmproot/local.fc"
+has "invalid SELINUXTYPE" "names the bad setting"
+
 check "missing fc" 2 "$tool" lint-fc --subs "$empty" "$tmproot/nonexistent.fc"
 has "nonexistent.fc" "names the missing file"
 check "missing --subs" 2 "$tool" lint-fc --subs "$tmproot/none.subs" "$fx/clean.fc"

@@ -24,7 +24,7 @@ want_members() {
 
 domains="gravity_t gravity_installer_t gravity_container_init_t gravity_kubernetes_t gravity_service_t gravity_container_systemctl_t gravity_container_t"
 execs="gravity_exec_t gravity_container_init_exec_t gravity_kubernetes_exec_t gravity_service_exec_t gravity_container_systemctl_exec_t"
-files="gravity_container_file_t gravity_var_lib_t gravity_log_t gravity_runtime_t gravity_kubelet_var_lib_t"
+files="gravity_container_file_t gravity_var_lib_t gravity_log_t gravity_runtime_t gravity_kubelet_var_lib_t gravity_container_lock_t"
 ports="gravity_kube_port_t gravity_etcd_port_t gravity_serf_port_t gravity_agent_port_t gravity_vxlan_port_t"
 for t in $domains $execs $files $ports; do want_type "$t"; done
 

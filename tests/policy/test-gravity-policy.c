@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fc.h"
 #include "label.h"
 
 static struct label_backend *backend;
@@ -101,13 +102,20 @@ static const char *const domains[] = {
         "gravity_container_t",
 };
 static const char *const object_types[] = {
-        "gravity_exec_t",           "gravity_container_init_exec_t",
-        "gravity_kubernetes_exec_t", "gravity_service_exec_t",
-        "gravity_container_systemctl_exec_t", "gravity_container_file_t",
-        "gravity_var_lib_t",        "gravity_log_t",
-        "gravity_runtime_t",        "gravity_kubelet_var_lib_t",
-        "gravity_kube_port_t",      "gravity_etcd_port_t",
-        "gravity_serf_port_t",      "gravity_agent_port_t",
+        "gravity_exec_t",
+        "gravity_container_init_exec_t",
+        "gravity_kubernetes_exec_t",
+        "gravity_service_exec_t",
+        "gravity_container_systemctl_exec_t",
+        "gravity_container_file_t",
+        "gravity_var_lib_t",
+        "gravity_log_t",
+        "gravity_runtime_t",
+        "gravity_kubelet_var_lib_t",
+        "gravity_kube_port_t",
+        "gravity_etcd_port_t",
+        "gravity_serf_port_t",
+        "gravity_agent_port_t",
         "gravity_vxlan_port_t",
 };
 
@@ -146,7 +154,8 @@ static const struct {
 Test(gravity_policy, seed_transitions_compute_to_their_domains)
 {
         for (size_t i = 0; i < ELEMENTSOF(seed_transitions); i++) {
-                char *d = computed_domain("gravity_container_init_t", seed_transitions[i].exec_type);
+                char *d =
+                        computed_domain("gravity_container_init_t", seed_transitions[i].exec_type);
                 cr_expect_str_eq(d, seed_transitions[i].domain, "init → %s computes %s, want %s",
                                  seed_transitions[i].exec_type, d, seed_transitions[i].domain);
                 free(d);
@@ -240,8 +249,13 @@ Test(gravity_policy, installer_is_permitted_but_never_automatic)
         free(d);
 
         /* Neither host init nor the services inside planet may enter it. */
-        const char *others[] = {"init_t", "initrc_t", "gravity_t", "gravity_kubernetes_t",
-                                "gravity_service_t", "gravity_container_t", "systemd_nspawn_t"};
+        const char *others[] = {"init_t",
+                                "initrc_t",
+                                "gravity_t",
+                                "gravity_kubernetes_t",
+                                "gravity_service_t",
+                                "gravity_container_t",
+                                "systemd_nspawn_t"};
         for (size_t i = 0; i < ELEMENTSOF(others); i++)
                 cr_expect_not(type_allowed(others[i], true, "gravity_installer_t", "process",
                                            "transition"),
@@ -252,8 +266,8 @@ Test(gravity_policy, installer_reads_homes_and_loads_policy_gravity_t_does_not)
 {
         cr_assert(type_allowed("gravity_installer_t", true, "user_home_t", "file", "read"));
         cr_assert(type_allowed("gravity_installer_t", true, "user_home_dir_t", "dir", "search"));
-        cr_assert(type_allowed("gravity_installer_t", true, "security_t", "security",
-                               "load_policy"));
+        cr_assert(
+                type_allowed("gravity_installer_t", true, "security_t", "security", "load_policy"));
         cr_assert_not(type_allowed("gravity_t", true, "user_home_t", "file", "read"));
         cr_assert_not(type_allowed("gravity_t", true, "user_home_dir_t", "dir", "search"));
         cr_assert_not(type_allowed("gravity_t", true, "security_t", "security", "load_policy"));
@@ -282,6 +296,18 @@ Test(gravity_policy, nspawn_starts_the_container_init)
                           entries[i]);
                 free(f);
         }
+        /* Its image lock beside the rootfs, and nothing else of gravity's state. */
+        cr_expect(type_allowed("systemd_nspawn_t", true, "gravity_container_lock_t", "file",
+                               "create"));
+        cr_expect(type_allowed("systemd_nspawn_t", true, "gravity_var_lib_t", "dir", "add_name"));
+        cr_expect_not(type_allowed("systemd_nspawn_t", true, "gravity_var_lib_t", "file", "write"));
+        char *lock = NULL, *nspawn = proc("systemd_nspawn_t"), *dir = obj("gravity_var_lib_t");
+        struct planet_error err = {0};
+        cr_assert_eq(label_compute_create(backend, nspawn, dir, "file", &lock, &err), 0);
+        cr_expect_str_eq(lock, "system_u:object_r:gravity_container_lock_t:s0");
+        free(lock);
+        free(nspawn);
+        free(dir);
         /* nspawn asks explicitly: no automatic transition from it. */
         char *t = computed_domain("systemd_nspawn_t", "gravity_container_file_t");
         cr_assert_str_eq(t, "systemd_nspawn_t");
@@ -359,15 +385,15 @@ Test(gravity_policy, file_contexts_in_both_spellings)
         expect_label("/bin/gravity", S_IFREG, "gravity_exec_t");
         expect_label("/usr/bin/planet-initd", S_IFREG, "gravity_container_init_exec_t");
         static const char *const kube[] = {"kube-apiserver", "kube-controller-manager",
-                                           "kube-scheduler", "kubelet", "kube-proxy", "kubectl"};
+                                           "kube-scheduler", "kubelet",
+                                           "kube-proxy",     "kubectl"};
         for (size_t i = 0; i < ELEMENTSOF(kube); i++) {
                 char *p = NULL;
                 cr_assert_geq(asprintf(&p, "/usr/bin/%s", kube[i]), 0);
                 expect_label(p, S_IFREG, "gravity_kubernetes_exec_t");
                 free(p);
         }
-        static const char *const services[] = {"etcd", "coredns", "flanneld", "serf",
-                                               "containerd"};
+        static const char *const services[] = {"etcd", "coredns", "flanneld", "serf", "containerd"};
         for (size_t i = 0; i < ELEMENTSOF(services); i++) {
                 char *p = NULL;
                 cr_assert_geq(asprintf(&p, "/usr/bin/%s", services[i]), 0);
@@ -419,4 +445,119 @@ Test(gravity_policy, install_paths_are_ours)
         fclose(f);
         free(path);
         cr_assert_gt(n, 10);
+}
+
+/* systemctl inside planet may drive units; workloads may not. */
+Test(gravity_policy, container_systemctl_drives_units)
+{
+        const char *perms[] = {"start", "stop", "status", "reload"};
+        for (size_t i = 0; i < ELEMENTSOF(perms); i++) {
+                cr_expect(type_allowed("gravity_container_systemctl_t", true,
+                                       "gravity_container_file_t", "service", perms[i]),
+                          "systemctl cannot %s units", perms[i]);
+                cr_expect(type_allowed("gravity_container_init_t", true, "gravity_container_file_t",
+                                       "service", perms[i]));
+                cr_expect_not(type_allowed("gravity_container_t", true, "gravity_container_file_t",
+                                           "service", perms[i]),
+                              "workloads may %s units", perms[i]);
+        }
+        cr_assert(type_allowed("gravity_container_systemctl_t", true, "gravity_container_init_t",
+                               "system", "status"));
+}
+
+static char *srcdir_path(const char *rel)
+{
+        const char *top = getenv("top_srcdir");
+        cr_assert_not_null(top, "top_srcdir is not set (run through make check)");
+        char *p = NULL;
+        cr_assert_geq(asprintf(&p, "%s/%s", top, rel), 0);
+        return p;
+}
+
+/* Every context the container's own file_contexts hands out is valid in
+ * the policy, and inside planet the binaries get the types gravity.fc
+ * gives them under the rootfs on the host. */
+Test(gravity_policy, container_file_contexts_agree_with_gravity_fc)
+{
+        char *planet_path = srcdir_path("policy/planet_file_contexts");
+        char *gravity_path = srcdir_path("policy/gravity.fc");
+        struct fc_file planet = {0}, gravity = {0};
+        struct planet_error err = {0};
+        cr_assert_eq(fc_load(planet_path, FC_FORMAT_COMPILED, NULL, &planet, &err), 0, "%s",
+                     err.msg);
+        cr_assert_eq(fc_load(gravity_path, FC_FORMAT_SOURCE, "s0", &gravity, &err), 0, "%s",
+                     err.msg);
+        for (size_t i = 0; i < planet.n_entries; i++)
+                cr_expect_eq(label_check_context(backend, planet.entries[i].context, &err), 0,
+                             "planet_file_contexts:%u: %s", planet.entries[i].line,
+                             err.msg ? err.msg : "");
+
+        static const char *const inside[] = {
+                "/usr/lib/systemd/systemd",
+                "/usr/lib/systemd/systemd-journald",
+                "/usr/bin/planet-initd",
+                "/usr/bin/systemctl",
+                "/usr/bin/journalctl",
+                "/usr/bin/gravity",
+                "/usr/bin/kubelet",
+                "/usr/bin/kube-apiserver",
+                "/usr/bin/etcd",
+                "/usr/bin/containerd",
+                "/usr/bin/bash",
+                "/etc/passwd",
+        };
+        size_t compared = 0;
+        for (size_t i = 0; i < ELEMENTSOF(inside); i++) {
+                char *host = NULL;
+                cr_assert_geq(asprintf(&host, "/var/lib/gravity/planet/rootfs%s", inside[i]), 0);
+                const struct fc_entry *want = fc_find_entry(&gravity, host, S_IFREG);
+                const struct fc_entry *got = fc_find_entry(&planet, inside[i], S_IFREG);
+                cr_assert_not_null(want, "gravity.fc has no entry for %s", host);
+                cr_assert_not_null(got, "planet_file_contexts has no entry for %s", inside[i]);
+                cr_expect_str_eq(got->type, want->type,
+                                 "%s: planet_file_contexts:%u says %s, gravity.fc:%u says %s",
+                                 inside[i], got->line, got->type, want->line, want->type);
+                compared++;
+                free(host);
+        }
+        cr_assert_eq(compared, ELEMENTSOF(inside));
+        fc_file_done(&planet);
+        fc_file_done(&gravity);
+        free(planet_path);
+        free(gravity_path);
+}
+
+/* The lxc_contexts-style file names valid contexts. */
+Test(gravity_policy, planet_contexts_are_valid)
+{
+        char *path = srcdir_path("policy/planet_contexts");
+        FILE *f = fopen(path, "re");
+        cr_assert_not_null(f, "%s", path);
+        char line[512];
+        unsigned n = 0;
+        while (fgets(line, sizeof(line), f)) {
+                char *q1 = strchr(line, '"'), *q2 = q1 ? strchr(q1 + 1, '"') : NULL;
+                cr_assert_not_null(q2, "malformed line: %s", line);
+                *q2 = '\0';
+                struct planet_error err = {0};
+                cr_expect_eq(label_check_context(backend, q1 + 1, &err), 0, "%s: %s", q1 + 1,
+                             err.msg ? err.msg : "");
+                n++;
+        }
+        fclose(f);
+        free(path);
+        cr_assert_geq(n, 3);
+}
+
+/* planet.sock: gravity and the services may connect, workloads may not. */
+Test(gravity_policy, planet_socket_access)
+{
+        const char *may[] = {"gravity_t", "gravity_installer_t", "gravity_kubernetes_t",
+                             "gravity_service_t", "gravity_container_systemctl_t"};
+        for (size_t i = 0; i < ELEMENTSOF(may); i++)
+                cr_expect(type_allowed(may[i], true, "gravity_runtime_t", "sock_file", "write"),
+                          "%s cannot reach planet.sock", may[i]);
+        cr_expect_not(type_allowed("gravity_container_t", true, "gravity_runtime_t", "sock_file",
+                                   "write"),
+                      "workloads can reach planet.sock");
 }

@@ -43,14 +43,15 @@ static char *fixture_path(const char *rel)
 
 Test(fc, source_entries)
 {
-        struct fc_file f = parse_ok("# comment\n"
-                                    "\n"
-                                    "/usr/bin/kubelet\t--\tgen_context(system_u:object_r:k_exec_t,s0)\n"
-                                    "  /var/lib/x(/.*)?   gen_context(system_u:object_r:x_t,s0)  \n"
-                                    "/run/a\\.sock -s gen_context(system_u:object_r:r_t)\n"
-                                    "/proc -d <<none>>\n"
-                                    "/etc/mls\tgen_context(system_u:object_r:e_t,s0,c0.c3)",
-                                    FC_FORMAT_AUTO);
+        struct fc_file f =
+                parse_ok("# comment\n"
+                         "\n"
+                         "/usr/bin/kubelet\t--\tgen_context(system_u:object_r:k_exec_t,s0)\n"
+                         "  /var/lib/x(/.*)?   gen_context(system_u:object_r:x_t,s0)  \n"
+                         "/run/a\\.sock -s gen_context(system_u:object_r:r_t)\n"
+                         "/proc -d <<none>>\n"
+                         "/etc/mls\tgen_context(system_u:object_r:e_t,s0,c0.c3)",
+                         FC_FORMAT_AUTO);
         cr_assert_eq(f.n_entries, 5);
         cr_assert_str_eq(f.name, "test.fc");
 
@@ -273,8 +274,8 @@ Test(fc, check_subs_finds_traps_and_spells_the_fix)
 
         for (size_t i = 2; i < f.n_entries; i++)
                 if (i != 4)
-                        cr_assert_eq(fc_entry_check_subs(&subs, &f.entries[i], NULL, NULL, NULL),
-                                     0, "entry %zu (%s) flagged", i, f.entries[i].regex);
+                        cr_assert_eq(fc_entry_check_subs(&subs, &f.entries[i], NULL, NULL, NULL), 0,
+                                     "entry %zu (%s) flagged", i, f.entries[i].regex);
         fc_file_done(&f);
         fc_subs_done(&subs);
 }
@@ -364,12 +365,13 @@ Test(fc, agrees_with_libselinux_on_fixed_paths, .timeout = 60)
                 if (fixed++ % 10)
                         continue;
                 char *want = NULL;
-                const char *w = selabel_lookup_raw(h, &want, path, e->mode) == 0 ? want : "<<none>>";
+                const char *w =
+                        selabel_lookup_raw(h, &want, path, e->mode) == 0 ? want : "<<none>>";
                 const struct fc_entry *m = fc_find_entry(&f, path, e->mode);
                 cr_expect_not_null(m, "%s: no entry", path);
                 if (m)
-                        cr_expect_str_eq(m->context, w, "%s: fc %s (line %u), libselinux %s",
-                                         path, m->context, m->line, w);
+                        cr_expect_str_eq(m->context, w, "%s: fc %s (line %u), libselinux %s", path,
+                                         m->context, m->line, w);
                 freecon(want);
                 checked++;
         }

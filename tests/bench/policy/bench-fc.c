@@ -72,8 +72,8 @@ int main(int argc, char **argv)
                disagree);
         printf("load:   fc %.1f ms, selabel %.1f ms, ratio %.2f\n", t_fc_load * 1e3,
                t_se_load * 1e3, t_fc_load / t_se_load);
-        printf("lookup: fc %.1f us/path, selabel %.1f us/path, ratio %.2f\n",
-               t_fc / n_paths * 1e6, t_se / n_paths * 1e6, t_fc / t_se);
+        printf("lookup: fc %.1f us/path, selabel %.1f us/path, ratio %.2f\n", t_fc / n_paths * 1e6,
+               t_se / n_paths * 1e6, t_fc / t_se);
         selabel_close(h);
         fc_file_done(&f);
         return disagree ? 1 : 0;
