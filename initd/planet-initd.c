@@ -183,11 +183,14 @@ struct start_log {
 static void log_start(pid_t service_pid, void *userdata)
 {
         const struct start_log *l = userdata;
-        /* Without a journal, notes go to stderr (systemd keeps it); the
-         * disabled one is said once per boot instead. */
+        _cleanup_free_ char *message = NULL;
+        /* Without a journal the sentence goes to stderr (systemd keeps it
+         * with the unit's name); unlabeled starts are said once per boot
+         * instead, not on every start. */
         if (exec_plan_log(l->plan, l->req, l->mode, l->unit, service_pid, NULL, NULL) < 0 &&
-            l->plan->note && l->plan->verdict != EXEC_VERDICT_UNLABELED)
-                fprintf(stderr, PROG ": %s\n", l->plan->note);
+            l->plan->verdict != EXEC_VERDICT_UNLABELED &&
+            exec_plan_message(l->plan, l->req, NULL, &message) >= 0)
+                fprintf(stderr, PROG ": %s\n", message);
 }
 
 /* Say "SELinux is disabled" once per boot, not on every service start. */
@@ -209,7 +212,8 @@ int main(int argc, char **argv)
         _cleanup_error_ struct planet_error err = {0};
         _cleanup_label_backend_ struct label_backend *b = NULL;
         _cleanup_free_ char *unit = NULL;
-        struct exec_plan plan = {0};
+        _cleanup_(exec_plan_done) struct exec_plan plan = {0};
+        _cleanup_(probe_done) struct probe ready = {0}, watchdog = {0};
         struct args a = {0};
         const char *mode;
         int r;
@@ -233,7 +237,6 @@ int main(int argc, char **argv)
                 /* stderr below is the fallback when there is no journal. */
                 (void) exec_plan_log(&plan, &a.req, mode, unit, 0, &err, NULL);
                 planet_error_print(&err, PROG);
-                exec_plan_done(&plan);
                 return r == -EINVAL   ? EXIT_USAGE
                        : r == -ENOENT ? SUPERVISE_EXIT_NOT_FOUND
                                       : EXIT_REFUSED;
@@ -257,7 +260,6 @@ int main(int argc, char **argv)
                 return r == ENOENT ? SUPERVISE_EXIT_NOT_FOUND : SUPERVISE_EXIT_CANNOT_EXEC;
         }
 
-        struct probe ready = {0}, watchdog = {0};
         if ((a.ready && probe_parse(a.ready, &ready, &err) < 0) ||
             (a.watchdog_probe && probe_parse(a.watchdog_probe, &watchdog, &err) < 0)) {
                 planet_error_print(&err, PROG);
@@ -290,8 +292,5 @@ int main(int argc, char **argv)
         r = supervise_run(&o, &status, &err);
         if (r < 0)
                 planet_error_print(&err, PROG);
-        probe_done(&ready);
-        probe_done(&watchdog);
-        exec_plan_done(&plan);
         return status;
 }

@@ -293,13 +293,13 @@ done:
         return r;
 }
 
-int exec_plan_log(const struct exec_plan *p, const struct exec_request *req, const char *mode,
-                  const char *unit, pid_t service_pid, const struct planet_error *refusal,
-                  const char *journal_socket)
+int exec_plan_message(const struct exec_plan *p, const struct exec_request *req,
+                      const struct planet_error *refusal, char **ret)
 {
-        _cleanup_free_ char *message = NULL, *errno_s = NULL, *domain_type = NULL, *pid_s = NULL;
+        _cleanup_free_ char *domain_type = NULL;
         const char *domain = p->exec_context ? p->exec_context : p->source_context;
         const char *exe = p->path ? p->path : req->binary;
+        char *message = NULL;
         int r;
 
         domain_type = domain ? type_of(domain) : NULL;
@@ -315,6 +315,22 @@ int exec_plan_log(const struct exec_plan *p, const struct exec_request *req, con
                              p->note ? p->note : "");
         if (r < 0)
                 return -ENOMEM;
+        *ret = message;
+        return 0;
+}
+
+int exec_plan_log(const struct exec_plan *p, const struct exec_request *req, const char *mode,
+                  const char *unit, pid_t service_pid, const struct planet_error *refusal,
+                  const char *journal_socket)
+{
+        _cleanup_free_ char *message = NULL, *errno_s = NULL, *pid_s = NULL;
+        const char *domain = p->exec_context ? p->exec_context : p->source_context;
+        const char *exe = p->path ? p->path : req->binary;
+        int r;
+
+        r = exec_plan_message(p, req, refusal, &message);
+        if (r < 0)
+                return r;
         if (refusal && asprintf(&errno_s, "%d", refusal->errnum) < 0)
                 return -ENOMEM;
         if (service_pid > 0 && asprintf(&pid_s, "%d", (int) service_pid) < 0)

@@ -105,6 +105,9 @@ bool exec_domain_matches(const char *wanted, const char *ctx);
 int exec_plan_log(const struct exec_plan *p, const struct exec_request *req, const char *mode,
                   const char *unit, pid_t service_pid, const struct planet_error *refusal,
                   const char *journal_socket);
+/* The entry's MESSAGE: one sentence for a person (also the stderr fallback). */
+int exec_plan_message(const struct exec_plan *p, const struct exec_request *req,
+                      const struct planet_error *refusal, char **ret);
 /* The same entry, the SELinux-disabled notice: once per boot is the caller's
  * business (a stamp under /run). */
 int exec_log_selinux_disabled(const char *unit, const char *journal_socket);

@@ -74,7 +74,9 @@ int journal_send(const char *socket_path, const struct journal_field *fields, si
         if (r < 0)
                 return r;
 
-        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        /* Non-blocking: a journald that is not reading must not hold up a
+         * service start; the caller falls back to stderr on -EAGAIN. */
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)
                 return -errno;
         if (sendto(fd, buf, len, MSG_NOSIGNAL, (struct sockaddr *) &sun, sizeof(sun)) < 0)

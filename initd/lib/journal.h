@@ -26,9 +26,9 @@ struct journal_field {
 int journal_serialize(const struct journal_field *fields, size_t n, char **ret, size_t *ret_len);
 
 /* Send one entry. socket_path NULL: JOURNAL_SOCKET_PATH. -ENOENT/-ECONNREFUSED
- * when no journald listens (the caller then falls back to stderr, which
- * systemd also collects); -EMSGSIZE when the entry is too big for one
- * datagram (entries here are a few hundred bytes). */
+ * when no journald listens and -EAGAIN when it is not reading (never blocks;
+ * the caller then falls back to stderr, which systemd also collects); -EMSGSIZE when the entry is
+ * too big for one datagram (entries here are a few hundred bytes). */
 int journal_send(const char *socket_path, const struct journal_field *fields, size_t n);
 
 /* The systemd unit this process belongs to, from /proc/self/cgroup (the last

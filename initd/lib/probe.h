@@ -13,7 +13,8 @@
  *   exec:CMD           /bin/sh -c CMD exits 0
  *
  * One attempt is synchronous and bounded by its timeout (name resolution
- * through getaddrinfo excepted: use addresses, not names, where that matters). */
+ * through getaddrinfo excepted); the supervisor runs each in a process of its
+ * own and kills it if it overstays. */
 
 #include <stdint.h>
 

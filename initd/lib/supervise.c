@@ -219,6 +219,35 @@ static void forwarded_signals(sigset_t *set)
 
 /* ---- the supervisor ----------------------------------------------------- */
 
+/* A service that floods its notify socket with garbage must not flood the
+ * journal through us: at most LOG_BURST complaints per LOG_INTERVAL, then one
+ * line saying how many were suppressed. */
+#define LOG_INTERVAL_USEC (10 * 1000000ull)
+#define LOG_BURST 10
+
+struct ratelimit {
+        uint64_t begin;
+        unsigned shown, suppressed;
+};
+
+static bool ratelimit_ok(struct ratelimit *rl)
+{
+        uint64_t now = now_usec();
+        if (now - rl->begin >= LOG_INTERVAL_USEC) {
+                if (rl->suppressed > 0)
+                        fprintf(stderr, LOG_PREFIX "%u more notify problems not logged\n",
+                                rl->suppressed);
+                rl->begin = now;
+                rl->shown = rl->suppressed = 0;
+        }
+        if (rl->shown < LOG_BURST) {
+                rl->shown++;
+                return true;
+        }
+        rl->suppressed++;
+        return false;
+}
+
 struct supervisor {
         const struct supervise_options *o;
         pid_t self;
@@ -233,6 +262,7 @@ struct supervisor {
         struct notify_address child_address;
         bool child_address_is_path;
         bool said_mainpid;
+        struct ratelimit complaints;
 
         bool ready;
         uint64_t ready_deadline;
@@ -242,6 +272,17 @@ struct supervisor {
         uint64_t kill_deadline;
 
         uint64_t watchdog_next;
+
+        /* The probe attempt in flight, run in a process of its own so that
+         * signals and notify messages never wait for it. */
+        pid_t probe_pid;
+        int probe_fd;        /* its report pipe; -1 when no attempt runs */
+        bool probe_is_ready; /* else the watchdog probe */
+        bool probe_exited;
+        int probe_status;
+        uint64_t probe_kill_at;
+        char probe_why[512];
+        size_t probe_why_len;
 };
 
 static void send_upstream(struct supervisor *s, const char *msg, const int *fds, size_t n_fds)
@@ -260,7 +301,7 @@ static void send_upstream(struct supervisor *s, const char *msg, const int *fds,
         } else {
                 r = notify_send(s->upstream_fd, &s->upstream, msg, strlen(msg), fds, n_fds);
         }
-        if (r < 0)
+        if (r < 0 && ratelimit_ok(&s->complaints))
                 fprintf(stderr, LOG_PREFIX "cannot notify systemd (%s): %s\n",
                         s->upstream.sun.sun_path[0] ? s->upstream.sun.sun_path : "abstract socket",
                         strerror(-r));
@@ -272,10 +313,12 @@ static void handle_datagram(struct supervisor *s, struct notify_datagram *d)
         struct notify_message m = {0};
 
         if (d->truncated) {
-                fprintf(stderr,
-                        LOG_PREFIX "dropped a notify datagram of %zu bytes from pid %d: longer "
-                                   "than %d bytes (or too many fds), systemd would not read it\n",
-                        d->size, (int) d->pid, NOTIFY_DATAGRAM_MAX);
+                if (ratelimit_ok(&s->complaints))
+                        fprintf(stderr,
+                                LOG_PREFIX
+                                "dropped a notify datagram of %zu bytes from pid %d: longer "
+                                "than %d bytes (or too many fds), systemd would not read it\n",
+                                d->size, (int) d->pid, NOTIFY_DATAGRAM_MAX);
                 return;
         }
         /* The direct child is the common sender and needs no /proc walk:
@@ -283,15 +326,18 @@ static void handle_datagram(struct supervisor *s, struct notify_datagram *d)
         bool from_child = d->pid == s->child && !s->child_exited;
         if (!from_child && (d->pid <= 0 || d->pid == s->self ||
                             !notify_sender_is_descendant(d->pid, d->pidfd, s->self))) {
-                fprintf(stderr,
-                        LOG_PREFIX "dropped a notify datagram from pid %d: not the service or "
-                                   "one of its processes\n",
-                        (int) d->pid);
+                if (ratelimit_ok(&s->complaints))
+                        fprintf(stderr,
+                                LOG_PREFIX
+                                "dropped a notify datagram from pid %d: not the service or "
+                                "one of its processes\n",
+                                (int) d->pid);
                 return;
         }
         if (notify_message_parse(d->buf, d->len, &m, &perr) < 0) {
-                fprintf(stderr, LOG_PREFIX "dropped a notify datagram from pid %d: %s\n",
-                        (int) d->pid, perr.msg ? perr.msg : "malformed");
+                if (ratelimit_ok(&s->complaints))
+                        fprintf(stderr, LOG_PREFIX "dropped a notify datagram from pid %d: %s\n",
+                                (int) d->pid, perr.msg ? perr.msg : "malformed");
                 return;
         }
         if ((m.flags & NOTIFY_MAINPID_STRIPPED) && !s->said_mainpid) {
@@ -302,10 +348,11 @@ static void handle_datagram(struct supervisor *s, struct notify_datagram *d)
                         (int) d->pid);
         }
         if ((m.flags & NOTIFY_BARRIER) && d->n_fds != 1) {
-                fprintf(stderr,
-                        LOG_PREFIX "dropped BARRIER=1 from pid %d: it carries %zu fds, the "
-                                   "protocol wants exactly one\n",
-                        (int) d->pid, d->n_fds);
+                if (ratelimit_ok(&s->complaints))
+                        fprintf(stderr,
+                                LOG_PREFIX "dropped BARRIER=1 from pid %d: it carries %zu fds, the "
+                                           "protocol wants exactly one\n",
+                                (int) d->pid, d->n_fds);
                 notify_message_done(&m);
                 return;
         }
@@ -350,36 +397,72 @@ static void reap(struct supervisor *s)
                 if (p == s->child) {
                         s->child_exited = true;
                         s->child_status = status;
+                } else if (p == s->probe_pid) {
+                        s->probe_exited = true;
+                        s->probe_status = status;
                 }
                 /* Anything else is an orphan of the service's tree that was
                  * re-parented to us (subreaper): reaping it is the job. */
         }
 }
 
-static void run_ready_probe(struct supervisor *s, uint64_t now)
+/* Fork a probe attempt; its verdict is its exit status, its reason the text
+ * it writes to the pipe. */
+static void start_probe(struct supervisor *s, const struct probe *probe, uint64_t timeout,
+                        bool is_ready)
 {
-        _cleanup_error_ struct planet_error why = {0};
-        uint64_t left = s->ready_deadline > now ? s->ready_deadline - now : 0;
-        uint64_t t = s->o->probe_timeout_usec < left ? s->o->probe_timeout_usec : left;
-        int r = probe_run(s->o->ready, t ? t : 1, &why);
-        if (r > 0) {
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return;
+        pid_t pid = fork();
+        if (pid < 0) {
+                close(p[0]);
+                close(p[1]);
+                return;
+        }
+        if (pid == 0) {
+                _cleanup_error_ struct planet_error why = {0};
+                close(p[0]);
+                /* A group of its own, so a kill reaches an exec: probe's shell too. */
+                (void) setpgid(0, 0);
+                int r = probe_run(probe, timeout ? timeout : 1, &why);
+                if (r <= 0 && why.msg)
+                        (void) !write(p[1], why.msg, strlen(why.msg));
+                _exit(r > 0 ? 0 : 1);
+        }
+        close(p[1]);
+        (void) setpgid(pid, pid); /* as the child does: whoever runs first */
+        (void) fcntl(p[0], F_SETFL, O_NONBLOCK);
+        s->probe_pid = pid;
+        s->probe_fd = p[0];
+        s->probe_is_ready = is_ready;
+        s->probe_exited = false;
+        s->probe_why_len = 0;
+        /* probe_run bounds itself; this catches what it cannot (DNS). */
+        s->probe_kill_at = now_usec() + timeout + 1000000;
+}
+
+static void ready_probe_result(struct supervisor *s, bool passed, const char *why)
+{
+        uint64_t now = now_usec();
+        if (passed) {
                 s->ready = true;
                 send_upstream(s, "READY=1", NULL, 0);
                 return;
         }
-        now = now_usec();
+        if (s->ready)
+                return; /* the service said READY=1 itself meanwhile */
         if (now >= s->ready_deadline) {
                 _cleanup_free_ char *status = NULL;
                 fprintf(stderr,
                         LOG_PREFIX "readiness probe %s did not pass within %" PRIu64
                                    " ms (last attempt: %s); stopping the service\n",
-                        s->o->ready->spec, s->o->ready_timeout_usec / 1000,
-                        why.msg ? why.msg : "failed");
+                        s->o->ready->spec, s->o->ready_timeout_usec / 1000, why);
                 if (asprintf(&status,
                              "STATUS=readiness probe %s did not pass within %" PRIu64
                              " ms: %s\nERRNO=%d",
-                             s->o->ready->spec, s->o->ready_timeout_usec / 1000,
-                             why.msg ? why.msg : "failed", ETIMEDOUT) >= 0)
+                             s->o->ready->spec, s->o->ready_timeout_usec / 1000, why,
+                             ETIMEDOUT) >= 0)
                         send_upstream(s, status, NULL, 0);
                 s->not_ready = true;
                 s->kill_deadline = now + STOP_GRACE_USEC;
@@ -391,27 +474,79 @@ static void run_ready_probe(struct supervisor *s, uint64_t now)
                                                                        : s->ready_backoff * 2;
 }
 
-static void run_watchdog_probe(struct supervisor *s, uint64_t now)
+static void watchdog_probe_result(struct supervisor *s, bool passed, const char *why)
 {
-        _cleanup_error_ struct planet_error why = {0};
-        uint64_t interval = s->o->watchdog_usec / 2;
-        uint64_t t = s->o->probe_timeout_usec < interval ? s->o->probe_timeout_usec : interval;
-        int r = probe_run(s->o->watchdog, t ? t : 1, &why);
-        if (r > 0)
+        if (passed)
                 send_upstream(s, "WATCHDOG=1", NULL, 0);
         else
                 /* No ping: systemd's watchdog decides, as it would for a hung daemon. */
                 fprintf(stderr, LOG_PREFIX "watchdog probe %s failed: %s\n", s->o->watchdog->spec,
-                        why.msg ? why.msg : "failed");
-        s->watchdog_next = now + interval;
+                        why);
+}
+
+/* Collect the report; once the pipe is at EOF, the verdict. */
+static void probe_readable(struct supervisor *s)
+{
+        for (;;) {
+                size_t room = sizeof(s->probe_why) - 1 - s->probe_why_len;
+                char scratch[256];
+                ssize_t n = read(s->probe_fd, room ? s->probe_why + s->probe_why_len : scratch,
+                                 room ? room : sizeof(scratch));
+                if (n > 0) {
+                        if (room)
+                                s->probe_why_len += (size_t) n;
+                        continue;
+                }
+                if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                        return;
+                break; /* EOF (or an error: treat alike) */
+        }
+        close(s->probe_fd);
+        s->probe_fd = -1;
+        if (!s->probe_exited && waitpid(s->probe_pid, &s->probe_status, 0) == s->probe_pid)
+                s->probe_exited = true;
+        s->probe_pid = 0;
+        s->probe_why[s->probe_why_len] = '\0';
+        bool passed =
+                s->probe_exited && WIFEXITED(s->probe_status) && WEXITSTATUS(s->probe_status) == 0;
+        const char *why = s->probe_why_len               ? s->probe_why
+                          : WIFSIGNALED(s->probe_status) ? "no answer before the timeout"
+                                                         : "failed";
+        if (s->probe_is_ready)
+                ready_probe_result(s, passed, why);
+        else
+                watchdog_probe_result(s, passed, why);
+}
+
+static void maybe_start_probes(struct supervisor *s, uint64_t now)
+{
+        if (s->probe_fd >= 0 || s->not_ready)
+                return;
+        if (s->o->ready && !s->ready && now >= s->ready_next) {
+                uint64_t left = s->ready_deadline > now ? s->ready_deadline - now : 0;
+                start_probe(s, s->o->ready,
+                            s->o->probe_timeout_usec < left ? s->o->probe_timeout_usec : left,
+                            true);
+                return;
+        }
+        if (s->watchdog_next && now >= s->watchdog_next) {
+                uint64_t interval = s->o->watchdog_usec / 2;
+                start_probe(s, s->o->watchdog,
+                            s->o->probe_timeout_usec < interval ? s->o->probe_timeout_usec
+                                                                : interval,
+                            false);
+                s->watchdog_next = now + interval;
+        }
 }
 
 static int poll_timeout_ms(const struct supervisor *s, uint64_t now)
 {
         uint64_t next = UINT64_MAX;
-        if (s->o->ready && !s->ready && !s->not_ready)
+        if (s->probe_fd >= 0)
+                next = s->probe_kill_at;
+        else if (s->o->ready && !s->ready && !s->not_ready)
                 next = s->ready_next;
-        if (s->watchdog_next && s->watchdog_next < next)
+        if (s->probe_fd < 0 && s->watchdog_next && s->watchdog_next < next)
                 next = s->watchdog_next;
         if (s->kill_deadline && s->kill_deadline < next)
                 next = s->kill_deadline;
@@ -467,7 +602,8 @@ fail:
 
 int supervise_run(const struct supervise_options *o, int *ret_exit_status, struct planet_error *err)
 {
-        struct supervisor s = {.o = o, .self = getpid(), .notify_fd = -1, .upstream_fd = -1};
+        struct supervisor s = {
+                .o = o, .self = getpid(), .notify_fd = -1, .upstream_fd = -1, .probe_fd = -1};
         _cleanup_(supervise_child_env_done) struct supervise_child_env env = {0};
         _cleanup_close_ int sfd = -1, notify_fd = -1, upstream_fd = -1;
         char child_socket[sizeof(s.child_address.sun.sun_path) + 2] = "";
@@ -588,24 +724,25 @@ int supervise_run(const struct supervise_options *o, int *ret_exit_status, struc
                         (void) kill(s.child, SIGKILL);
                         s.kill_deadline = 0;
                 }
-                if (o->ready && !s.ready && !s.not_ready && now >= s.ready_next) {
-                        run_ready_probe(&s, now);
-                        continue;
+                if (s.probe_fd >= 0 && now >= s.probe_kill_at) {
+                        (void) kill(-s.probe_pid, SIGKILL);
+                        s.probe_kill_at = UINT64_MAX; /* EOF follows */
                 }
-                if (s.watchdog_next && now >= s.watchdog_next && !s.not_ready) {
-                        run_watchdog_probe(&s, now);
-                        continue;
-                }
+                maybe_start_probes(&s, now);
 
-                struct pollfd pfd[2] = {
+                /* Unused slots have fd -1, which poll ignores. */
+                struct pollfd pfd[3] = {
                         {.fd = sfd, .events = POLLIN},
                         {.fd = s.notify_fd, .events = POLLIN},
+                        {.fd = s.probe_fd, .events = POLLIN},
                 };
-                int k = poll(pfd, s.notify_fd >= 0 ? 2 : 1, poll_timeout_ms(&s, now));
+                int k = poll(pfd, 3, poll_timeout_ms(&s, now));
                 if (k < 0 && errno != EINTR) {
                         r = planet_error_set(err, errno, "poll failed: %m");
                         goto restore;
                 }
+                if (s.probe_fd >= 0 && pfd[2].revents)
+                        probe_readable(&s);
                 struct signalfd_siginfo si;
                 while (read(sfd, &si, sizeof(si)) == (ssize_t) sizeof(si)) {
                         if ((int) si.ssi_signo == SIGCHLD)
@@ -615,6 +752,13 @@ int supervise_run(const struct supervise_options *o, int *ret_exit_status, struc
                 }
         }
 
+        if (s.probe_fd >= 0) {
+                (void) kill(-s.probe_pid, SIGKILL);
+                close(s.probe_fd);
+        }
+        if (s.complaints.suppressed > 0)
+                fprintf(stderr, LOG_PREFIX "%u more notify problems not logged\n",
+                        s.complaints.suppressed);
         *ret_exit_status = s.not_ready ? SUPERVISE_EXIT_NOT_READY : exit_status_of(s.child_status);
         r = 0;
 restore:

@@ -89,6 +89,7 @@ void initd_start(struct initd_proc *p, struct receiver *r, const char *const *ar
                         argv[n++] = strcmp(*a, "CHILD") ? *a : initd_child_binary();
                 argv[n] = NULL;
                 dup2(out[1], STDOUT_FILENO);
+                dup2(out[1], STDERR_FILENO); /* the wrapper's complaints, to count them */
                 if (listen_fd >= 0) {
                         dup2(listen_fd, 3); /* dup2 clears close-on-exec */
                         syscall(SYS_close_range, 4, ~0u, 0);

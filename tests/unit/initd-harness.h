@@ -22,7 +22,7 @@ bool receiver_wait(struct receiver *r, int timeout_ms, struct notify_datagram *d
 
 struct initd_proc {
         pid_t pid;
-        int out; /* the service's (and the wrapper's) stdout, read end */
+        int out; /* the service's and the wrapper's stdout+stderr, read end */
         char buf[16384];
         size_t len;
 };

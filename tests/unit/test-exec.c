@@ -107,6 +107,10 @@ Test(exec, automatic_transition)
         assert_type(plan.file_context, "sshd_exec_t");
         cr_assert_str_eq(plan.path, "/usr/sbin/sshd");
         cr_assert_str_eq(plan.source_context, INIT);
+        char *message = NULL;
+        cr_assert_eq(exec_plan_message(&plan, &(struct exec_request){0}, NULL, &message), 0);
+        cr_assert_str_eq(message, "starting /usr/sbin/sshd in sshd_t (automatic, enforcing)");
+        free(message);
 }
 
 Test(exec, expected_domain_matches_by_type_or_context)

@@ -483,3 +483,60 @@ Test(supervise, require_selinux_refuses_when_disabled)
         const char *args[] = {"--require-selinux", "--", "/bin/true", NULL};
         cr_assert_eq(run_status(args), 77);
 }
+
+Test(supervise, complaints_are_rate_limited)
+{
+        struct initd_proc p;
+        const char *args[40] = {"--supervise", "--", "CHILD"};
+        int n = 3;
+        for (int i = 0; i < 30; i++)
+                args[n++] = "notify-nul";
+        args[n++] = "notify";
+        args[n++] = "STATUS=after";
+        args[n] = NULL;
+        run(&p, args);
+        cr_assert_str_eq(next_msg(), "STATUS=after");
+        const char *line;
+        int dropped = 0, summary = 0;
+        while ((line = initd_read_line(&p, "planet-initd: ", 2000))) {
+                if (strstr(line, "dropped"))
+                        dropped++;
+                else if (strstr(line, "20 more notify problems not logged"))
+                        summary++;
+        }
+        cr_assert_eq(dropped, 10, "%d complaints for 30 bad datagrams", dropped);
+        cr_assert_eq(summary, 1, "the suppressed ones must be counted once");
+        cr_assert_eq(initd_wait(&p, 5000), 0);
+}
+
+Test(supervise, a_slow_probe_does_not_hold_up_signals_or_messages)
+{
+        struct initd_proc p;
+        const char *args[] = {
+                "--supervise", "--ready", "exec:sleep 10", "--probe-timeout", "10s", "--",
+                "CHILD",       "notify",  "STATUS=early",  "wait-signal",     NULL};
+        run(&p, args);
+        cr_assert(initd_read_line(&p, "waiting", 5000));
+        long t0 = now_ms();
+        cr_assert_str_eq(next_msg(), "STATUS=early");
+        kill(p.pid, SIGUSR1);
+        char want[32];
+        snprintf(want, sizeof(want), "got %d", SIGUSR1);
+        cr_assert_str_eq(initd_read_line(&p, "got ", 5000), want);
+        cr_assert_lt(now_ms() - t0, 2000, "the signal waited for the probe");
+        cr_assert_eq(initd_wait(&p, 5000), 0);
+}
+
+Test(supervise, a_probe_that_hangs_is_killed_at_its_timeout)
+{
+        struct initd_proc p;
+        const char *args[] = {"--supervise", "--ready",         "exec:sleep 10", "--probe-timeout",
+                              "200ms",       "--ready-timeout", "700ms",         "--",
+                              "CHILD",       "sleep",           "10000",         NULL};
+        long t0 = now_ms();
+        run(&p, args);
+        const char *m = next_msg();
+        cr_assert(strstr(m, "did not pass within 700 ms"), "got '%s'", m);
+        cr_assert_eq(initd_wait(&p, 5000), 124);
+        cr_assert_lt(now_ms() - t0, 3000);
+}
