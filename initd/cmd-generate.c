@@ -20,7 +20,8 @@ static void usage(FILE *f)
               "binaries are gravity executables: ExecStart= through planet-initd with the\n"
               "domain the policy computes. Units it does not touch are listed.\n"
               "\n"
-              "  --units DIR            unit files (and their NAME.d/ drop-ins) to read\n"
+              "  --units DIR            unit files (and their NAME.d/ drop-ins) to read;\n"
+              "                         repeat for a search path, highest priority first\n"
               "  --fc FILE              a refpolicy .fc (gen_context form), e.g. "
               "policy/gravity.fc\n"
               "  --file-contexts FILE   a compiled file_contexts (with .fc: the base it extends)\n"
@@ -77,7 +78,10 @@ int cmd_generate(int argc, char **argv)
                 {},
         };
         struct generate_options o = {0};
-        const char *units = NULL;
+        /* --units may be repeated: highest priority first, as systemd's
+         * search path (e.g. --units /etc/systemd/system --units /usr/lib/…). */
+        const char *units[17] = {0};
+        size_t n_units = 0;
         bool quiet = false;
         int c;
 
@@ -85,7 +89,12 @@ int cmd_generate(int argc, char **argv)
         while ((c = getopt_long(argc, argv, "qh", options, NULL)) >= 0) {
                 switch (c) {
                 case OPT_UNITS:
-                        units = optarg;
+                        if (n_units == ELEMENTSOF(units) - 1) {
+                                fprintf(stderr, "planet-selinux generate: at most %zu --units\n",
+                                        ELEMENTSOF(units) - 1);
+                                return 2;
+                        }
+                        units[n_units++] = optarg;
                         break;
                 case OPT_FC:
                         o.fc_path = optarg;
@@ -133,7 +142,7 @@ int cmd_generate(int argc, char **argv)
                         argv[optind]);
                 return 2;
         }
-        if (!units || !o.out_dir) {
+        if (n_units == 0 || !o.out_dir) {
                 fprintf(stderr, "planet-selinux generate: --units DIR and --out DIR are required "
                                 "(see --help)\n");
                 return 2;
@@ -142,8 +151,7 @@ int cmd_generate(int argc, char **argv)
                 fprintf(stderr, "planet-selinux generate: --initd must be an absolute path\n");
                 return 2;
         }
-        const char *dirs[] = {units, NULL};
-        o.unit_dirs = dirs;
+        o.unit_dirs = units;
 
         _cleanup_error_ struct planet_error err = {0};
         struct generate_context *g = NULL;

@@ -1048,8 +1048,9 @@ out:
         return r;
 }
 
-int generate_unit(struct generate_context *g, const char *name, struct generate_unit_result *ret,
-                  struct planet_error *err)
+static int generate_unit_aliased(struct generate_context *g, const char *name,
+                                 const char *const *aliases, struct generate_unit_result *ret,
+                                 struct planet_error *err)
 {
         struct unit_file u = {0};
         _cleanup_error_ struct planet_error lerr = {0};
@@ -1057,7 +1058,7 @@ int generate_unit(struct generate_context *g, const char *name, struct generate_
         if (!ret->name)
                 return -ENOMEM;
 
-        int r = unit_load(g->o.unit_dirs, name, GENERATE_DROPIN_NAME, &u, &lerr);
+        int r = unit_load_aliased(g->o.unit_dirs, name, aliases, GENERATE_DROPIN_NAME, &u, &lerr);
         if (r == -ERFKILL)
                 return set_result(ret, GENERATE_LEFT, "masked");
         if (r == -EBADMSG)
@@ -1074,6 +1075,12 @@ int generate_unit(struct generate_context *g, const char *name, struct generate_
         if (r < 0)
                 unit_result_done(ret);
         return r;
+}
+
+int generate_unit(struct generate_context *g, const char *name, struct generate_unit_result *ret,
+                  struct planet_error *err)
+{
+        return generate_unit_aliased(g, name, NULL, ret, err);
 }
 
 /* ---- the system's units ------------------------------------------------- */
@@ -1154,6 +1161,9 @@ int generate_write_dropin(const char *out_dir, const char *unit, const char *fil
                 else
                         done += n;
         }
+        /* No fsync: readers must never see a half-written drop-in (rename
+         * gives that); durability is the build's or, for the generator's
+         * tmpfs, moot. */
         if (r >= 0 && close(TAKE_FD(fd)) < 0)
                 r = -errno;
         if (r >= 0 && rename(tmp, path) < 0)
@@ -1208,12 +1218,10 @@ static int cmp_str(const void *a, const void *b)
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-static bool strv_contains(char *const *v, const char *s)
+/* names is sorted (unit_list_services). */
+static bool sorted_strv_contains(char *const *names, size_t n, const char *s)
 {
-        for (; v && *v; v++)
-                if (!strcmp(*v, s))
-                        return true;
-        return false;
+        return n > 0 && bsearch(&s, names, n, sizeof(char *), cmp_str) != NULL;
 }
 
 int generate_run(struct generate_context *g, struct generate_report *ret, struct planet_error *err)
@@ -1223,12 +1231,63 @@ int generate_run(struct generate_context *g, struct generate_report *ret, struct
         int r = unit_list_services(g->o.unit_dirs, &names, err);
         if (r < 0)
                 return r;
+        size_t n_names = 0;
+        STRV_FOREACH (name, names)
+                n_names++;
 
-        STRV_FOREACH (name, names) {
+        /* Aliases (a unit file symlinked under another name, in the first
+         * directory that has the name): systemd loads one unit with the
+         * drop-ins of all its names, so the target gets one drop-in built
+         * from all of them and the alias none. */
+        char **alias_of = calloc(n_names + 1, sizeof(char *));
+        if (!alias_of)
+                return -ENOMEM;
+        for (size_t i = 0; i < n_names; i++)
+                for (const char *const *d = g->o.unit_dirs; d && *d; d++) {
+                        _cleanup_free_ char *p = NULL;
+                        struct stat st;
+                        if (asprintf(&p, "%s/%s", *d, names[i]) < 0) {
+                                strv_free(alias_of);
+                                return -ENOMEM;
+                        }
+                        if (lstat(p, &st) < 0)
+                                continue;
+                        char *t = NULL;
+                        if (unit_alias_target(*d, names[i], &t) > 0 &&
+                            sorted_strv_contains(names, n_names, t))
+                                alias_of[i] = t;
+                        else
+                                free(t);
+                        break;
+                }
+
+        for (size_t i = 0; i < n_names; i++) {
+                char **name = &names[i];
                 struct generate_unit_result res;
-                r = generate_unit(g, *name, &res, err);
-                if (r < 0)
-                        goto fail;
+                if (alias_of[i]) {
+                        res = (struct generate_unit_result){.name = strdup(*name),
+                                                            .verdict = GENERATE_LEFT};
+                        if (!res.name ||
+                            asprintf(&res.summary, "an alias of %s: its drop-ins go with %s",
+                                     alias_of[i], alias_of[i]) < 0) {
+                                free(res.name);
+                                r = -ENOMEM;
+                                goto fail;
+                        }
+                } else {
+                        _cleanup_free_ const char **aliases = calloc(n_names + 1, sizeof(char *));
+                        if (!aliases) {
+                                r = -ENOMEM;
+                                goto fail;
+                        }
+                        size_t na = 0;
+                        for (size_t j = 0; j < n_names; j++)
+                                if (alias_of[j] && !strcmp(alias_of[j], *name))
+                                        aliases[na++] = names[j];
+                        r = generate_unit_aliased(g, *name, aliases, &res, err);
+                        if (r < 0)
+                                goto fail;
+                }
                 if (res.verdict == GENERATE_WRAPPED) {
                         rep.n_wrapped++;
                         if (g->o.check) {
@@ -1282,7 +1341,7 @@ int generate_run(struct generate_context *g, struct generate_report *ret, struct
                         if (l < 3 || strcmp(de->d_name + l - 2, ".d"))
                                 continue;
                         _cleanup_free_ char *unit = strndup(de->d_name, l - 2);
-                        if (!unit || strv_contains(names, unit))
+                        if (!unit || sorted_strv_contains(names, n_names, unit))
                                 continue;
                         char **nv = realloc(gone, (n_gone + 2) * sizeof(char *));
                         if (!nv)
@@ -1316,9 +1375,11 @@ int generate_run(struct generate_context *g, struct generate_report *ret, struct
                         }
                 }
         }
+        strv_free(alias_of);
         *ret = rep;
         return 0;
 fail:
+        strv_free(alias_of);
         generate_report_done(&rep);
         return r;
 }

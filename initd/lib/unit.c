@@ -295,7 +295,8 @@ static int dropin_dir_names(const char *name, char ***ret)
 }
 
 static int collect_dropins(const char *const *search_dirs, const char *name,
-                           const char *skip_dropin, char ***ret, struct planet_error *err)
+                           const char *const *aliases, const char *skip_dropin, char ***ret,
+                           struct planet_error *err)
 {
         _cleanup_strv_free_ char **dir_names = NULL;
         _cleanup_strv_free_ char **basenames = NULL, **paths = NULL;
@@ -303,6 +304,24 @@ static int collect_dropins(const char *const *search_dirs, const char *name,
         int r = dropin_dir_names(name, &dir_names);
         if (r < 0)
                 return r;
+        /* An alias's drop-ins apply to the unit too (systemd merges the
+         * drop-in directories of every name the unit has). */
+        for (const char *const *al = aliases; al && *al; al++) {
+                _cleanup_strv_free_ char **more = NULL;
+                r = dropin_dir_names(*al, &more);
+                if (r < 0)
+                        return r;
+                size_t n = 0;
+                STRV_FOREACH (d, dir_names)
+                        n++;
+                STRV_FOREACH (m, more) {
+                        bool dup = false;
+                        STRV_FOREACH (d, dir_names)
+                                dup = dup || !strcmp(*d, *m);
+                        if (!dup && strv_push(&dir_names, &n, strdup(*m)) < 0)
+                                return -ENOMEM;
+                }
+        }
 
         for (const char *const *sd = search_dirs; sd && *sd; sd++)
                 STRV_FOREACH (dn, dir_names) {
@@ -368,6 +387,12 @@ static int collect_dropins(const char *const *search_dirs, const char *name,
 int unit_load(const char *const *search_dirs, const char *name, const char *skip_dropin,
               struct unit_file *ret, struct planet_error *err)
 {
+        return unit_load_aliased(search_dirs, name, NULL, skip_dropin, ret, err);
+}
+
+int unit_load_aliased(const char *const *search_dirs, const char *name, const char *const *aliases,
+                      const char *skip_dropin, struct unit_file *ret, struct planet_error *err)
+{
         struct unit_file u = {0};
         _cleanup_free_ char *template = NULL, *found = NULL;
         int r;
@@ -406,7 +431,7 @@ int unit_load(const char *const *search_dirs, const char *name, const char *skip
         if (r >= 0)
                 r = unit_parse(&u, text, len, found, err);
         if (r >= 0)
-                r = collect_dropins(search_dirs, name, skip_dropin, &u.dropin_paths, err);
+                r = collect_dropins(search_dirs, name, aliases, skip_dropin, &u.dropin_paths, err);
         STRV_FOREACH (d, r >= 0 ? u.dropin_paths : NULL) {
                 _cleanup_free_ char *dtext = NULL;
                 size_t dlen;
@@ -691,6 +716,14 @@ static int parse_one_command(const char **pp, struct unit_exec_command *c, bool 
                                         "'%s': executable '%s' is a relative path; systemd "
                                         "takes an absolute path or a bare name only",
                                         value, f);
+        /* systemd's string_is_safe(): no control characters, quotes or
+         * backslashes left in the executable's name. */
+        for (const char *t = f; *t; t++)
+                if ((*t > 0 && *t < ' ') || strchr("\"'\\\x7f", *t))
+                        return planet_error_set(err, EINVAL,
+                                                "'%s': executable name '%s' contains special "
+                                                "characters (systemd refuses the unit)",
+                                                value, f);
         if (f[strlen(f) - 1] == '/')
                 return planet_error_set(err, EINVAL, "'%s': executable '%s' is a directory", value,
                                         f);
@@ -994,4 +1027,23 @@ int unit_list_services(const char *const *dirs, char ***ret, struct planet_error
                 return -ENOMEM;
         *ret = TAKE_PTR(v);
         return 0;
+}
+
+int unit_alias_target(const char *dir, const char *name, char **ret)
+{
+        _cleanup_free_ char *p = NULL;
+        if (asprintf(&p, "%s/%s", dir, name) < 0)
+                return -ENOMEM;
+        char target[PATH_MAX];
+        ssize_t n = readlink(p, target, sizeof(target) - 1);
+        if (n < 0)
+                return errno == EINVAL || errno == ENOENT ? 0 : -errno;
+        target[n] = 0;
+        const char *base = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+        const char *ns = strrchr(name, '.'), *bs = strrchr(base, '.');
+        /* A unit of the same type under another name; /dev/null is a mask. */
+        if (!strcmp(target, "/dev/null") || !ns || !bs || strcmp(ns, bs) || !strcmp(base, name))
+                return 0;
+        *ret = strdup(base);
+        return *ret ? 1 : -ENOMEM;
 }

@@ -4,8 +4,9 @@
 /* systemd unit files read the way systemd (252) reads them, for the generator:
  *
  *   - lines end at \n, \r\n or \r; a line whose last character is an unescaped
- *     backslash continues on the next one (the backslash becomes a space), and
- *     comment lines inside a continuation are skipped;
+ *     backslash continues on the next one (the backslash becomes a space),
+ *     comment lines inside a continuation are skipped and an empty line ends
+ *     it; a UTF-8 byte order mark is skipped;
  *   - lines starting with # or ; (after whitespace) are comments; keys and
  *     values are stripped of surrounding whitespace;
  *   - sections whose name starts with "X-" are ignored, as are lines without
@@ -59,6 +60,17 @@ int unit_parse(struct unit_file *u, const char *text, size_t len, const char *or
 int unit_load(const char *const *search_dirs, const char *name, const char *skip_dropin,
               struct unit_file *ret, struct planet_error *err);
 
+/* unit_load() for a unit that also has the given alias names: their
+ * NAME.d/ drop-ins apply too, as systemd merges every name's (NULL-terminated;
+ * may be NULL). */
+int unit_load_aliased(const char *const *search_dirs, const char *name, const char *const *aliases,
+                      const char *skip_dropin, struct unit_file *ret, struct planet_error *err);
+
+/* Is DIR/NAME a symlink to a unit of the same type under another name (an
+ * alias)? 1 with *ret the target's name, 0 if not (a regular file, a mask,
+ * absent), -errno on error. */
+int unit_alias_target(const char *dir, const char *name, char **ret);
+
 /* The last value assigned to section/key (scalar settings), NULL if none. */
 const struct unit_assignment *unit_get(const struct unit_file *u, const char *section,
                                        const char *key);
@@ -94,9 +106,12 @@ void unit_exec_command_done(struct unit_exec_command *c);
 void unit_exec_commands_free(struct unit_exec_command *c, size_t n);
 
 /* Split one Exec*= value into its commands (several when separated by a lone
- * ";"). Invalid syntax (unbalanced quotes, bad escapes, a relative path with a
- * slash, an empty executable) is an error naming what is wrong: systemd would
- * ignore such a line, which for the generator means a service it cannot see. */
+ * ";"). Unknown escapes are kept as written (systemd warns and does the
+ * same). Invalid syntax (unbalanced quotes, a relative path with a slash, an
+ * empty executable, quotes/backslashes/control characters left in the
+ * executable's name) is an error naming what is wrong: systemd refuses such
+ * a line, which for the generator means a service it cannot see. err may be
+ * NULL. */
 int unit_exec_parse(const char *value, struct unit_exec_command **ret, size_t *ret_n,
                     struct planet_error *err);
 

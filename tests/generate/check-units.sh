@@ -137,6 +137,15 @@ err=$("$ps" generate --units "$tmp/badunits" "${flags[@]:2}" --out "$tmp/bad" 2>
         fail "unwrappable unit: exit $rc: $err"
 [ ! -e "$tmp/bad/argv0.service.d" ] || fail "a drop-in was written for a unit that failed"
 
+# A search path: an /etc-like directory's drop-in overrides the unit.
+mkdir -p "$tmp/etc/kubelet.service.d"
+printf '[Service]\nExecStart=\nExecStart=/usr/bin/kubelet --from-etc\n' >"$tmp/etc/kubelet.service.d/10-local.conf"
+"$ps" generate --units "$tmp/etc" "${flags[@]}" --out "$tmp/layered" -q &&
+        grep -q -- '-- /usr/bin/kubelet --from-etc$' "$tmp/layered/kubelet.service.d/50-planet-selinux.conf" &&
+        grep -q 'from kubelet.service + 10-local.conf' "$tmp/layered/kubelet.service.d/50-planet-selinux.conf" &&
+        ok "--units search path: an earlier directory's drop-in applies" ||
+        fail "--units search path not honoured"
+
 # 6. the generator on a kernel without SELinux (this machine): it must not
 #    fail the boot, must write nothing and must say why.
 gen=$build/planet-selinux-generator

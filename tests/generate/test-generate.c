@@ -607,3 +607,25 @@ Test(generate, boot_time_run_over_a_system_root, .init = setup, .fini = teardown
         cr_assert_eq(generate_system_unit_dirs(NULL, &plain), 0);
         cr_assert_str_eq(plain[0], "/etc/systemd/system");
 }
+
+Test(generate, aliases_share_one_dropin, .init = setup, .fini = teardown)
+{
+        /* al.service is a symlink to real.service: systemd loads one unit with
+         * both names' drop-ins (checked in unit-vs-systemd.sh). */
+        put("units/real.service", "[Service]\nExecStart=/opt/gentest/bin/plain\n");
+        put("units/al.service.d/10-x.conf",
+            "[Service]\nExecStart=\nExecStart=/opt/gentest/bin/svc --via-alias\n");
+        char p[700];
+        snprintf(p, sizeof(p), "%s/al.service", units);
+        cr_assert_eq(symlink("real.service", p), 0);
+        struct generate_options o = options();
+        struct generate_report rep = {0};
+        run_with(&o, &rep);
+        cr_assert_eq(find(&rep, "real.service")->verdict, GENERATE_WRAPPED);
+        cr_assert_eq(find(&rep, "al.service")->verdict, GENERATE_LEFT);
+        cr_assert(strstr(find(&rep, "al.service")->summary, "an alias of real.service"));
+        _cleanup_free_ char *d = dropin("real.service");
+        cr_assert(strstr(d, "-- /opt/gentest/bin/svc --via-alias\n"), "%s", d);
+        cr_assert_null(dropin("al.service"));
+        generate_report_done(&rep);
+}
