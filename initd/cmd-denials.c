@@ -64,19 +64,23 @@ static void help(FILE *f)
                 "Read SELinux denials (AVC, USER_AVC, SELINUX_ERR) and explain them: which unit,\n"
                 "why (audit2why's verdicts), and the allow rule or interface that fixes them.\n\n"
                 "Input (default: the local journal):\n"
-                "  -i, --input FILE       audit.log, dmesg, journalctl or pasted text ('-': stdin);\n"
+                "  -i, --input FILE       audit.log, dmesg, journalctl or pasted text ('-': "
+                "stdin);\n"
                 "                         repeatable\n"
                 "  -D, --directory DIR    a journal directory (e.g. the host's, bind-mounted)\n"
                 "      --file FILE        a journal file; repeatable\n"
-                "  -S, --since WHEN       \"YYYY-MM-DD [HH:MM[:SS]]\", today, yesterday, -1h, \"2h ago\", @EPOCH\n"
+                "  -S, --since WHEN       \"YYYY-MM-DD [HH:MM[:SS]]\", today, yesterday, -1h, \"2h "
+                "ago\", @EPOCH\n"
                 "  -b, --boot[=ID]        this boot only (or the boot ID)\n"
-                "  -f, --follow           keep reading the journal and print groups as they change\n"
+                "  -f, --follow           keep reading the journal and print groups as they "
+                "change\n"
                 "Selection:\n"
                 "  -u, --unit UNIT        only denials mapped to UNIT (kubelet = kubelet.service)\n"
                 "  -d, --domain TYPE      only denials whose source domain is TYPE\n"
                 "Explaining:\n"
                 "      --policy FILE      compiled policy for verdicts (default: the loaded one)\n"
-                "      --file-contexts FILE  file_contexts for label advice (default: the policy's)\n"
+                "      --file-contexts FILE  file_contexts for label advice (default: the "
+                "policy's)\n"
                 "      --unit-dir DIR     where generated drop-ins live; repeatable\n"
                 "      --include DIR      refpolicy devel headers for interface suggestions\n"
                 "      --no-interfaces    do not suggest interfaces\n"
@@ -143,37 +147,77 @@ static int parse_args(int argc, char **argv, struct args *a)
         while ((c = getopt_long(argc, argv, "i:D:S:b::fu:d:h", opts, NULL)) >= 0) {
                 int r = 0;
                 switch (c) {
-                case 'i': r = push(&a->inputs, &a->n_inputs, optarg); break;
-                case 'D': a->directory = optarg; break;
-                case OPT_FILE: r = push(&a->files, &a->n_files, optarg); break;
-                case 'S': a->since = optarg; break;
-                case 'b': a->boot_set = true; a->boot = optarg; break;
-                case 'f': a->follow = true; break;
-                case 'u': a->unit = optarg; break;
-                case 'd': a->domain = optarg; break;
-                case OPT_POLICY: a->policy = optarg; break;
-                case OPT_FILE_CONTEXTS: a->file_contexts = optarg; break;
-                case OPT_UNIT_DIR: r = push(&a->unit_dirs, &a->n_unit_dirs, optarg); break;
-                case OPT_INCLUDE: a->include = optarg; break;
-                case OPT_NO_IFACES: a->no_interfaces = true; break;
-                case OPT_PROC_ROOT: a->proc_root = optarg; break;
-                case OPT_NO_PROC: a->no_proc = true; break;
-                case OPT_JSON: a->format = OUT_JSON; break;
-                case OPT_LOG: a->log = true; break;
+                case 'i':
+                        r = push(&a->inputs, &a->n_inputs, optarg);
+                        break;
+                case 'D':
+                        a->directory = optarg;
+                        break;
+                case OPT_FILE:
+                        r = push(&a->files, &a->n_files, optarg);
+                        break;
+                case 'S':
+                        a->since = optarg;
+                        break;
+                case 'b':
+                        a->boot_set = true;
+                        a->boot = optarg;
+                        break;
+                case 'f':
+                        a->follow = true;
+                        break;
+                case 'u':
+                        a->unit = optarg;
+                        break;
+                case 'd':
+                        a->domain = optarg;
+                        break;
+                case OPT_POLICY:
+                        a->policy = optarg;
+                        break;
+                case OPT_FILE_CONTEXTS:
+                        a->file_contexts = optarg;
+                        break;
+                case OPT_UNIT_DIR:
+                        r = push(&a->unit_dirs, &a->n_unit_dirs, optarg);
+                        break;
+                case OPT_INCLUDE:
+                        a->include = optarg;
+                        break;
+                case OPT_NO_IFACES:
+                        a->no_interfaces = true;
+                        break;
+                case OPT_PROC_ROOT:
+                        a->proc_root = optarg;
+                        break;
+                case OPT_NO_PROC:
+                        a->no_proc = true;
+                        break;
+                case OPT_JSON:
+                        a->format = OUT_JSON;
+                        break;
+                case OPT_LOG:
+                        a->log = true;
+                        break;
                 case OPT_FORMAT:
                         if (!strcmp(optarg, "te"))
                                 a->format = OUT_TE;
                         else if (!strcmp(optarg, "cil"))
                                 a->format = OUT_CIL;
                         else {
-                                fprintf(stderr, "planet-selinux denials: --format must be te or "
-                                                "cil, not '%s'\n",
+                                fprintf(stderr,
+                                        "planet-selinux denials: --format must be te or "
+                                        "cil, not '%s'\n",
                                         optarg);
                                 return 2;
                         }
                         break;
-                case 'h': help(stdout); return 0;
-                default: help(stderr); return 2;
+                case 'h':
+                        help(stdout);
+                        return 0;
+                default:
+                        help(stderr);
+                        return 2;
                 }
                 if (r < 0) {
                         fprintf(stderr, "planet-selinux denials: out of memory\n");
@@ -181,8 +225,9 @@ static int parse_args(int argc, char **argv, struct args *a)
                 }
         }
         if (optind < argc) {
-                fprintf(stderr, "planet-selinux denials: unexpected argument '%s' (input files "
-                                "go after -i)\n",
+                fprintf(stderr,
+                        "planet-selinux denials: unexpected argument '%s' (input files "
+                        "go after -i)\n",
                         argv[optind]);
                 return 2;
         }
@@ -278,13 +323,13 @@ static void fmt_time(uint64_t usec, char *buf, size_t size)
 static char *perms_text(const struct explain_group *g)
 {
         size_t n = 1;
-        STRV_FOREACH(p, g->perms)
+        STRV_FOREACH (p, g->perms)
                 n += strlen(*p) + 1;
         char *s = malloc(n), *q = s;
         if (!s)
                 return NULL;
         *q = 0;
-        STRV_FOREACH(p, g->perms) {
+        STRV_FOREACH (p, g->perms) {
                 if (q != s)
                         *q++ = ',';
                 q = stpcpy(q, *p);
@@ -385,7 +430,7 @@ static void print_table(struct explain *x, FILE *out)
                 if (g->rule_te)
                         fprintf(out, "   rule:      %s\n   cil:       %s\n", g->rule_te,
                                 g->rule_cil ? g->rule_cil : "");
-                STRV_FOREACH(f, g->interfaces)
+                STRV_FOREACH (f, g->interfaces)
                         fprintf(out, "   interface: %s\n", *f);
                 fprintf(out, "\n");
         }
@@ -416,7 +461,7 @@ static void json_str(FILE *out, const char *s)
 static void json_strv(FILE *out, char **v)
 {
         fputc('[', out);
-        STRV_FOREACH(s, v) {
+        STRV_FOREACH (s, v) {
                 if (s != v)
                         fputc(',', out);
                 json_str(out, *s);
@@ -434,8 +479,8 @@ static void print_json(struct explain *x, FILE *out)
                 fputs("\"unit\":", out);
                 json_str(out, g->unit);
                 fprintf(out, ",\"unit_method\":\"%s\",\"kind\":\"%s\",\"user_avc\":%s",
-                        explain_unit_method_to_string(g->unit_method),
-                        avc_kind_to_string(g->kind), g->user_avc ? "true" : "false");
+                        explain_unit_method_to_string(g->unit_method), avc_kind_to_string(g->kind),
+                        g->user_avc ? "true" : "false");
                 fputs(",\"domain\":", out);
                 json_str(out, explain_context_type(g->scontext, sb, sizeof(sb)));
                 fputs(",\"target\":", out);
@@ -452,16 +497,16 @@ static void print_json(struct explain *x, FILE *out)
                         (unsigned long long) g->first_usec, (unsigned long long) g->last_usec);
                 fprintf(out, ",\"permissive\":%s,\"pid\":%d", g->permissive ? "true" : "false",
                         (int) g->pid);
-                static const char *const names[] = {"comm", "exe", "path", "name", "srawcon",
-                                                    "trawcon", "detail"};
-                const char *vals[] = {g->comm, g->exe, g->path, g->name, g->srawcon, g->trawcon,
-                                      g->detail};
+                static const char *const names[] = {"comm",    "exe",     "path",  "name",
+                                                    "srawcon", "trawcon", "detail"};
+                const char *vals[] = {g->comm,    g->exe,     g->path,  g->name,
+                                      g->srawcon, g->trawcon, g->detail};
                 for (size_t k = 0; k < ELEMENTSOF(names); k++) {
                         fprintf(out, ",\"%s\":", names[k]);
                         json_str(out, vals[k]);
                 }
-                fprintf(out, ",\"verdict\":\"%s\",\"reason\":",
-                        explain_verdict_to_string(g->verdict));
+                fprintf(out,
+                        ",\"verdict\":\"%s\",\"reason\":", explain_verdict_to_string(g->verdict));
                 json_str(out, g->reason);
                 fputs(",\"constraint\":", out);
                 json_str(out, g->constraint);
@@ -494,14 +539,15 @@ static void log_groups(struct explain *x)
                 _cleanup_free_ char *perms = perms_text(g);
                 (void) sd_journal_send(
                         "MESSAGE_ID=" PLANET_MESSAGE_DENIALS_SUMMARY_STR,
-                        "MESSAGE=%s: %s denied %s on %s:%s %zu times: %s", g->unit ? g->unit : "unknown unit",
+                        "MESSAGE=%s: %s denied %s on %s:%s %zu times: %s",
+                        g->unit ? g->unit : "unknown unit",
                         explain_context_type(g->scontext, sb, sizeof(sb)), perms ? perms : "",
                         explain_context_type(g->tcontext, tb, sizeof(tb)), g->tclass, g->count,
-                        g->reason ? g->reason : explain_verdict_to_string(g->verdict),
-                        "PRIORITY=4", PLANET_FIELD_UNIT "=%s", g->unit ? g->unit : "",
-                        "SCONTEXT=%s", g->scontext, "TCONTEXT=%s", g->tcontext, "TCLASS=%s",
-                        g->tclass, "PERMS=%s", perms ? perms : "", "COUNT=%zu", g->count,
-                        "VERDICT=%s", explain_verdict_to_string(g->verdict), "RULE=%s",
+                        g->reason ? g->reason : explain_verdict_to_string(g->verdict), "PRIORITY=4",
+                        PLANET_FIELD_UNIT "=%s", g->unit ? g->unit : "", "SCONTEXT=%s", g->scontext,
+                        "TCONTEXT=%s", g->tcontext, "TCLASS=%s", g->tclass, "PERMS=%s",
+                        perms ? perms : "", "COUNT=%zu", g->count, "VERDICT=%s",
+                        explain_verdict_to_string(g->verdict), "RULE=%s",
                         g->rule_te ? g->rule_te : "", NULL);
         }
 }
@@ -566,9 +612,9 @@ static int run(const struct args *ap, struct planet_error *errp)
         if (a.since) {
                 struct timespec ts;
                 clock_gettime(CLOCK_REALTIME, &ts);
-                r = journal_parse_since(a.since, (uint64_t) ts.tv_sec * 1000000 +
-                                                         (uint64_t) ts.tv_nsec / 1000,
-                                        &since, &err);
+                r = journal_parse_since(
+                        a.since, (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000,
+                        &since, &err);
                 if (r < 0)
                         return r;
         }
@@ -584,16 +630,18 @@ static int run(const struct args *ap, struct planet_error *errp)
                 /* file_contexts only serves label advice, which rules-only
                  * output does not print. */
                 bool want_fc = a.format == OUT_TABLE || a.format == OUT_JSON;
-                _cleanup_free_ char *fc = !want_fc             ? NULL
+                _cleanup_free_ char *fc = !want_fc          ? NULL
                                           : a.file_contexts ? strdup(a.file_contexts)
                                                             : file_contexts_beside(policy);
                 r = label_backend_open_offline(&backend, policy, fc, &err);
                 if (r < 0)
                         return r;
         } else if (want_policy)
-                fprintf(stderr, "%s: no policy found (no /sys/fs/selinux/policy, no %s.N): "
-                                "verdicts are unknown; give --policy FILE\n",
-                        prog, selinux_binary_policy_path() ? selinux_binary_policy_path() : "policy");
+                fprintf(stderr,
+                        "%s: no policy found (no /sys/fs/selinux/policy, no %s.N): "
+                        "verdicts are unknown; give --policy FILE\n",
+                        prog,
+                        selinux_binary_policy_path() ? selinux_binary_policy_path() : "policy");
 
         /* Rules merge across units: without --unit, rules-only output need
          * not look for them in /proc and drop-ins. */
@@ -602,8 +650,8 @@ static int run(const struct args *ap, struct planet_error *errp)
         struct explain_options xo = {
                 .backend = backend,
                 .unit_dirs = want_units ? unit_dirs : no_dirs,
-                .proc_root = a.no_proc || !want_units ? NULL
-                             : a.proc_root ? a.proc_root
+                .proc_root = a.no_proc || !want_units     ? NULL
+                             : a.proc_root                ? a.proc_root
                              : (a.directory || a.n_files) ? NULL
                                                           : "/proc",
                 .only_unit = a.unit,
@@ -678,8 +726,12 @@ static int run(const struct args *ap, struct planet_error *errp)
         }
 
         switch (a.format) {
-        case OUT_TABLE: print_table(x, stdout); break;
-        case OUT_JSON: print_json(x, stdout); break;
+        case OUT_TABLE:
+                print_table(x, stdout);
+                break;
+        case OUT_JSON:
+                print_json(x, stdout);
+                break;
         case OUT_TE:
         case OUT_CIL:
                 if ((r = explain_write_rules(x, a.format == OUT_CIL, stdout)) < 0)

@@ -55,13 +55,20 @@ const char *avc_type_to_string(int type)
 const char *avc_kind_to_string(enum avc_kind k)
 {
         switch (k) {
-        case AVC_KIND_OTHER: return "other";
-        case AVC_KIND_DENIED: return "denied";
-        case AVC_KIND_GRANTED: return "granted";
-        case AVC_KIND_INVALID_CONTEXT: return "invalid-context";
-        case AVC_KIND_BOUNDED_TRANSITION: return "bounded-transition";
-        case AVC_KIND_VALIDATE_TRANSITION: return "validate-transition";
-        case AVC_KIND_POLICY_LOAD: return "policy-load";
+        case AVC_KIND_OTHER:
+                return "other";
+        case AVC_KIND_DENIED:
+                return "denied";
+        case AVC_KIND_GRANTED:
+                return "granted";
+        case AVC_KIND_INVALID_CONTEXT:
+                return "invalid-context";
+        case AVC_KIND_BOUNDED_TRANSITION:
+                return "bounded-transition";
+        case AVC_KIND_VALIDATE_TRANSITION:
+                return "validate-transition";
+        case AVC_KIND_POLICY_LOAD:
+                return "policy-load";
         }
         return "unknown";
 }
@@ -106,13 +113,13 @@ const char *avc_record_get(const struct avc_record *r, const char *key)
 char *avc_record_perms_string(const struct avc_record *r)
 {
         size_t n = 1;
-        STRV_FOREACH(p, r->perms)
+        STRV_FOREACH (p, r->perms)
                 n += strlen(*p) + 1;
         char *s = malloc(n), *q = s;
         if (!s)
                 return NULL;
         *q = 0;
-        STRV_FOREACH(p, r->perms) {
+        STRV_FOREACH (p, r->perms) {
                 if (q != s)
                         *q++ = ' ';
                 q = stpcpy(q, *p);
@@ -144,9 +151,10 @@ static bool starts(const struct cursor *c, const char *word)
 static bool key_is_untrusted_string(const char *k)
 {
         static const char *const keys[] = {
-                "comm", "exe", "name", "path", "cwd", "proctitle", "cmdline", "srawcon",
-                "trawcon", "invalid_context", "key", "dev", "dir", "hostname", "terminal",
-                "data", "interface", "member", "dest_name",
+                "comm",      "exe",       "name",    "path",      "cwd",
+                "proctitle", "cmdline",   "srawcon", "trawcon",   "invalid_context",
+                "key",       "dev",       "dir",     "hostname",  "terminal",
+                "data",      "interface", "member",  "dest_name",
         };
         for (size_t i = 0; i < ELEMENTSOF(keys); i++)
                 if (!strcmp(k, keys[i]))
@@ -589,9 +597,13 @@ static bool parse_stamp(struct cursor *c, uint64_t *usec, uint64_t *serial)
                     year > 9999)
                         return false;
                 /* ausearch -i prints local time. */
-                struct tm tm = {.tm_year = (int) year - 1900, .tm_mon = (int) mon - 1,
-                                .tm_mday = (int) day, .tm_hour = (int) h, .tm_min = (int) m,
-                                .tm_sec = (int) sc, .tm_isdst = -1};
+                struct tm tm = {.tm_year = (int) year - 1900,
+                                .tm_mon = (int) mon - 1,
+                                .tm_mday = (int) day,
+                                .tm_hour = (int) h,
+                                .tm_min = (int) m,
+                                .tm_sec = (int) sc,
+                                .tm_isdst = -1};
                 time_t t = mktime(&tm);
                 if (t == (time_t) -1)
                         return false;
@@ -641,7 +653,8 @@ static const char *find_word(const char *p, const char *end, const char *word)
                 q = memchr(q, word[0], (size_t) (end - q));
                 if (!q || q + n > end)
                         return NULL;
-                if (!memcmp(q, word, n) && (q == p || q[-1] == ' ' || q[-1] == '\t' || q[-1] == ']'))
+                if (!memcmp(q, word, n) &&
+                    (q == p || q[-1] == ' ' || q[-1] == '\t' || q[-1] == ']'))
                         return q;
         }
         return NULL;

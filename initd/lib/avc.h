@@ -49,13 +49,13 @@ enum {
 
 /* What a record says, independent of its transport. */
 enum avc_kind {
-        AVC_KIND_OTHER,              /* a companion record (SYSCALL, PATH, …) */
-        AVC_KIND_DENIED,             /* avc: denied { … } */
-        AVC_KIND_GRANTED,            /* avc: granted { … } (auditallow) */
-        AVC_KIND_INVALID_CONTEXT,    /* security_compute_sid / sid_mls_copy: invalid context */
-        AVC_KIND_BOUNDED_TRANSITION, /* security_bounded_transition denied */
-        AVC_KIND_VALIDATE_TRANSITION,/* security_validate_transition denied */
-        AVC_KIND_POLICY_LOAD,        /* MAC_POLICY_LOAD */
+        AVC_KIND_OTHER,               /* a companion record (SYSCALL, PATH, …) */
+        AVC_KIND_DENIED,              /* avc: denied { … } */
+        AVC_KIND_GRANTED,             /* avc: granted { … } (auditallow) */
+        AVC_KIND_INVALID_CONTEXT,     /* security_compute_sid / sid_mls_copy: invalid context */
+        AVC_KIND_BOUNDED_TRANSITION,  /* security_bounded_transition denied */
+        AVC_KIND_VALIDATE_TRANSITION, /* security_validate_transition denied */
+        AVC_KIND_POLICY_LOAD,         /* MAC_POLICY_LOAD */
 };
 const char *avc_kind_to_string(enum avc_kind k);
 
@@ -73,31 +73,31 @@ struct avc_field {
 };
 
 struct avc_record {
-        int type;           /* audit record type (AVC_TYPE_*, or another number) */
+        int type; /* audit record type (AVC_TYPE_*, or another number) */
         enum avc_kind kind;
         enum avc_source source;
-        uint64_t usec;      /* realtime of the event in µs; 0 when the text had none */
-        uint64_t serial;    /* audit(…:SERIAL); 0 when the text had none */
-        char *body;         /* the record text after the header, as logged */
+        uint64_t usec;   /* realtime of the event in µs; 0 when the text had none */
+        uint64_t serial; /* audit(…:SERIAL); 0 when the text had none */
+        char *body;      /* the record text after the header, as logged */
 
         /* AVC / USER_AVC. perms is NULL-terminated. */
         char **perms;
-        char *scontext;     /* the subject: for USER_AVC the one inside msg='…' */
+        char *scontext; /* the subject: for USER_AVC the one inside msg='…' */
         char *tcontext;
         char *tclass;
-        char *srawcon;      /* the context as the process had it when the kernel
-                             * could not map it (scontext then says unlabeled) */
+        char *srawcon; /* the context as the process had it when the kernel
+                        * could not map it (scontext then says unlabeled) */
         char *trawcon;
-        int permissive;     /* 1, 0, or -1 when not logged */
-        pid_t pid;          /* 0 when not logged */
+        int permissive; /* 1, 0, or -1 when not logged */
+        pid_t pid;      /* 0 when not logged */
         char *comm;
         char *exe;
-        char *path;         /* path= of the AVC, else the event's PATH name= */
+        char *path; /* path= of the AVC, else the event's PATH name= */
         char *name;
-        char *sender;       /* USER_AVC: subj= of the process that sent it */
+        char *sender; /* USER_AVC: subj= of the process that sent it */
 
         /* SELINUX_ERR */
-        char *op;               /* "security_compute_sid", … */
+        char *op; /* "security_compute_sid", … */
         char *invalid_context;
         char *oldcontext, *newcontext, *taskcontext;
 

@@ -27,11 +27,16 @@
 const char *explain_unit_method_to_string(enum explain_unit_method m)
 {
         switch (m) {
-        case EXPLAIN_UNIT_UNKNOWN: return "unknown";
-        case EXPLAIN_UNIT_JOURNAL: return "journal";
-        case EXPLAIN_UNIT_CGROUP: return "cgroup";
-        case EXPLAIN_UNIT_DROPIN: return "drop-in";
-        case EXPLAIN_UNIT_DROPINS: return "drop-ins";
+        case EXPLAIN_UNIT_UNKNOWN:
+                return "unknown";
+        case EXPLAIN_UNIT_JOURNAL:
+                return "journal";
+        case EXPLAIN_UNIT_CGROUP:
+                return "cgroup";
+        case EXPLAIN_UNIT_DROPIN:
+                return "drop-in";
+        case EXPLAIN_UNIT_DROPINS:
+                return "drop-ins";
         }
         return "unknown";
 }
@@ -39,18 +44,30 @@ const char *explain_unit_method_to_string(enum explain_unit_method m)
 const char *explain_verdict_to_string(enum explain_verdict v)
 {
         switch (v) {
-        case EXPLAIN_VERDICT_UNKNOWN: return "unknown";
-        case EXPLAIN_VERDICT_ALLOWED: return "allowed-now";
-        case EXPLAIN_VERDICT_TE_RULE: return "te-rule";
-        case EXPLAIN_VERDICT_DONTAUDIT: return "dontaudit";
-        case EXPLAIN_VERDICT_BOOLEAN: return "boolean";
-        case EXPLAIN_VERDICT_CONSTRAINT: return "constraint";
-        case EXPLAIN_VERDICT_RBAC: return "rbac";
-        case EXPLAIN_VERDICT_BOUNDS: return "bounds";
-        case EXPLAIN_VERDICT_INVALID_CONTEXT: return "invalid-context";
-        case EXPLAIN_VERDICT_BAD_CONTEXT: return "unknown-context";
-        case EXPLAIN_VERDICT_BAD_CLASS: return "unknown-class";
-        case EXPLAIN_VERDICT_GRANTED: return "granted";
+        case EXPLAIN_VERDICT_UNKNOWN:
+                return "unknown";
+        case EXPLAIN_VERDICT_ALLOWED:
+                return "allowed-now";
+        case EXPLAIN_VERDICT_TE_RULE:
+                return "te-rule";
+        case EXPLAIN_VERDICT_DONTAUDIT:
+                return "dontaudit";
+        case EXPLAIN_VERDICT_BOOLEAN:
+                return "boolean";
+        case EXPLAIN_VERDICT_CONSTRAINT:
+                return "constraint";
+        case EXPLAIN_VERDICT_RBAC:
+                return "rbac";
+        case EXPLAIN_VERDICT_BOUNDS:
+                return "bounds";
+        case EXPLAIN_VERDICT_INVALID_CONTEXT:
+                return "invalid-context";
+        case EXPLAIN_VERDICT_BAD_CONTEXT:
+                return "unknown-context";
+        case EXPLAIN_VERDICT_BAD_CLASS:
+                return "unknown-class";
+        case EXPLAIN_VERDICT_GRANTED:
+                return "granted";
         }
         return "unknown";
 }
@@ -105,8 +122,8 @@ struct explain {
 
         struct explain_group *groups;
         size_t n_groups, cap_groups;
-        bool *done;    /* verdict computed */
-        bool *fresh;   /* changed since explain_take_new */
+        bool *done;  /* verdict computed */
+        bool *fresh; /* changed since explain_take_new */
         struct group_slot *slots;
         size_t cap_slots;
 
@@ -126,10 +143,10 @@ struct explain {
 };
 
 static char *const default_unit_dirs[] = {
-        "/etc/systemd/system",        "/run/systemd/system",
-        "/run/systemd/generator",     "/run/systemd/generator.early",
+        "/etc/systemd/system",         "/run/systemd/system",
+        "/run/systemd/generator",      "/run/systemd/generator.early",
         "/run/systemd/generator.late", "/usr/lib/systemd/system",
-        "/lib/systemd/system",        NULL,
+        "/lib/systemd/system",         NULL,
 };
 
 int explain_new(struct explain **ret, const struct explain_options *o)
@@ -249,8 +266,8 @@ int explain_start(const struct journal_start *s, void *userdata)
         struct start_entry *e = &n[x->n_starts];
         *e = (struct start_entry){.usec = s->usec, .pid = s->pid};
         e->unit = strdup(s->unit);
-        e->domain_type = s->domain ? strdup(explain_context_type(s->domain, buf, sizeof(buf)))
-                                   : NULL;
+        e->domain_type =
+                s->domain ? strdup(explain_context_type(s->domain, buf, sizeof(buf))) : NULL;
         if (!e->unit || (s->domain && !e->domain_type)) {
                 free(e->unit);
                 free(e->domain_type);
@@ -308,7 +325,8 @@ static char *unit_from_cgroup_path(const char *path)
                 while (*e && *e != '/' && *e != '\n')
                         e++;
                 size_t n = (size_t) (e - p);
-                if ((n > 8 && !memcmp(e - 8, ".service", 8)) || (n > 6 && !memcmp(e - 6, ".scope", 6))) {
+                if ((n > 8 && !memcmp(e - 8, ".service", 8)) ||
+                    (n > 6 && !memcmp(e - 6, ".scope", 6))) {
                         free(best);
                         best = strndup(p, n);
                 }
@@ -402,8 +420,8 @@ static char *unit_from_proc(struct explain *x, const struct avc_record *r)
                                 *nl = 0;
                         char *c1 = strchr(line, ':');
                         char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-                        if (c2 && (!strncmp(line, "0::", 3) ||
-                                   !strncmp(c1 + 1, "name=systemd:", 13))) {
+                        if (c2 &&
+                            (!strncmp(line, "0::", 3) || !strncmp(c1 + 1, "name=systemd:", 13))) {
                                 free(unit);
                                 unit = unit_from_cgroup_path(c2 + 1);
                                 if (!strncmp(line, "0::", 3) && unit)
@@ -467,7 +485,7 @@ static int load_dropins(struct explain *x)
         if (x->dropins_loaded)
                 return 0;
         x->dropins_loaded = true;
-        STRV_FOREACH(dir, x->unit_dirs) {
+        STRV_FOREACH (dir, x->unit_dirs) {
                 DIR *d = opendir(*dir);
                 if (!d)
                         continue; /* most of the default directories do not exist */
@@ -545,7 +563,6 @@ static char *map_unit(struct explain *x, const struct avc_record *r,
 
 /* ---- grouping ---------------------------------------------------------- */
 
-
 /* Invalid-context groups are also keyed by the context the policy computed:
  * each is its own missing `role … types …`. */
 static const char *group_extra(enum avc_kind kind, const char *invalid_context)
@@ -553,9 +570,8 @@ static const char *group_extra(enum avc_kind kind, const char *invalid_context)
         return kind == AVC_KIND_INVALID_CONTEXT ? invalid_context : NULL;
 }
 
-static uint64_t group_hash(const char *unit, const char *scon, const char *tcon,
-                           const char *tclass, enum avc_kind kind, bool user_avc,
-                           const char *extra)
+static uint64_t group_hash(const char *unit, const char *scon, const char *tcon, const char *tclass,
+                           enum avc_kind kind, bool user_avc, const char *extra)
 {
         uint64_t h = 0xcbf29ce484222325ULL;
         h = hash_str(h, unit);
@@ -601,9 +617,9 @@ static int perms_cmp(const void *a, const void *b)
 static int perms_union(char ***set, char **add)
 {
         size_t n = 0;
-        STRV_FOREACH(p, *set)
+        STRV_FOREACH (p, *set)
                 n++;
-        STRV_FOREACH(a, add) {
+        STRV_FOREACH (a, add) {
                 bool have = false;
                 for (size_t i = 0; i < n; i++)
                         if (!strcmp((*set)[i], *a))
@@ -638,11 +654,13 @@ static char *record_detail(const struct avc_record *r)
         buf[0] = 0;
         if (r->kind == AVC_KIND_INVALID_CONTEXT && r->invalid_context)
                 return strdup(r->invalid_context);
-        if (r->kind == AVC_KIND_BOUNDED_TRANSITION || r->kind == AVC_KIND_VALIDATE_TRANSITION)
+        if (r->kind == AVC_KIND_BOUNDED_TRANSITION)
                 return r->newcontext ? strdup(r->newcontext) : NULL;
-        static const char *const keys[] = {"capability", "saddr", "src",   "daddr", "dest",
-                                           "netif",      "laddr", "lport", "faddr", "fport",
-                                           "ioctlcmd"};
+        if (r->kind == AVC_KIND_VALIDATE_TRANSITION)
+                return r->taskcontext ? strdup(r->taskcontext) : NULL;
+        static const char *const keys[] = {"capability", "saddr", "src",     "daddr",
+                                           "dest",       "netif", "laddr",   "lport",
+                                           "faddr",      "fport", "ioctlcmd"};
         for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
                 const char *v = avc_record_get(r, keys[i]);
                 if (v && o < sizeof(buf))
@@ -718,8 +736,10 @@ static int add_record(struct explain *x, const struct avc_record *r)
                         x->cap_groups = cap;
                 }
                 g = &x->groups[x->n_groups];
-                *g = (struct explain_group){.unit_method = method, .kind = kind,
-                                            .user_avc = user_avc, .first_usec = r->usec,
+                *g = (struct explain_group){.unit_method = method,
+                                            .kind = kind,
+                                            .user_avc = user_avc,
+                                            .first_usec = r->usec,
                                             .pid = r->pid};
                 g->unit = TAKE_PTR(unit);
                 g->scontext = strdup(scon);
@@ -782,7 +802,7 @@ static char *strdup_printf(const char *fmt, ...)
 static char *join_perms(char **perms, bool braces)
 {
         size_t n = 0, len = 4;
-        STRV_FOREACH(p, perms) {
+        STRV_FOREACH (p, perms) {
                 n++;
                 len += strlen(*p) + 1;
         }
@@ -791,7 +811,7 @@ static char *join_perms(char **perms, bool braces)
                 return NULL;
         if (braces && n > 1)
                 q = stpcpy(q, "{ ");
-        STRV_FOREACH(p, perms) {
+        STRV_FOREACH (p, perms) {
                 if (p != perms)
                         *q++ = ' ';
                 q = stpcpy(q, *p);
@@ -974,11 +994,25 @@ static int verdict_bounds(struct explain_group *g)
                 s, t, t, s);
         g->fix = strdup_printf("allow the transition under NNP (see rule), or drop "
                                "NoNewPrivileges= from the unit");
-        g->rule_te = strdup_printf("allow %s %s:process2 { nnp_transition nosuid_transition };",
-                                   s, t);
-        g->rule_cil = strdup_printf(
-                "(allow %s %s (process2 (nnp_transition nosuid_transition)))", s, t);
+        g->rule_te =
+                strdup_printf("allow %s %s:process2 { nnp_transition nosuid_transition };", s, t);
+        g->rule_cil =
+                strdup_printf("(allow %s %s (process2 (nnp_transition nosuid_transition)))", s, t);
         return g->reason && g->fix && g->rule_te && g->rule_cil ? 0 : -ENOMEM;
+}
+
+/* security_validate_transition: a (mls)validatetrans constraint refused to
+ * relabel an object from the old to the new context. */
+static int verdict_validatetrans(struct explain_group *g)
+{
+        g->verdict = EXPLAIN_VERDICT_CONSTRAINT;
+        g->reason = strdup_printf("a validatetrans constraint refused relabeling a %s from %s "
+                                  "to %s%s%s",
+                                  g->tclass, g->scontext, g->tcontext, g->detail ? " by " : "",
+                                  g->detail ? g->detail : "");
+        g->fix = strdup("relabel within what the policy's (mls)validatetrans rules permit "
+                        "(seinfo --validatetrans); an allow rule does not help");
+        return g->reason && g->fix ? 0 : -ENOMEM;
 }
 
 static int verdict_denial(policydb_t *p, struct explain_group *g)
@@ -1169,8 +1203,8 @@ static int verdict_denial(policydb_t *p, struct explain_group *g)
 
 static bool class_is_file(const char *c)
 {
-        static const char *const classes[] = {"file",      "dir",       "lnk_file", "chr_file",
-                                              "blk_file",  "sock_file", "fifo_file"};
+        static const char *const classes[] = {"file",     "dir",       "lnk_file", "chr_file",
+                                              "blk_file", "sock_file", "fifo_file"};
         for (size_t i = 0; i < ELEMENTSOF(classes); i++)
                 if (!strcmp(c, classes[i]))
                         return true;
@@ -1210,13 +1244,13 @@ static int label_advice(struct explain *x, struct explain_group *g)
          * so the path is looked up as /run/…, and an .fc entry written for
          * /var/run/… (Debian's own policy has some) never applies. */
         bool var_run = !strncmp(g->path, "/var/run/", 9);
-        _cleanup_free_ char *trap = var_run ? strdup_printf(
-                                                      "%s is looked up as /run%s (/var/run is an "
-                                                      "alias of /run in file_contexts.subs_dist): "
-                                                      "an .fc entry for /var/run/… never applies, "
-                                                      "write it for /run/…",
-                                                      g->path, g->path + 8)
-                                            : NULL;
+        _cleanup_free_ char *trap =
+                var_run ? strdup_printf("%s is looked up as /run%s (/var/run is an "
+                                        "alias of /run in file_contexts.subs_dist): "
+                                        "an .fc entry for /var/run/… never applies, "
+                                        "write it for /run/…",
+                                        g->path, g->path + 8)
+                        : NULL;
         if (var_run && !trap)
                 return -ENOMEM;
         char ab[TYPE_MAX], eb[TYPE_MAX];
@@ -1227,10 +1261,10 @@ static int label_advice(struct explain *x, struct explain_group *g)
                 g->label_advice = TAKE_PTR(trap);
                 return 0;
         }
-        g->label_advice = strdup_printf("%s is %s but file_contexts says %s: run `restorecon -v "
-                                        "%s`%s%s",
-                                        g->path, at, et, g->path, trap ? "; " : "",
-                                        trap ? trap : "");
+        g->label_advice =
+                strdup_printf("%s is %s but file_contexts says %s: run `restorecon -v "
+                              "%s`%s%s",
+                              g->path, at, et, g->path, trap ? "; " : "", trap ? trap : "");
         return g->label_advice ? 0 : -ENOMEM;
 }
 
@@ -1286,9 +1320,9 @@ int explain_finish(struct explain *x, struct planet_error *err)
                 memset(x->slots, 0, x->cap_slots * sizeof(*x->slots));
                 for (size_t i = 0; i < x->n_groups; i++) {
                         struct explain_group *g = &x->groups[i];
-                        uint64_t h = group_hash(g->unit, g->scontext, g->tcontext,
-                                                g->tclass, g->kind, g->user_avc,
-                                                group_extra(g->kind, g->detail));
+                        uint64_t h =
+                                group_hash(g->unit, g->scontext, g->tcontext, g->tclass, g->kind,
+                                           g->user_avc, group_extra(g->kind, g->detail));
                         size_t j = h & (x->cap_slots - 1);
                         while (x->slots[j].index)
                                 j = (j + 1) & (x->cap_slots - 1);
@@ -1299,8 +1333,8 @@ int explain_finish(struct explain *x, struct planet_error *err)
                 struct explain_group *g = &x->groups[i];
                 if (x->done[i])
                         continue;
-                g->before_policy_load = x->last_policy_load && g->last_usec &&
-                                        g->last_usec < x->last_policy_load;
+                g->before_policy_load =
+                        x->last_policy_load && g->last_usec && g->last_usec < x->last_policy_load;
                 int r;
                 switch (g->kind) {
                 case AVC_KIND_DENIED:
@@ -1315,8 +1349,10 @@ int explain_finish(struct explain *x, struct planet_error *err)
                         r = verdict_invalid_context(p, g);
                         break;
                 case AVC_KIND_BOUNDED_TRANSITION:
-                case AVC_KIND_VALIDATE_TRANSITION:
                         r = verdict_bounds(g);
+                        break;
+                case AVC_KIND_VALIDATE_TRANSITION:
+                        r = verdict_validatetrans(g);
                         break;
                 default:
                         r = 0;
@@ -1412,6 +1448,22 @@ static bool type_matches(const char *type, const char *type_or_attribute, void *
         return label_type_has_attribute(b, type, type_or_attribute, &member) == 0 && member;
 }
 
+static bool same_access(const struct explain_group *a, const struct explain_group *b)
+{
+        char a1[TYPE_MAX], a2[TYPE_MAX], b1[TYPE_MAX], b2[TYPE_MAX];
+        if (strcmp(a->tclass, b->tclass) ||
+            strcmp(explain_context_type(a->scontext, a1, sizeof(a1)),
+                   explain_context_type(b->scontext, b1, sizeof(b1))) ||
+            strcmp(explain_context_type(a->tcontext, a2, sizeof(a2)),
+                   explain_context_type(b->tcontext, b2, sizeof(b2))))
+                return false;
+        size_t i = 0;
+        for (; a->perms[i] && b->perms[i]; i++)
+                if (strcmp(a->perms[i], b->perms[i]))
+                        return false;
+        return !a->perms[i] && !b->perms[i];
+}
+
 int explain_suggest_interfaces(struct explain *x, struct iface_index *idx, size_t max_per_group,
                                struct planet_error *err)
 {
@@ -1423,9 +1475,29 @@ int explain_suggest_interfaces(struct explain *x, struct iface_index *idx, size_
                     g->verdict != EXPLAIN_VERDICT_DONTAUDIT &&
                     g->verdict != EXPLAIN_VERDICT_UNKNOWN)
                         continue;
+                /* Groups that differ only in unit, user, role or level ask
+                 * the same question: reuse the answer. */
+                bool reused = false;
+                for (size_t k = 0; k < i && !reused; k++) {
+                        struct explain_group *o = &x->groups[k];
+                        if (!o->interfaces || !same_access(o, g))
+                                continue;
+                        size_t n = 0;
+                        STRV_FOREACH (f, o->interfaces)
+                                n++;
+                        g->interfaces = calloc(n + 1, sizeof(char *));
+                        if (!g->interfaces)
+                                return planet_error_set(err, ENOMEM, "out of memory");
+                        for (size_t f = 0; f < n; f++)
+                                if (!(g->interfaces[f] = strdup(o->interfaces[f])))
+                                        return planet_error_set(err, ENOMEM, "out of memory");
+                        reused = true;
+                }
+                if (reused)
+                        continue;
                 char sb[TYPE_MAX], tb[TYPE_MAX];
                 size_t n_perms = 0;
-                STRV_FOREACH(p, g->perms)
+                STRV_FOREACH (p, g->perms)
                         n_perms++;
                 struct iface_access need = {
                         .source = explain_context_type(g->scontext, sb, sizeof(sb)),
@@ -1446,8 +1518,8 @@ int explain_suggest_interfaces(struct explain *x, struct iface_index *idx, size_
                         return r;
                 g->interfaces = calloc(n + 1, sizeof(char *));
                 for (size_t k = 0; g->interfaces && k < n; k++)
-                        g->interfaces[k] = strdup_printf("%s — %s", s[k].call,
-                                                         s[k].why ? s[k].why : "");
+                        g->interfaces[k] =
+                                strdup_printf("%s — %s", s[k].call, s[k].why ? s[k].why : "");
                 iface_suggestions_free(s, n);
                 if (!g->interfaces)
                         return planet_error_set(err, ENOMEM, "out of memory");

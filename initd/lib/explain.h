@@ -43,18 +43,18 @@ enum explain_unit_method {
 const char *explain_unit_method_to_string(enum explain_unit_method m);
 
 enum explain_verdict {
-        EXPLAIN_VERDICT_UNKNOWN,          /* no policy to ask, or it could not answer */
-        EXPLAIN_VERDICT_ALLOWED,          /* allowed now: policy or booleans changed */
-        EXPLAIN_VERDICT_TE_RULE,          /* no allow rule */
-        EXPLAIN_VERDICT_DONTAUDIT,        /* no allow rule, and a dontaudit hides it normally */
-        EXPLAIN_VERDICT_BOOLEAN,          /* a boolean would allow it */
-        EXPLAIN_VERDICT_CONSTRAINT,       /* a constraint refuses it */
-        EXPLAIN_VERDICT_RBAC,             /* the role may not have the type / transition */
-        EXPLAIN_VERDICT_BOUNDS,           /* typebounds or NoNewPrivileges */
-        EXPLAIN_VERDICT_INVALID_CONTEXT,  /* a computed context the policy rejects */
-        EXPLAIN_VERDICT_BAD_CONTEXT,      /* the logged context is not in this policy */
-        EXPLAIN_VERDICT_BAD_CLASS,        /* class or permission not in this policy */
-        EXPLAIN_VERDICT_GRANTED,          /* an auditallow'ed grant, not a denial */
+        EXPLAIN_VERDICT_UNKNOWN,         /* no policy to ask, or it could not answer */
+        EXPLAIN_VERDICT_ALLOWED,         /* allowed now: policy or booleans changed */
+        EXPLAIN_VERDICT_TE_RULE,         /* no allow rule */
+        EXPLAIN_VERDICT_DONTAUDIT,       /* no allow rule, and a dontaudit hides it normally */
+        EXPLAIN_VERDICT_BOOLEAN,         /* a boolean would allow it */
+        EXPLAIN_VERDICT_CONSTRAINT,      /* a constraint refuses it */
+        EXPLAIN_VERDICT_RBAC,            /* the role may not have the type / transition */
+        EXPLAIN_VERDICT_BOUNDS,          /* typebounds or NoNewPrivileges */
+        EXPLAIN_VERDICT_INVALID_CONTEXT, /* a computed context the policy rejects */
+        EXPLAIN_VERDICT_BAD_CONTEXT,     /* the logged context is not in this policy */
+        EXPLAIN_VERDICT_BAD_CLASS,       /* class or permission not in this policy */
+        EXPLAIN_VERDICT_GRANTED,         /* an auditallow'ed grant, not a denial */
 };
 const char *explain_verdict_to_string(enum explain_verdict v);
 
@@ -69,29 +69,29 @@ struct explain_group {
         enum explain_unit_method unit_method;
         char *scontext, *tcontext, *tclass;
         enum avc_kind kind;
-        bool user_avc;       /* from USER_AVC: an object manager (systemd, dbus) denied it */
+        bool user_avc; /* from USER_AVC: an object manager (systemd, dbus) denied it */
 
-        char **perms;        /* union over the group, sorted */
+        char **perms; /* union over the group, sorted */
         size_t count;
         uint64_t first_usec, last_usec;
-        bool permissive;     /* at least one occurrence was permissive=1 */
-        bool before_policy_load; /* the last occurrence predates a MAC_POLICY_LOAD */
-        pid_t pid;           /* of the first occurrence */
+        bool permissive;                /* at least one occurrence was permissive=1 */
+        bool before_policy_load;        /* the last occurrence predates a MAC_POLICY_LOAD */
+        pid_t pid;                      /* of the first occurrence */
         char *comm, *exe, *path, *name; /* of the first occurrence that had them */
         char *srawcon, *trawcon;
-        char *detail;        /* invalid context / newcontext, network or capability detail */
+        char *detail; /* invalid context / newcontext, network or capability detail */
 
         /* explain_finish() */
         enum explain_verdict verdict;
-        char *reason;        /* one sentence: why */
-        char *constraint;    /* the constraint expression (CONSTRAINT) */
+        char *reason;                     /* one sentence: why */
+        char *constraint;                 /* the constraint expression (CONSTRAINT) */
         struct explain_boolean *booleans; /* BOOLEAN */
         size_t n_booleans;
-        char *fix;           /* one line: what to do */
-        char *rule_te;       /* "allow a_t b_t:file { read write };", NULL when no rule helps */
-        char *rule_cil;      /* "(allow a_t b_t (file (read write)))" */
-        char *label_advice;  /* restorecon advice, or NULL */
-        char **interfaces;   /* refpolicy interface suggestions ("name — why"), or NULL */
+        char *fix;          /* one line: what to do */
+        char *rule_te;      /* "allow a_t b_t:file { read write };", NULL when no rule helps */
+        char *rule_cil;     /* "(allow a_t b_t (file (read write)))" */
+        char *label_advice; /* restorecon advice, or NULL */
+        char **interfaces;  /* refpolicy interface suggestions ("name — why"), or NULL */
 };
 
 struct explain_options {

@@ -96,7 +96,7 @@ static int handle_start(sd_journal *j, uint64_t usec, const struct journal_read_
         _cleanup_free_ char *domain = field_dup(j, PLANET_FIELD_DOMAIN);
         _cleanup_free_ char *exe = field_dup(j, PLANET_FIELD_EXE);
         uint64_t pid = 0;
-        if (field_u64(j, PLANET_FIELD_PID, &pid) < 0)
+        if (field_u64(j, PLANET_FIELD_SERVICE_PID, &pid) < 0)
                 (void) field_u64(j, "_PID", &pid);
         if (!unit)
                 unit = field_dup(j, "_SYSTEMD_UNIT");
@@ -134,9 +134,8 @@ static int read_earlier_starts(sd_journal *j, const struct journal_read_options 
 }
 
 /* One entry: 1 when it was a record handed to g, 0 when skipped, <0 error. */
-static int handle_entry(sd_journal *j, const struct journal_read_options *o,
-                        struct avc_grouper *g, const struct journal_read_callbacks *cb,
-                        size_t *malformed)
+static int handle_entry(sd_journal *j, const struct journal_read_options *o, struct avc_grouper *g,
+                        const struct journal_read_callbacks *cb, size_t *malformed)
 {
         uint64_t usec = 0;
         int r = sd_journal_get_realtime_usec(j, &usec);
@@ -199,16 +198,16 @@ int journal_read(const struct journal_read_options *o, struct avc_grouper *g,
                         return planet_error_set(err, -r,
                                                 "cannot open journal file %s%s: %s (give "
                                                 "journal files written by systemd-journald)",
-                                                o->files[0], o->files[1] ? " …" : "",
-                                                strerror(-r));
+                                                o->files[0], o->files[1] ? " …" : "", strerror(-r));
                 if (o->directory)
                         return planet_error_set(err, -r,
                                                 "cannot open journal directory %s: %s (the "
                                                 "directory holding system.journal, e.g. "
                                                 "/var/log/journal/MACHINE-ID)",
                                                 o->directory, strerror(-r));
-                return planet_error_set(err, -r, "cannot open the journal: %s (run as root or "
-                                                 "in group systemd-journal, or use -i FILE)",
+                return planet_error_set(err, -r,
+                                        "cannot open the journal: %s (run as root or "
+                                        "in group systemd-journal, or use -i FILE)",
                                         strerror(-r));
         }
         if (o->since_usec && cb && cb->start) {
@@ -223,7 +222,8 @@ int journal_read(const struct journal_read_options *o, struct avc_grouper *g,
         r = add_matches(j, o->boot_id);
         if (r < 0)
                 return planet_error_set(err, -r, "cannot filter the journal: %s", strerror(-r));
-        r = o->since_usec ? sd_journal_seek_realtime_usec(j, o->since_usec) : sd_journal_seek_head(j);
+        r = o->since_usec ? sd_journal_seek_realtime_usec(j, o->since_usec)
+                          : sd_journal_seek_head(j);
         if (r < 0)
                 return planet_error_set(err, -r, "cannot seek in the journal: %s", strerror(-r));
 
@@ -292,8 +292,7 @@ int journal_read_text(FILE *f, const char *name, uint64_t since_usec, struct avc
                 }
                 r = avc_grouper_add(g, rec);
                 if (r < 0)
-                        return planet_error_set(err, -r, "%s:%zu: %s", name, lineno,
-                                                strerror(-r));
+                        return planet_error_set(err, -r, "%s:%zu: %s", name, lineno, strerror(-r));
         }
         if (ferror(f))
                 return planet_error_set(err, errno ? errno : EIO, "cannot read %s: %s", name,
@@ -351,8 +350,9 @@ int journal_parse_since(const char *s, uint64_t now_usec, uint64_t *ret, struct 
                 static const struct {
                         const char *name;
                         uint64_t usec;
-                } units[] = {{"s", 1}, {"sec", 1}, {"min", 60}, {"m", 60}, {"h", 3600},
-                             {"hour", 3600}, {"d", 86400}, {"day", 86400}, {"days", 86400}};
+                } units[] = {{"s", 1},     {"sec", 1},     {"min", 60},
+                             {"m", 60},    {"h", 3600},    {"hour", 3600},
+                             {"d", 86400}, {"day", 86400}, {"days", 86400}};
                 for (size_t i = 0; i < ELEMENTSOF(units); i++)
                         if (un == strlen(units[i].name) && !strncmp(unit, units[i].name, un)) {
                                 uint64_t d = v * units[i].usec * S;

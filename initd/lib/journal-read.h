@@ -31,11 +31,11 @@ struct journal_start {
 };
 
 struct journal_read_options {
-        const char *directory;  /* NULL: the local journal (unless files) */
-        char **files;           /* NULL-terminated journal files, or NULL */
-        uint64_t since_usec;    /* 0: from the start */
-        const char *boot_id;    /* 32 hex digits, or NULL for every boot */
-        bool follow;            /* keep reading new entries until a callback stops */
+        const char *directory; /* NULL: the local journal (unless files) */
+        char **files;          /* NULL-terminated journal files, or NULL */
+        uint64_t since_usec;   /* 0: from the start */
+        const char *boot_id;   /* 32 hex digits, or NULL for every boot */
+        bool follow;           /* keep reading new entries until a callback stops */
         /* follow only: how often open events are flushed and idle is called */
         uint64_t follow_idle_usec;
 };
@@ -68,8 +68,7 @@ int journal_read_text(FILE *f, const char *name, uint64_t since_usec, struct avc
 /* Parse a --since argument: "@EPOCH", "YYYY-MM-DD[ HH:MM[:SS]]" (local
  * time), "today", "yesterday", "-30min" / "2h ago" (units s, min, h, d).
  * now_usec is the reference for relative forms. */
-int journal_parse_since(const char *s, uint64_t now_usec, uint64_t *ret,
-                        struct planet_error *err);
+int journal_parse_since(const char *s, uint64_t now_usec, uint64_t *ret, struct planet_error *err);
 
 /* "current" (or NULL) → this boot's id; otherwise a 32-hex-digit id is
  * checked and copied. ret must hold 33 bytes. */

@@ -3,33 +3,29 @@
 
 /* The journal MESSAGE_IDs the project logs, and the structured fields that go
  * with them. catalog/planet-selinux.catalog explains each ID for
- * `journalctl -x`; `planet-selinux denials` reads the start entries to tell
- * which unit a denied process belongs to (audit records carry no unit).
+ * `journalctl -x` (a test checks that every ID here, and every
+ * EXEC_MESSAGE_ID_* of planet-initd's exec.h, has an entry);
+ * `planet-selinux denials` reads the start entries to tell which unit a
+ * denied process belongs to, since audit records carry no unit.
  *
- * Producers send with sd_journal_send("MESSAGE_ID=" PLANET_MESSAGE_EXEC_DOMAIN_STR,
- * PLANET_FIELD_UNIT "=%s", …). Adding an ID means adding its catalog entry. */
+ * The planet-initd IDs are the values its exec.h logs (EXEC_MESSAGE_ID_*);
+ * adding an ID means adding its catalog entry. */
 
-/* planet-initd: about to exec the unit's binary in a domain.
- * Fields: UNIT, PID (the process that execs, = the service's main PID in exec
- * mode), DOMAIN (full context it will run in), EXE (resolved path). */
-#define PLANET_MESSAGE_EXEC_DOMAIN_STR "686865ca47374dedab1948817b41c21f"
+/* planet-initd starts a unit's binary (EXEC_MESSAGE_ID_START). Fields: UNIT,
+ * EXE, DOMAIN (the full context it runs in), SOURCE_CONTEXT, FILE_CONTEXT,
+ * MODE (exec|supervise), SELINUX_MODE, HOW, VERDICT, NOTE, and in supervise
+ * mode SERVICE_PID (the entry's _PID is then the supervisor's; in exec mode
+ * _PID is the service's own, as planet-initd execs it). */
+#define PLANET_MESSAGE_EXEC_DOMAIN_STR "0e00ecbd4b4847d99059bbe280a936cd"
 
-/* planet-initd: refused to start (transition not permitted, domain mismatch,
- * unlabeled binary). Fields: UNIT, EXE, SOURCE_CONTEXT, FILE_CONTEXT, DOMAIN,
- * EXPECTED_DOMAIN, MISSING_RULES (TE allow statements, newline separated). */
-#define PLANET_MESSAGE_TRANSITION_REFUSED_STR "6ad4e44205ce4267ae36c4063ca65f3f"
+/* planet-initd refused to start a unit's binary (EXEC_MESSAGE_ID_REFUSED).
+ * Fields as above plus REASON, MISSING_RULES (TE allow statements), ERRNO,
+ * EXPECTED_DOMAIN, REQUESTED_DOMAIN, NO_NEW_PRIVS. */
+#define PLANET_MESSAGE_TRANSITION_REFUSED_STR "fe3df16046d44c2880a7393369af3034"
 
-/* planet-initd: SELinux is disabled; ran the binary unlabeled. Fields: UNIT, EXE. */
-#define PLANET_MESSAGE_SELINUX_DISABLED_STR "f1d8dd2c24994e48833bcc1b3a924223"
-
-/* planet-initd: SELinux is permissive; labeled as in enforcing mode but
- * nothing is enforced. Fields: UNIT, DOMAIN. */
-#define PLANET_MESSAGE_PERMISSIVE_STR "9ff693433b8d45c4a4e0982316cd5acd"
-
-/* planet-initd: NoNewPrivileges is set and the policy lacks
- * process2 { nnp_transition nosuid_transition } for the transition.
- * Fields: UNIT, EXE, SOURCE_CONTEXT, DOMAIN. */
-#define PLANET_MESSAGE_NNP_BLOCKED_STR "c3217d4ababe40b0819cdac436ee822e"
+/* planet-initd: SELinux is disabled; services run unlabeled. Once per boot
+ * (EXEC_MESSAGE_ID_SELINUX_DISABLED). Fields: UNIT. */
+#define PLANET_MESSAGE_SELINUX_DISABLED_STR "9af612237e2c460a93e2d8f717a02466"
 
 /* planet-selinux denials --log: one summary per group of denials.
  * Fields: UNIT, SCONTEXT, TCONTEXT, TCLASS, PERMS, COUNT, VERDICT, RULE. */
@@ -37,6 +33,7 @@
 
 /* Field names shared by producers and readers. */
 #define PLANET_FIELD_UNIT "UNIT"
-#define PLANET_FIELD_PID "PID"
 #define PLANET_FIELD_DOMAIN "DOMAIN"
 #define PLANET_FIELD_EXE "EXE"
+/* supervise mode: the service's PID (else the entry's own _PID is it) */
+#define PLANET_FIELD_SERVICE_PID "SERVICE_PID"

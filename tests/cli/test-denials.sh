@@ -28,7 +28,7 @@ run 0 -i "$fx/verdicts.log" --policy "$policy" --no-interfaces --no-proc --json
 python3 - "$tmp/out" <<'PY' || fail "json"
 import json, sys
 groups = json.load(open(sys.argv[1]))
-assert len(groups) == 13, len(groups)
+assert len(groups) == 14, len(groups)
 v = {(g["domain"], g["target"], g["tclass"]): g for g in groups}
 assert v[("httpd_t", "shadow_t", "file")]["verdict"] == "te-rule"
 assert v[("httpd_t", "httpd_t", "capability")]["rule_te"] == "allow httpd_t self:capability net_admin;"
@@ -52,9 +52,16 @@ grep -q 'unit:      kubelet.service (journal)' "$tmp/out" || fail "unit method"
 run 0 --file "$journal" --format te --domain httpd_t
 [ "$(wc -l <"$tmp/out")" = 2 ] || fail "--domain rules"
 
+# A journal directory (the host's journal bind-mounted into the container),
+# with --since: etcd started before it and is still named.
+mkdir "$tmp/journal"
+cp "$journal" "$tmp/journal/system.journal"
+run 0 -D "$tmp/journal" --no-interfaces --policy "$policy" --since "@1764095402" -u etcd
+grep -q '^1  *etcd.service  *httpd_t  *node_t ' "$tmp/out" || fail "--directory --since --unit"
+
 # --follow prints a line per group as the journal is read, then waits.
 set +e
-timeout 2 "$bin" denials --file "$journal" --follow --no-interfaces --policy "$policy" >"$tmp/out" 2>"$tmp/err"
+timeout 5 "$bin" denials --file "$journal" --follow --no-interfaces --policy "$policy" >"$tmp/out" 2>"$tmp/err"
 got=$?
 set -e
 [ "$got" = 124 ] || { cat "$tmp/err" >&2; fail "--follow exited $got instead of waiting"; }

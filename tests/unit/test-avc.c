@@ -44,9 +44,9 @@ Test(avc, plain_avc_record)
 
 Test(avc, permission_set_and_permissive)
 {
-        _cleanup_avc_record_ struct avc_record *r = parse(
-                "type=AVC msg=audit(1.000:2): avc:  denied  { read  write open } for pid=3 "
-                "scontext=a:b:c_t:s0 tcontext=a:b:d_t:s0 tclass=dir permissive=1");
+        _cleanup_avc_record_ struct avc_record *r =
+                parse("type=AVC msg=audit(1.000:2): avc:  denied  { read  write open } for pid=3 "
+                      "scontext=a:b:c_t:s0 tcontext=a:b:d_t:s0 tclass=dir permissive=1");
         cr_assert_str_eq(r->perms[0], "read");
         cr_assert_str_eq(r->perms[1], "write");
         cr_assert_str_eq(r->perms[2], "open");
@@ -80,11 +80,11 @@ Test(avc, raw_contexts)
                       "trawcon=\"system_u:object_r:gone_t:s0\"");
         cr_assert_str_eq(t->trawcon, "system_u:object_r:gone_t:s0");
         cr_assert_null(t->srawcon);
-        _cleanup_avc_record_ struct avc_record *s =
-                parse("type=AVC msg=audit(1.000:4): avc:  denied  { getattr } for pid=1 "
-                      "scontext=system_u:object_r:unlabeled_t:s0 tcontext=system_u:object_r:etc_t:s0 "
-                      "tclass=file permissive=0 "
-                      "srawcon=73797374656D5F753A73797374656D5F723A676F6E655F743A7330");
+        _cleanup_avc_record_ struct avc_record *s = parse(
+                "type=AVC msg=audit(1.000:4): avc:  denied  { getattr } for pid=1 "
+                "scontext=system_u:object_r:unlabeled_t:s0 tcontext=system_u:object_r:etc_t:s0 "
+                "tclass=file permissive=0 "
+                "srawcon=73797374656D5F753A73797374656D5F723A676F6E655F743A7330");
         cr_assert_str_eq(s->srawcon, "system_u:system_r:gone_t:s0");
 }
 
@@ -155,11 +155,11 @@ Test(avc, selinux_err_both_forms)
         cr_assert_str_eq(legacy->scontext, "system_u:system_r:init_t:s0");
         cr_assert_str_eq(legacy->tclass, "process");
 
-        _cleanup_avc_record_ struct avc_record *op = parse(
-                "type=SELINUX_ERR msg=audit(1764095412.212:1012): op=security_compute_sid "
-                "invalid_context=\"system_u:system_r:gravity_etcd_t:s0\" "
-                "scontext=system_u:system_r:init_t:s0 tcontext=system_u:object_r:bin_t:s0 "
-                "tclass=process");
+        _cleanup_avc_record_ struct avc_record *op =
+                parse("type=SELINUX_ERR msg=audit(1764095412.212:1012): op=security_compute_sid "
+                      "invalid_context=\"system_u:system_r:gravity_etcd_t:s0\" "
+                      "scontext=system_u:system_r:init_t:s0 tcontext=system_u:object_r:bin_t:s0 "
+                      "tclass=process");
         cr_assert_eq(op->kind, AVC_KIND_INVALID_CONTEXT);
         cr_assert_str_eq(op->op, "security_compute_sid");
         cr_assert_str_eq(op->invalid_context, "system_u:system_r:gravity_etcd_t:s0");
@@ -168,10 +168,10 @@ Test(avc, selinux_err_both_forms)
 
 Test(avc, bounded_transition_both_forms)
 {
-        _cleanup_avc_record_ struct avc_record *op = parse(
-                "type=SELINUX_ERR msg=audit(1.000:13): op=security_bounded_transition "
-                "seresult=denied oldcontext=system_u:system_r:init_t:s0 "
-                "newcontext=system_u:system_r:httpd_t:s0");
+        _cleanup_avc_record_ struct avc_record *op =
+                parse("type=SELINUX_ERR msg=audit(1.000:13): op=security_bounded_transition "
+                      "seresult=denied oldcontext=system_u:system_r:init_t:s0 "
+                      "newcontext=system_u:system_r:httpd_t:s0");
         cr_assert_eq(op->kind, AVC_KIND_BOUNDED_TRANSITION);
         cr_assert_str_eq(op->oldcontext, "system_u:system_r:init_t:s0");
         cr_assert_str_eq(op->newcontext, "system_u:system_r:httpd_t:s0");
@@ -187,14 +187,14 @@ Test(avc, bounded_transition_both_forms)
 
 Test(avc, policy_load_both_forms)
 {
-        _cleanup_avc_record_ struct avc_record *a = parse(
-                "type=MAC_POLICY_LOAD msg=audit(1.000:15): auid=4294967295 ses=4294967295 "
-                "lsm=selinux res=1");
+        _cleanup_avc_record_ struct avc_record *a =
+                parse("type=MAC_POLICY_LOAD msg=audit(1.000:15): auid=4294967295 ses=4294967295 "
+                      "lsm=selinux res=1");
         cr_assert_eq(a->kind, AVC_KIND_POLICY_LOAD);
         cr_assert_str_eq(avc_record_get(a, "res"), "1");
-        _cleanup_avc_record_ struct avc_record *b = parse(
-                "type=MAC_POLICY_LOAD msg=audit(1.000:16): policy loaded auid=4294967295 "
-                "ses=4294967295");
+        _cleanup_avc_record_ struct avc_record *b =
+                parse("type=MAC_POLICY_LOAD msg=audit(1.000:16): policy loaded auid=4294967295 "
+                      "ses=4294967295");
         cr_assert_eq(b->kind, AVC_KIND_POLICY_LOAD);
         cr_assert_str_eq(avc_record_get(b, "auid"), "4294967295");
 }
@@ -262,9 +262,8 @@ Test(avc, journal_body)
         _cleanup_avc_record_ struct avc_record *r = NULL;
         const char *msg = "AVC avc:  denied  { read } for  pid=7 scontext=a:r:x_t:s0 "
                           "tcontext=a:r:y_t:s0 tclass=file permissive=0";
-        cr_assert_eq(avc_parse_body(1400, msg, strlen(msg), 5000000, 42, AVC_SOURCE_AUDIT, &r,
-                                    &err),
-                     1);
+        cr_assert_eq(
+                avc_parse_body(1400, msg, strlen(msg), 5000000, 42, AVC_SOURCE_AUDIT, &r, &err), 1);
         cr_assert_eq(r->kind, AVC_KIND_DENIED);
         cr_assert_eq(r->serial, 42);
         cr_assert_eq(r->usec, 5000000);
@@ -322,11 +321,20 @@ static int count_event(struct avc_event *e, void *userdata)
                                 t->first_path = r->path ? strdup(r->path) : NULL;
                         }
                         break;
-                case AVC_KIND_GRANTED: t->granted++; break;
-                case AVC_KIND_INVALID_CONTEXT: t->invalid++; break;
-                case AVC_KIND_BOUNDED_TRANSITION: t->bounded++; break;
-                case AVC_KIND_POLICY_LOAD: t->loads++; break;
-                default: break;
+                case AVC_KIND_GRANTED:
+                        t->granted++;
+                        break;
+                case AVC_KIND_INVALID_CONTEXT:
+                        t->invalid++;
+                        break;
+                case AVC_KIND_BOUNDED_TRANSITION:
+                        t->bounded++;
+                        break;
+                case AVC_KIND_POLICY_LOAD:
+                        t->loads++;
+                        break;
+                default:
+                        break;
                 }
         }
         return 0;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "explain.h"
+#include "iface.h"
 #include "journal-read.h"
 #include "label.h"
 
@@ -30,8 +31,7 @@ static char *src_path(const char *rel)
 static char *build_path(const char *rel)
 {
         char *p = NULL;
-        cr_assert_geq(asprintf(&p, "%s/tests/fixtures/denials/%s", getenv("top_builddir"), rel),
-                      0);
+        cr_assert_geq(asprintf(&p, "%s/tests/fixtures/denials/%s", getenv("top_builddir"), rel), 0);
         return p;
 }
 
@@ -64,8 +64,7 @@ static struct explain *explain_text(const struct explain_options *o, const char 
         cr_assert_not_null(f);
         struct planet_error err = {0};
         size_t malformed = 0;
-        cr_assert_eq(journal_read_text(f, "input", 0, g, NULL, &malformed, &err), 0, "%s",
-                     err.msg);
+        cr_assert_eq(journal_read_text(f, "input", 0, g, NULL, &malformed, &err), 0, "%s", err.msg);
         cr_assert_eq(malformed, 0);
         fclose(f);
         avc_grouper_free(g);
@@ -101,14 +100,16 @@ Test(explain, verdicts_against_debian_policy)
         _cleanup_label_backend_ struct label_backend *b = debian_policy();
         struct explain_options o = {.backend = b};
         _cleanup_explain_ struct explain *x = explain_text(&o, "verdicts.log");
-        cr_assert_eq(explain_n_groups(x), 13);
+        cr_assert_eq(explain_n_groups(x), 14);
 
         struct explain_group *g = find(x, "httpd_t", "shadow_t", "file");
-        cr_assert_eq(g->verdict, EXPLAIN_VERDICT_TE_RULE, "%s", explain_verdict_to_string(g->verdict));
+        cr_assert_eq(g->verdict, EXPLAIN_VERDICT_TE_RULE, "%s",
+                     explain_verdict_to_string(g->verdict));
         cr_assert_str_eq(g->rule_te, "allow httpd_t shadow_t:file read;");
         cr_assert_str_eq(g->rule_cil, "(allow httpd_t shadow_t (file (read)))");
 
-        /* sesearch: allow httpd_t port_type:tcp_socket name_connect; [ httpd_can_network_connect ] */
+        /* sesearch: allow httpd_t port_type:tcp_socket name_connect; [ httpd_can_network_connect ]
+         */
         g = find(x, "httpd_t", "http_port_t", "tcp_socket");
         cr_assert_eq(g->verdict, EXPLAIN_VERDICT_BOOLEAN);
         cr_assert(has_boolean(g, "httpd_can_network_connect"));
@@ -148,6 +149,12 @@ Test(explain, verdicts_against_debian_policy)
         g = find(x, "init_t", "user_home_t", "process");
         cr_assert_eq(g->verdict, EXPLAIN_VERDICT_INVALID_CONTEXT);
         cr_assert(strstr(g->fix, "role system_r types user_home_t;"), "%s", g->fix);
+
+        g = find(x, "etc_t", "shadow_t", "file");
+        cr_assert_eq(g->kind, AVC_KIND_VALIDATE_TRANSITION);
+        cr_assert_eq(g->verdict, EXPLAIN_VERDICT_CONSTRAINT);
+        cr_assert(strstr(g->reason, "by system_u:system_r:init_t:s0"), "%s", g->reason);
+        cr_assert_null(g->rule_te);
 
         g = find(x, "init_t", "httpd_t", "process");
         cr_assert_eq(g->verdict, EXPLAIN_VERDICT_BOUNDS);
@@ -282,7 +289,8 @@ Test(explain, unit_from_dropins)
                 _cleanup_explain_ struct explain *x = explain_text(&o, kubelet_denial);
                 struct explain_group *g = find(x, "httpd_t", "shadow_t", "file");
                 cr_assert_eq(g->unit_method, EXPLAIN_UNIT_DROPINS);
-                cr_assert(strstr(g->unit, "kubelet.service") && strstr(g->unit, "apiserver.service"),
+                cr_assert(strstr(g->unit, "kubelet.service") &&
+                                  strstr(g->unit, "apiserver.service"),
                           "%s", g->unit);
         }
         rm_rf(dir);
@@ -303,10 +311,12 @@ Test(explain, unit_from_proc_cgroup)
         char *none[] = {NULL};
         struct explain_options o = {.proc_root = proc, .unit_dirs = none};
         _cleanup_explain_ struct explain *x = explain_text(
-                &o, "type=AVC msg=audit(1.000:1): avc:  denied  { read } for  pid=2101 comm=\"kubelet\" "
+                &o, "type=AVC msg=audit(1.000:1): avc:  denied  { read } for  pid=2101 "
+                    "comm=\"kubelet\" "
                     "scontext=system_u:system_r:httpd_t:s0 tcontext=system_u:object_r:shadow_t:s0 "
                     "tclass=file\n"
-                    "type=AVC msg=audit(1.000:2): avc:  denied  { read } for  pid=2102 comm=\"kubelet\" "
+                    "type=AVC msg=audit(1.000:2): avc:  denied  { read } for  pid=2102 "
+                    "comm=\"kubelet\" "
                     "scontext=system_u:system_r:httpd_t:s0 tcontext=system_u:object_r:etc_t:s0 "
                     "tclass=file\n"
                     "type=AVC msg=audit(1.000:3): avc:  denied  { name_connect } for  pid=2103 "
@@ -468,4 +478,42 @@ Test(explain, since_parsing)
         planet_error_clear(&err);
         cr_assert_eq(journal_parse_boot("5b1e4c7a0d6f4e2c9a8b7c6d5e4f3a21", boot, &err), 0);
         cr_assert_str_eq(boot, "5b1e4c7a0d6f4e2c9a8b7c6d5e4f3a21");
+}
+
+Test(explain, interface_suggestions_fill_the_slot)
+{
+        _cleanup_label_backend_ struct label_backend *b = debian_policy();
+        struct explain_options o = {.backend = b};
+        /* Same access at two levels: one question, asked once, both answered. */
+        _cleanup_explain_ struct explain *x = explain_text(
+                &o,
+                "type=AVC msg=audit(1.000:1): avc:  denied  { read } for  pid=1 "
+                "scontext=system_u:system_r:httpd_t:s0 tcontext=system_u:object_r:shadow_t:s0 "
+                "tclass=file permissive=0\n"
+                "type=AVC msg=audit(1.000:2): avc:  denied  { read } for  pid=1 "
+                "scontext=system_u:system_r:httpd_t:s0:c1 tcontext=system_u:object_r:shadow_t:s0 "
+                "tclass=file permissive=0\n"
+                "type=AVC msg=audit(1.000:3): avc:  denied  { name_connect } for  pid=1 "
+                "scontext=system_u:system_r:httpd_t:s0 "
+                "tcontext=system_u:object_r:http_port_t:s0 tclass=tcp_socket\n");
+        _cleanup_iface_index_ struct iface_index *idx = NULL;
+        struct planet_error err = {0};
+        cr_assert_eq(iface_index_load(NULL, &idx, &err), 0, "%s", err.msg);
+        cr_assert_eq(explain_suggest_interfaces(x, idx, 3, &err), 0, "%s", err.msg);
+        cr_assert_eq(explain_n_groups(x), 3);
+        struct explain_group *g0 = explain_get_group(x, 0), *g1 = explain_get_group(x, 1);
+        cr_assert_eq(g0->verdict, EXPLAIN_VERDICT_TE_RULE);
+        cr_assert_not_null(g0->interfaces);
+        cr_assert_not_null(g0->interfaces[0]);
+        /* A read of shadow_t is granted by a read interface, not a manage one. */
+        cr_assert(strstr(g0->interfaces[0], "auth_read_shadow(httpd_t)") == g0->interfaces[0], "%s",
+                  g0->interfaces[0]);
+        for (size_t i = 0; g0->interfaces[i]; i++) {
+                cr_assert_str_eq(g0->interfaces[i], g1->interfaces[i]);
+                cr_assert_null(strstr(g0->interfaces[i], "manage"), "%s", g0->interfaces[i]);
+        }
+        /* A boolean verdict gets the setsebool, not interfaces. */
+        struct explain_group *g2 = find(x, "httpd_t", "http_port_t", "tcp_socket");
+        cr_assert_eq(g2->verdict, EXPLAIN_VERDICT_BOOLEAN);
+        cr_assert_null(g2->interfaces);
 }
