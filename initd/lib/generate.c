@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -673,6 +674,79 @@ static int parse_bool(const char *v)
         return -EINVAL;
 }
 
+/* A systemd time span ("90", "2min 30s", "500ms", "infinity") in µs;
+ * UINT64_MAX for infinity. -EINVAL for what systemd would not read either. */
+static int parse_timespan_usec(const char *s, uint64_t *ret)
+{
+        static const struct {
+                const char *suffix;
+                uint64_t usec;
+        } units[] = {
+                {"us", 1ULL},
+                {"usec", 1ULL},
+                {"ms", 1000ULL},
+                {"msec", 1000ULL},
+                {"s", 1000000ULL},
+                {"sec", 1000000ULL},
+                {"second", 1000000ULL},
+                {"seconds", 1000000ULL},
+                {"m", 60000000ULL},
+                {"min", 60000000ULL},
+                {"minute", 60000000ULL},
+                {"minutes", 60000000ULL},
+                {"h", 3600000000ULL},
+                {"hr", 3600000000ULL},
+                {"hour", 3600000000ULL},
+                {"hours", 3600000000ULL},
+                {"d", 86400000000ULL},
+                {"day", 86400000000ULL},
+                {"days", 86400000000ULL},
+        };
+        while (*s == ' ')
+                s++;
+        if (!strcmp(s, "infinity")) {
+                *ret = UINT64_MAX;
+                return 0;
+        }
+        uint64_t total = 0;
+        bool any = false;
+        while (*s) {
+                while (*s == ' ')
+                        s++;
+                if (!*s)
+                        break;
+                if (*s < '0' || *s > '9')
+                        return -EINVAL;
+                char *end;
+                unsigned long long n = strtoull(s, &end, 10);
+                s = end;
+                while (*s == ' ')
+                        s++;
+                size_t len = 0;
+                while (s[len] >= 'a' && s[len] <= 'z')
+                        len++;
+                uint64_t unit = 1000000ULL; /* a bare number is seconds */
+                if (len > 0) {
+                        bool found = false;
+                        for (size_t i = 0; i < ELEMENTSOF(units) && !found; i++)
+                                if (strlen(units[i].suffix) == len &&
+                                    !strncmp(s, units[i].suffix, len)) {
+                                        unit = units[i].usec;
+                                        found = true;
+                                }
+                        if (!found)
+                                return -EINVAL;
+                }
+                total += n * unit;
+                s += len;
+                any = true;
+        }
+        if (!any)
+                return -EINVAL;
+        *ret = total;
+        return 0;
+}
+
 /* A growing string; every append reports OOM through ok. */
 struct buf {
         char *s;
@@ -868,6 +942,33 @@ static int generate_loaded_unit(struct generate_context *g, const struct unit_fi
                 return set_result(ret, GENERATE_FAILED,
                                   "X-Planet-Ready-Timeout= without X-Planet-Ready=: say what to "
                                   "probe");
+
+        /* A probe that may wait longer than systemd lets the start take would
+         * be cut short by systemd's own timeout, with a less clear message. */
+        if (sv.ready_timeout) {
+                uint64_t probe_usec, start_usec = 90 * 1000000ULL; /* DefaultTimeoutStartSec */
+                const struct unit_assignment *ts = unit_get(u, "Service", "TimeoutStartSec");
+                if (!ts || !*ts->value)
+                        ts = unit_get(u, "Service", "TimeoutSec");
+                if (parse_timespan_usec(sv.ready_timeout, &probe_usec) < 0)
+                        return set_result(ret, GENERATE_FAILED,
+                                          "X-Planet-Ready-Timeout=%s is not a time span (e.g. "
+                                          "30s, 2min)",
+                                          sv.ready_timeout);
+                if (ts && *ts->value && parse_timespan_usec(ts->value, &start_usec) < 0)
+                        return set_result(ret, GENERATE_FAILED,
+                                          "%s: TimeoutStartSec=%s is not a time span", ts->origin,
+                                          ts->value);
+                if (start_usec == 0)
+                        start_usec = UINT64_MAX; /* 0 disables the timeout */
+                if (probe_usec >= start_usec)
+                        return set_result(ret, GENERATE_FAILED,
+                                          "X-Planet-Ready-Timeout=%s is not shorter than the "
+                                          "unit's start timeout (%s): systemd would stop the "
+                                          "start first; raise TimeoutStartSec=",
+                                          sv.ready_timeout,
+                                          ts && *ts->value ? ts->value : "the default 90s");
+        }
 
         const struct unit_assignment *type_a = unit_get(u, "Service", "Type");
         const char *type = type_a && *type_a->value ? type_a->value : "simple";

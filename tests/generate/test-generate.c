@@ -146,6 +146,17 @@ Test(generate, supervise_keys, .init = setup, .fini = teardown)
                                "X-Planet-Supervise=yes\n");
         put("units/e.service", "[Service]\nExecStart=/opt/gentest/bin/svc\n"
                                "X-Planet-Supervise=maybe\n");
+        put("units/slow.service", "[Service]\nExecStart=/opt/gentest/bin/svc\n"
+                                  "X-Planet-Ready=tcp:127.0.0.1:1\nX-Planet-Ready-Timeout=2min\n");
+        put("units/slowok.service", "[Service]\nExecStart=/opt/gentest/bin/svc\n"
+                                    "X-Planet-Ready=tcp:127.0.0.1:1\n"
+                                    "X-Planet-Ready-Timeout=1min 30s\nTimeoutStartSec=2m\n");
+        put("units/inf.service", "[Service]\nExecStart=/opt/gentest/bin/svc\n"
+                                 "X-Planet-Ready=tcp:127.0.0.1:1\n"
+                                 "X-Planet-Ready-Timeout=1h\nTimeoutStartSec=infinity\n");
+        put("units/badspan.service", "[Service]\nExecStart=/opt/gentest/bin/svc\n"
+                                     "X-Planet-Ready=tcp:127.0.0.1:1\n"
+                                     "X-Planet-Ready-Timeout=soon\n");
         struct generate_options o = options();
         struct generate_report rep = {0};
         run_with(&o, &rep);
@@ -161,7 +172,14 @@ Test(generate, supervise_keys, .init = setup, .fini = teardown)
         cr_assert(strstr(find(&rep, "d.service")->summary, "Type=oneshot"));
         cr_assert_eq(find(&rep, "d.service")->verdict, GENERATE_FAILED);
         cr_assert(strstr(find(&rep, "e.service")->summary, "not a boolean"));
-        cr_assert_eq(rep.n_failed, 3);
+        const struct generate_unit_result *slow = find(&rep, "slow.service");
+        cr_assert_eq(slow->verdict, GENERATE_FAILED);
+        cr_assert(strstr(slow->summary, "the default 90s"), "%s", slow->summary);
+        cr_assert_eq(find(&rep, "slowok.service")->verdict, GENERATE_WRAPPED, "%s",
+                     find(&rep, "slowok.service")->summary);
+        cr_assert_eq(find(&rep, "inf.service")->verdict, GENERATE_WRAPPED);
+        cr_assert(strstr(find(&rep, "badspan.service")->summary, "not a time span"));
+        cr_assert_eq(rep.n_failed, 5);
         generate_report_done(&rep);
 }
 
