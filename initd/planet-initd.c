@@ -221,6 +221,11 @@ int main(int argc, char **argv)
         if (parse_args(argc, argv, &a) < 0)
                 return EXIT_USAGE;
         mode = a.supervise ? "supervise" : "exec";
+        if ((a.ready && probe_parse(a.ready, &ready, &err) < 0) ||
+            (a.watchdog_probe && probe_parse(a.watchdog_probe, &watchdog, &err) < 0)) {
+                planet_error_print(&err, PROG);
+                return EXIT_USAGE;
+        }
 
         r = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
         a.req.no_new_privs = r > 0;
@@ -246,12 +251,14 @@ int main(int argc, char **argv)
 
         struct start_log log = {.plan = &plan, .req = &a.req, .mode = mode, .unit = unit};
         if (!a.supervise) {
-                log_start(0, &log);
                 if (plan.exec_context && setexeccon_raw(plan.exec_context) < 0) {
                         fprintf(stderr, PROG ": cannot set the exec context %s: %m\n",
                                 plan.exec_context);
                         return EXIT_REFUSED;
                 }
+                /* setexeccon only affects the execve: the entry's socket is
+                 * created in our own context. */
+                log_start(0, &log);
                 execv(plan.path, a.argv);
                 r = errno;
                 fprintf(stderr, PROG ": cannot execute %s%s%s: %s\n", plan.path,
@@ -260,11 +267,6 @@ int main(int argc, char **argv)
                 return r == ENOENT ? SUPERVISE_EXIT_NOT_FOUND : SUPERVISE_EXIT_CANNOT_EXEC;
         }
 
-        if ((a.ready && probe_parse(a.ready, &ready, &err) < 0) ||
-            (a.watchdog_probe && probe_parse(a.watchdog_probe, &watchdog, &err) < 0)) {
-                planet_error_print(&err, PROG);
-                return EXIT_USAGE;
-        }
         /* The upstream socket is ours; nothing we start should talk to it. */
         _cleanup_free_ char *upstream =
                 getenv("NOTIFY_SOCKET") ? strdup(getenv("NOTIFY_SOCKET")) : NULL;

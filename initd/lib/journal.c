@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 
 #include "journal.h"
@@ -74,11 +75,17 @@ int journal_send(const char *socket_path, const struct journal_field *fields, si
         if (r < 0)
                 return r;
 
-        /* Non-blocking: a journald that is not reading must not hold up a
-         * service start; the caller falls back to stderr on -EAGAIN. */
-        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        /* A bounded wait: journald's queue holds only net.unix.max_dgram_qlen
+         * datagrams (10 by default), which a boot that starts many services
+         * at once fills, so not blocking at all would lose entries; blocking
+         * without a bound would let a stuck journald hold up service starts.
+         * On timeout the caller falls back to stderr. */
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return -errno;
+        struct timeval tv = {.tv_sec = JOURNAL_SEND_TIMEOUT_USEC / 1000000,
+                             .tv_usec = JOURNAL_SEND_TIMEOUT_USEC % 1000000};
+        (void) setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
         if (sendto(fd, buf, len, MSG_NOSIGNAL, (struct sockaddr *) &sun, sizeof(sun)) < 0)
                 return -errno;
         return 0;

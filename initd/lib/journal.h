@@ -15,6 +15,8 @@
 #include <stddef.h>
 
 #define JOURNAL_SOCKET_PATH "/run/systemd/journal/socket"
+/* How long an entry may wait for room in journald's queue. */
+#define JOURNAL_SEND_TIMEOUT_USEC 1000000
 
 struct journal_field {
         const char *name;
@@ -26,8 +28,9 @@ struct journal_field {
 int journal_serialize(const struct journal_field *fields, size_t n, char **ret, size_t *ret_len);
 
 /* Send one entry. socket_path NULL: JOURNAL_SOCKET_PATH. -ENOENT/-ECONNREFUSED
- * when no journald listens and -EAGAIN when it is not reading (never blocks;
- * the caller then falls back to stderr, which systemd also collects); -EMSGSIZE when the entry is
+ * when no journald listens and -EAGAIN when it did not make room within
+ * JOURNAL_SEND_TIMEOUT_USEC (the caller then falls back to stderr, which
+ * systemd also collects); -EMSGSIZE when the entry is
  * too big for one datagram (entries here are a few hundred bytes). */
 int journal_send(const char *socket_path, const struct journal_field *fields, size_t n);
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -116,4 +117,37 @@ Test(journal, current_unit)
         } else {
                 cr_assert(r == -ENODATA || r == -ENOENT, "r=%d", r);
         }
+}
+
+Test(journal, a_journald_that_does_not_read_costs_a_bounded_wait)
+{
+        char dir[] = "/tmp/planet-initd-journal-XXXXXX";
+        cr_assert(mkdtemp(dir));
+        struct sockaddr_un sun = {.sun_family = AF_UNIX};
+        snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/socket", dir);
+        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        cr_assert_eq(bind(fd, (struct sockaddr *) &sun, sizeof(sun)), 0);
+        /* Fill its queue without blocking. */
+        int tx = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        int queued = 0;
+        while (sendto(tx, "X=1\n", 4, MSG_DONTWAIT, (struct sockaddr *) &sun, sizeof(sun)) == 4)
+                queued++;
+        cr_assert_gt(queued, 0);
+        const struct journal_field f[] = {{"MESSAGE", "late"}};
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        int r = journal_send(sun.sun_path, f, 1);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+        cr_assert_eq(r, -EAGAIN, "r=%d", r);
+        cr_assert_geq(ms, JOURNAL_SEND_TIMEOUT_USEC / 1000 - 50);
+        cr_assert_lt(ms, JOURNAL_SEND_TIMEOUT_USEC / 1000 + 1500);
+        /* Once it reads, entries flow again. */
+        char buf[64];
+        cr_assert_gt(recv(fd, buf, sizeof(buf), 0), 0);
+        cr_assert_eq(journal_send(sun.sun_path, f, 1), 0);
+        close(tx);
+        close(fd);
+        unlink(sun.sun_path);
+        rmdir(dir);
 }

@@ -388,8 +388,10 @@ Test(supervise, watchdog_probe_pings_at_half_the_interval)
                         notify_datagram_done(&d);
                 }
         }
-        /* 100 ms interval over 700 ms: about 6; allow a loaded machine. */
-        cr_assert_geq(pings, 4, "only %d WATCHDOG=1 in 700 ms", pings);
+        /* 100 ms interval over 700 ms: about 6; a loaded 2-CPU machine may
+         * delay a few, so the bounds are wide but still tell half-interval
+         * pinging from none or from a busy loop. */
+        cr_assert_geq(pings, 3, "only %d WATCHDOG=1 in 700 ms", pings);
         cr_assert_leq(pings, 8, "%d WATCHDOG=1 in 700 ms: faster than half the interval", pings);
         cr_assert_eq(initd_wait(&p, 5000), 0);
 }
