@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "generate.h"
+#include "../unit/tmptree.h"
 
 #define FROM "system_u:system_r:gentest_init_t:s0"
 
@@ -21,17 +22,7 @@ static char units[600], out[600], policy[600], fc[600];
 
 static void put(const char *rel, const char *text)
 {
-        char p[1024];
-        snprintf(p, sizeof(p), "%s/%s", tmp, rel);
-        for (char *s = strchr(p + strlen(tmp) + 1, '/'); s; s = strchr(s + 1, '/')) {
-                *s = 0;
-                mkdir(p, 0755);
-                *s = '/';
-        }
-        FILE *f = fopen(p, "w");
-        cr_assert_not_null(f, "%s", p);
-        fputs(text, f);
-        fclose(f);
+        tmptree_put(tmp, rel, text);
 }
 
 static char *slurp(const char *path)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "unit.h"
+#include "tmptree.h"
 
 static void parse(struct unit_file *u, const char *text)
 {
@@ -268,17 +269,7 @@ static char tmp[] = "/tmp/test-unit.XXXXXX";
 
 static void put(const char *rel, const char *text)
 {
-        char p[512];
-        snprintf(p, sizeof(p), "%s/%s", tmp, rel);
-        for (char *s = strchr(p + strlen(tmp) + 1, '/'); s; s = strchr(s + 1, '/')) {
-                *s = 0;
-                mkdir(p, 0755);
-                *s = '/';
-        }
-        FILE *f = fopen(p, "w");
-        cr_assert_not_null(f, "%s", p);
-        fputs(text, f);
-        fclose(f);
+        tmptree_put(tmp, rel, text);
 }
 
 static void setup(void)
