@@ -64,6 +64,11 @@ struct generate_options {
         const char *fc_path;
         const char *file_contexts_path;
         const char *policy_path; /* offline backend; NULL → kernel backend */
+        /* Offline: where the policy's answers are kept between runs
+         * (answer-cache.h; keyed by the policy file's SHA-256, the source
+         * context and the attribute). With an answer for every question
+         * the policy file is hashed but not read. NULL: no cache. */
+        const char *cache_dir;
         const char *from;        /* source context; NULL → GENERATE_DEFAULT_FROM */
         const char *root;        /* where binaries are looked up; NULL: by path only */
         const char *out_dir;
@@ -98,6 +103,14 @@ struct generate_report {
         struct generate_unit_result *units;
         size_t n_units;
         size_t n_wrapped, n_left, n_failed, n_drift;
+        /* Offline: whether the policy had to be read (a question was not in
+         * the answer cache), and how many answers the cache gave. */
+        bool policy_read;
+        size_t n_cached_answers;
+        /* Things to tell a person that are not failures: an answer cache
+         * that was ignored (corrupt, foreign) or could not be written.
+         * NULL-terminated, or NULL. */
+        char **notes;
 };
 void generate_report_done(struct generate_report *r);
 

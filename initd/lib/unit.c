@@ -294,9 +294,113 @@ static int dropin_dir_names(const char *name, char ***ret)
         return 0;
 }
 
-static int collect_dropins(const char *const *search_dirs, const char *name,
-                           const char *const *aliases, const char *skip_dropin, char ***ret,
-                           struct planet_error *err)
+/* ---- the directory index ------------------------------------------------ */
+
+struct dir_entry {
+        char *name;
+        unsigned char type;
+};
+
+struct dir_listing {
+        struct dir_entry *entries; /* sorted by name */
+        size_t n;
+};
+
+struct unit_dir_index {
+        struct dir_listing *dirs;
+        size_t n_dirs;
+};
+
+static int cmp_dir_entry(const void *a, const void *b)
+{
+        return strcmp(((const struct dir_entry *) a)->name, ((const struct dir_entry *) b)->name);
+}
+
+void unit_dir_index_free(struct unit_dir_index *idx)
+{
+        if (!idx)
+                return;
+        for (size_t i = 0; i < idx->n_dirs; i++) {
+                for (size_t j = 0; j < idx->dirs[i].n; j++)
+                        free(idx->dirs[i].entries[j].name);
+                free(idx->dirs[i].entries);
+        }
+        free(idx->dirs);
+        free(idx);
+}
+
+int unit_dir_index_new(const char *const *search_dirs, struct unit_dir_index **ret,
+                       struct planet_error *err)
+{
+        struct unit_dir_index *idx = calloc(1, sizeof(*idx));
+        if (!idx)
+                return -ENOMEM;
+        size_t n = 0;
+        for (const char *const *sd = search_dirs; sd && *sd; sd++)
+                n++;
+        idx->dirs = calloc(n ? n : 1, sizeof(*idx->dirs));
+        if (!idx->dirs) {
+                free(idx);
+                return -ENOMEM;
+        }
+        idx->n_dirs = n;
+        for (size_t i = 0; i < n; i++) {
+                struct dir_listing *l = &idx->dirs[i];
+                DIR *d = opendir(search_dirs[i]);
+                if (!d) {
+                        if (errno == ENOENT || errno == ENOTDIR)
+                                continue; /* empty, as for the lookups */
+                        int r = planet_error_set(err, errno, "cannot read %s: %m", search_dirs[i]);
+                        unit_dir_index_free(idx);
+                        return r;
+                }
+                size_t cap = 0;
+                struct dirent *de;
+                while ((de = readdir(d))) {
+                        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+                                continue;
+                        if (l->n == cap) {
+                                cap = cap ? cap * 2 : 64;
+                                struct dir_entry *ne = reallocarray(l->entries, cap, sizeof(*ne));
+                                if (!ne) {
+                                        closedir(d);
+                                        unit_dir_index_free(idx);
+                                        return -ENOMEM;
+                                }
+                                l->entries = ne;
+                        }
+                        l->entries[l->n].name = strdup(de->d_name);
+                        if (!l->entries[l->n].name) {
+                                closedir(d);
+                                unit_dir_index_free(idx);
+                                return -ENOMEM;
+                        }
+                        l->entries[l->n++].type = de->d_type;
+                }
+                closedir(d);
+                if (l->n > 1)
+                        qsort(l->entries, l->n, sizeof(*l->entries), cmp_dir_entry);
+        }
+        *ret = idx;
+        return 0;
+}
+
+bool unit_dir_index_has(const struct unit_dir_index *idx, size_t i, const char *name,
+                        unsigned char *ret_type)
+{
+        if (i >= idx->n_dirs || idx->dirs[i].n == 0)
+                return false;
+        const struct dir_entry key = {.name = (char *) name};
+        const struct dir_entry *e = bsearch(&key, idx->dirs[i].entries, idx->dirs[i].n,
+                                            sizeof(key), cmp_dir_entry);
+        if (e && ret_type)
+                *ret_type = e->type;
+        return e != NULL;
+}
+
+static int collect_dropins(const char *const *search_dirs, const struct unit_dir_index *idx,
+                           const char *name, const char *const *aliases, const char *skip_dropin,
+                           char ***ret, struct planet_error *err)
 {
         _cleanup_strv_free_ char **dir_names = NULL;
         _cleanup_strv_free_ char **basenames = NULL, **paths = NULL;
@@ -325,6 +429,8 @@ static int collect_dropins(const char *const *search_dirs, const char *name,
 
         for (const char *const *sd = search_dirs; sd && *sd; sd++)
                 STRV_FOREACH (dn, dir_names) {
+                        if (idx && !unit_dir_index_has(idx, sd - search_dirs, *dn, NULL))
+                                continue;
                         _cleanup_free_ char *dir = NULL;
                         if (asprintf(&dir, "%s/%s", *sd, *dn) < 0)
                                 return -ENOMEM;
@@ -393,6 +499,13 @@ int unit_load(const char *const *search_dirs, const char *name, const char *skip
 int unit_load_aliased(const char *const *search_dirs, const char *name, const char *const *aliases,
                       const char *skip_dropin, struct unit_file *ret, struct planet_error *err)
 {
+        return unit_load_indexed(search_dirs, NULL, name, aliases, skip_dropin, ret, err);
+}
+
+int unit_load_indexed(const char *const *search_dirs, const struct unit_dir_index *idx,
+                      const char *name, const char *const *aliases, const char *skip_dropin,
+                      struct unit_file *ret, struct planet_error *err)
+{
         struct unit_file u = {0};
         _cleanup_free_ char *template = NULL, *found = NULL;
         int r;
@@ -402,21 +515,26 @@ int unit_load_aliased(const char *const *search_dirs, const char *name, const ch
 
         bool is_instance = unit_name_to_template(name, &template, NULL) >= 0 && !strstr(name, "@.");
         const char *candidates[] = {name, is_instance ? template : NULL};
+        unsigned char found_type = DT_UNKNOWN;
         for (size_t c = 0; c < ELEMENTSOF(candidates) && !found; c++) {
                 if (!candidates[c])
                         continue;
                 for (const char *const *sd = search_dirs; sd && *sd && !found; sd++) {
+                        if (idx && !unit_dir_index_has(idx, sd - search_dirs, candidates[c],
+                                                       &found_type))
+                                continue;
                         _cleanup_free_ char *p = NULL;
                         if (asprintf(&p, "%s/%s", *sd, candidates[c]) < 0)
                                 return -ENOMEM;
                         struct stat st;
-                        if (lstat(p, &st) == 0)
+                        if (idx || lstat(p, &st) == 0)
                                 found = TAKE_PTR(p);
                 }
         }
         if (!found)
                 return planet_error_set(err, ENOENT, "unit %s not found", name);
-        if (is_masked(found))
+        /* A regular file is masked only when empty: read_file() tells. */
+        if (found_type != DT_REG && is_masked(found))
                 return planet_error_set(err, ERFKILL, "unit %s is masked (%s)", name, found);
 
         u.name = strdup(name);
@@ -428,10 +546,15 @@ int unit_load_aliased(const char *const *search_dirs, const char *name, const ch
         _cleanup_free_ char *text = NULL;
         size_t len;
         r = read_file(found, &text, &len, err);
+        if (r >= 0 && len == 0) {
+                unit_file_done(&u);
+                return planet_error_set(err, ERFKILL, "unit %s is masked (%s)", name, found);
+        }
         if (r >= 0)
                 r = unit_parse(&u, text, len, found, err);
         if (r >= 0)
-                r = collect_dropins(search_dirs, name, aliases, skip_dropin, &u.dropin_paths, err);
+                r = collect_dropins(search_dirs, idx, name, aliases, skip_dropin, &u.dropin_paths,
+                                    err);
         STRV_FOREACH (d, r >= 0 ? u.dropin_paths : NULL) {
                 _cleanup_free_ char *dtext = NULL;
                 size_t dlen;

@@ -23,6 +23,8 @@ flags=(--units "$src/units" --fc "$src/policy/gravity.fc"
        --policy "$fixture/etc/selinux/default/policy/policy.33")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# The answer cache (default: the user's) goes to the temporary tree.
+export XDG_CACHE_HOME=$tmp/cache
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 ok() { echo "ok: $*"; }
