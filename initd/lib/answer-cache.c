@@ -383,10 +383,31 @@ static void prune(const char *dir)
         closedir(d);
 }
 
+/* mkdir -p, with 0700 for what it creates (the XDG base directory
+ * specification's mode for a cache directory it makes). */
+static int mkdir_parents(const char *dir)
+{
+        _cleanup_free_ char *p = strdup(dir);
+        if (!p)
+                return -ENOMEM;
+        for (char *s = p + 1;; s++) {
+                if (*s != '/' && *s != '\0')
+                        continue;
+                char saved = *s;
+                *s = '\0';
+                if (mkdir(p, 0700) < 0 && errno != EEXIST)
+                        return -errno;
+                *s = saved;
+                if (!saved)
+                        return 0;
+        }
+}
+
 int answer_cache_save(struct answer_cache *c, struct planet_error *err)
 {
         if (!c->path || !c->dirty)
                 return 0;
+        int r;
         _cleanup_free_ const struct slot **v = calloc(c->n_used + 1, sizeof(*v));
         if (!v)
                 return -ENOMEM;
@@ -415,15 +436,17 @@ int answer_cache_save(struct answer_cache *c, struct planet_error *err)
         if (fclose(f) != 0)
                 return -ENOMEM;
 
-        if (mkdir(c->dir, 0755) < 0 && errno != EEXIST)
-                return planet_error_set(err, errno, "cannot create %s: %m", c->dir);
+        r = mkdir_parents(c->dir);
+        if (r < 0) {
+                errno = -r;
+                return planet_error_set(err, -r, "cannot create %s: %m", c->dir);
+        }
         _cleanup_free_ char *tmp = NULL;
         if (asprintf(&tmp, "%s.XXXXXX", c->path) < 0)
                 return -ENOMEM;
         _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0)
                 return planet_error_set(err, errno, "cannot create a file in %s: %m", c->dir);
-        int r = 0;
         if (fchmod(fd, 0644) < 0)
                 r = -errno;
         for (size_t done = 0; r >= 0 && done < len;) {
