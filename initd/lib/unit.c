@@ -21,15 +21,6 @@ static bool is_ws(char c)
         return c && strchr(WHITESPACE, c);
 }
 
-static char *strip_dup(const char *s, size_t len)
-{
-        while (len > 0 && is_ws(*s))
-                s++, len--;
-        while (len > 0 && is_ws(s[len - 1]))
-                len--;
-        return strndup(s, len);
-}
-
 /* ---- unit_file ------------------------------------------------------------ */
 
 void unit_file_done(struct unit_file *u)
@@ -39,12 +30,8 @@ void unit_file_done(struct unit_file *u)
         free(u->name);
         free(u->fragment_path);
         strv_free(u->dropin_paths);
-        for (size_t i = 0; i < u->n_assignments; i++) {
-                free(u->assignments[i].section);
-                free(u->assignments[i].key);
-                free(u->assignments[i].value);
-                free(u->assignments[i].origin);
-        }
+        for (size_t i = 0; i < u->n_assignments; i++)
+                free(u->assignments[i].section); /* the block of all four */
         free(u->assignments);
         *u = (struct unit_file){0};
 }
@@ -52,25 +39,45 @@ void unit_file_done(struct unit_file *u)
 static int add_assignment(struct unit_file *u, const char *section, const char *key, size_t key_len,
                           const char *value, size_t value_len, const char *origin, unsigned line)
 {
-        struct unit_assignment *a =
-                realloc(u->assignments, (u->n_assignments + 1) * sizeof(*u->assignments));
-        if (!a)
-                return -ENOMEM;
-        u->assignments = a;
-        struct unit_assignment n = {
-                .section = strdup(section),
-                .key = strip_dup(key, key_len),
-                .value = strip_dup(value, value_len),
-        };
-        if (asprintf(&n.origin, "%s:%u", origin, line) < 0)
-                n.origin = NULL;
-        if (!n.section || !n.key || !n.value || !n.origin) {
-                free(n.section);
-                free(n.key);
-                free(n.value);
-                free(n.origin);
-                return -ENOMEM;
+        /* Grown by doubling: a unit has dozens of assignments. The array's
+         * capacity is the next power of two of its length. */
+        size_t n_now = u->n_assignments;
+        if (n_now == 0 || (n_now >= 8 && (n_now & (n_now - 1)) == 0)) {
+                size_t cap = n_now == 0 ? 8 : n_now * 2;
+                struct unit_assignment *a = reallocarray(u->assignments, cap, sizeof(*a));
+                if (!a)
+                        return -ENOMEM;
+                u->assignments = a;
         }
+        /* The four strings in one allocation, owned through .section. */
+        while (key_len > 0 && is_ws(*key))
+                key++, key_len--;
+        while (key_len > 0 && is_ws(key[key_len - 1]))
+                key_len--;
+        while (value_len > 0 && is_ws(*value))
+                value++, value_len--;
+        while (value_len > 0 && is_ws(value[value_len - 1]))
+                value_len--;
+        char num[16];
+        int nl = snprintf(num, sizeof(num), ":%u", line);
+        size_t sl = strlen(section), ol = strlen(origin);
+        char *block = malloc(sl + 1 + key_len + 1 + value_len + 1 + ol + nl + 1);
+        if (!block)
+                return -ENOMEM;
+        struct unit_assignment n = {.section = block};
+        memcpy(block, section, sl + 1);
+        block += sl + 1;
+        n.key = block;
+        memcpy(block, key, key_len);
+        block[key_len] = 0;
+        block += key_len + 1;
+        n.value = block;
+        memcpy(block, value, value_len);
+        block[value_len] = 0;
+        block += value_len + 1;
+        n.origin = block;
+        memcpy(block, origin, ol);
+        memcpy(block + ol, num, nl + 1);
         u->assignments[u->n_assignments++] = n;
         return 0;
 }
@@ -123,6 +130,13 @@ int unit_parse(struct unit_file *u, const char *text, size_t len, const char *or
         if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
                 pos = 3;
 
+        /* One mutable copy; each line is cut out of it in place. */
+        _cleanup_free_ char *copy = malloc(len + 1);
+        if (!copy)
+                return -ENOMEM;
+        memcpy(copy, text, len);
+        copy[len] = 0;
+
         while (pos < len) {
                 size_t start = pos;
                 while (pos < len && text[pos] != '\n' && text[pos] != '\r' && text[pos] != 0)
@@ -140,9 +154,8 @@ int unit_parse(struct unit_file *u, const char *text, size_t len, const char *or
                                                 "refuses such a file",
                                                 origin, line, UNIT_LINE_MAX);
 
-                _cleanup_free_ char *buf = strndup(text + start, end - start);
-                if (!buf)
-                        return -ENOMEM;
+                char *buf = copy + start;
+                buf[end - start] = 0;
 
                 if (continuation) {
                         const char *s = buf;
@@ -169,7 +182,9 @@ int unit_parse(struct unit_file *u, const char *text, size_t len, const char *or
                         memcpy(joined + cl, buf, n + 1);
                         continuation = joined;
                 } else if (escaped) {
-                        continuation = TAKE_PTR(buf);
+                        continuation = strdup(buf);
+                        if (!continuation)
+                                return -ENOMEM;
                         first_line = line;
                 }
 
@@ -194,9 +209,12 @@ int unit_parse(struct unit_file *u, const char *text, size_t len, const char *or
 
 /* ---- loading from search directories ------------------------------------- */
 
-static int read_file(const char *path, char **ret, size_t *ret_len, struct planet_error *err)
+/* path names the file in messages; it is opened relative to dir_fd as rel
+ * (AT_FDCWD and path itself when there is no directory at hand). */
+static int read_file_at(int dir_fd, const char *rel, const char *path, char **ret, size_t *ret_len,
+                        struct planet_error *err)
 {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        _cleanup_close_ int fd = openat(dir_fd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return planet_error_set(err, errno, "cannot open %s: %m", path);
         struct stat st;
@@ -224,6 +242,11 @@ static int read_file(const char *path, char **ret, size_t *ret_len, struct plane
         *ret = TAKE_PTR(buf);
         *ret_len = got;
         return 0;
+}
+
+static int read_file(const char *path, char **ret, size_t *ret_len, struct planet_error *err)
+{
+        return read_file_at(AT_FDCWD, path, path, ret, ret_len, err);
 }
 
 static int strv_push(char ***v, size_t *n, char *s)
@@ -304,6 +327,7 @@ struct dir_entry {
 struct dir_listing {
         struct dir_entry *entries; /* sorted by name */
         size_t n;
+        DIR *dir; /* kept open: files are opened relative to it */
 };
 
 struct unit_dir_index {
@@ -324,6 +348,8 @@ void unit_dir_index_free(struct unit_dir_index *idx)
                 for (size_t j = 0; j < idx->dirs[i].n; j++)
                         free(idx->dirs[i].entries[j].name);
                 free(idx->dirs[i].entries);
+                if (idx->dirs[i].dir)
+                        closedir(idx->dirs[i].dir);
         }
         free(idx->dirs);
         free(idx);
@@ -348,9 +374,10 @@ int unit_dir_index_new(const char *const *search_dirs, struct unit_dir_index **r
                 struct dir_listing *l = &idx->dirs[i];
                 DIR *d = opendir(search_dirs[i]);
                 if (!d) {
-                        if (errno == ENOENT || errno == ENOTDIR)
+                        if (errno == ENOENT)
                                 continue; /* empty, as for the lookups */
-                        int r = planet_error_set(err, errno, "cannot read %s: %m", search_dirs[i]);
+                        int r = planet_error_set(err, errno, "cannot read unit directory %s: %m",
+                                                 search_dirs[i]);
                         unit_dir_index_free(idx);
                         return r;
                 }
@@ -363,7 +390,7 @@ int unit_dir_index_new(const char *const *search_dirs, struct unit_dir_index **r
                                 cap = cap ? cap * 2 : 64;
                                 struct dir_entry *ne = reallocarray(l->entries, cap, sizeof(*ne));
                                 if (!ne) {
-                                        closedir(d);
+                                        l->dir = d;
                                         unit_dir_index_free(idx);
                                         return -ENOMEM;
                                 }
@@ -371,18 +398,23 @@ int unit_dir_index_new(const char *const *search_dirs, struct unit_dir_index **r
                         }
                         l->entries[l->n].name = strdup(de->d_name);
                         if (!l->entries[l->n].name) {
-                                closedir(d);
+                                l->dir = d;
                                 unit_dir_index_free(idx);
                                 return -ENOMEM;
                         }
                         l->entries[l->n++].type = de->d_type;
                 }
-                closedir(d);
+                l->dir = d;
                 if (l->n > 1)
                         qsort(l->entries, l->n, sizeof(*l->entries), cmp_dir_entry);
         }
         *ret = idx;
         return 0;
+}
+
+int unit_dir_index_fd(const struct unit_dir_index *idx, size_t i)
+{
+        return i < idx->n_dirs && idx->dirs[i].dir ? dirfd(idx->dirs[i].dir) : -EBADF;
 }
 
 bool unit_dir_index_has(const struct unit_dir_index *idx, size_t i, const char *name,
@@ -516,6 +548,8 @@ int unit_load_indexed(const char *const *search_dirs, const struct unit_dir_inde
         bool is_instance = unit_name_to_template(name, &template, NULL) >= 0 && !strstr(name, "@.");
         const char *candidates[] = {name, is_instance ? template : NULL};
         unsigned char found_type = DT_UNKNOWN;
+        int found_dir_fd = AT_FDCWD;
+        const char *found_rel = NULL;
         for (size_t c = 0; c < ELEMENTSOF(candidates) && !found; c++) {
                 if (!candidates[c])
                         continue;
@@ -527,8 +561,14 @@ int unit_load_indexed(const char *const *search_dirs, const struct unit_dir_inde
                         if (asprintf(&p, "%s/%s", *sd, candidates[c]) < 0)
                                 return -ENOMEM;
                         struct stat st;
-                        if (idx || lstat(p, &st) == 0)
+                        if (idx || lstat(p, &st) == 0) {
                                 found = TAKE_PTR(p);
+                                int dfd = idx ? unit_dir_index_fd(idx, sd - search_dirs) : -1;
+                                if (dfd >= 0) {
+                                        found_dir_fd = dfd;
+                                        found_rel = candidates[c];
+                                }
+                        }
                 }
         }
         if (!found)
@@ -545,7 +585,7 @@ int unit_load_indexed(const char *const *search_dirs, const struct unit_dir_inde
         }
         _cleanup_free_ char *text = NULL;
         size_t len;
-        r = read_file(found, &text, &len, err);
+        r = read_file_at(found_dir_fd, found_rel ? found_rel : found, found, &text, &len, err);
         if (r >= 0 && len == 0) {
                 unit_file_done(&u);
                 return planet_error_set(err, ERFKILL, "unit %s is masked (%s)", name, found);
@@ -577,8 +617,8 @@ const struct unit_assignment *unit_get(const struct unit_file *u, const char *se
                                        const char *key)
 {
         for (size_t i = u->n_assignments; i-- > 0;)
-                if (!strcmp(u->assignments[i].section, section) &&
-                    !strcmp(u->assignments[i].key, key))
+                if (!strcmp(u->assignments[i].key, key) &&
+                    !strcmp(u->assignments[i].section, section))
                         return &u->assignments[i];
         return NULL;
 }
@@ -1106,34 +1146,21 @@ int unit_expand_name_specifiers(const char *unit_name, const char *s, char **ret
         return 0;
 }
 
-int unit_list_services(const char *const *dirs, char ***ret, struct planet_error *err)
+int unit_dir_index_services(const struct unit_dir_index *idx, char ***ret)
 {
         _cleanup_strv_free_ char **v = NULL;
         size_t n = 0;
-        for (const char *const *sd = dirs; sd && *sd; sd++) {
-                DIR *d = opendir(*sd);
-                if (!d) {
-                        if (errno == ENOENT)
+        for (size_t i = 0; i < idx->n_dirs; i++)
+                for (size_t j = 0; j < idx->dirs[i].n; j++) {
+                        const struct dir_entry *e = &idx->dirs[i].entries[j];
+                        size_t l = strlen(e->name);
+                        if (e->name[0] == '.' || l <= 8 || strcmp(e->name + l - 8, ".service"))
                                 continue;
-                        return planet_error_set(err, errno, "cannot read unit directory %s: %m",
-                                                *sd);
-                }
-                struct dirent *de;
-                while ((de = readdir(d))) {
-                        size_t l = strlen(de->d_name);
-                        if (de->d_name[0] == '.' || l <= 8 ||
-                            strcmp(de->d_name + l - 8, ".service"))
+                        if (e->type != DT_REG && e->type != DT_LNK && e->type != DT_UNKNOWN)
                                 continue;
-                        if (de->d_type != DT_REG && de->d_type != DT_LNK &&
-                            de->d_type != DT_UNKNOWN)
-                                continue;
-                        if (strv_push(&v, &n, strdup(de->d_name)) < 0) {
-                                closedir(d);
+                        if (strv_push(&v, &n, strdup(e->name)) < 0)
                                 return -ENOMEM;
-                        }
                 }
-                closedir(d);
-        }
         if (n > 1)
                 qsort(v, n, sizeof(char *), cmp_str);
         size_t k = 0;
@@ -1150,6 +1177,17 @@ int unit_list_services(const char *const *dirs, char ***ret, struct planet_error
                 return -ENOMEM;
         *ret = TAKE_PTR(v);
         return 0;
+}
+
+int unit_list_services(const char *const *dirs, char ***ret, struct planet_error *err)
+{
+        struct unit_dir_index *idx = NULL;
+        int r = unit_dir_index_new(dirs, &idx, err);
+        if (r < 0)
+                return r;
+        r = unit_dir_index_services(idx, ret);
+        unit_dir_index_free(idx);
+        return r;
 }
 
 int unit_alias_target(const char *dir, const char *name, char **ret)

@@ -29,6 +29,8 @@
 
 #include "error.h"
 
+/* The four strings of an assignment share one allocation (owned through
+ * .section); unit_file_done() frees them. */
 struct unit_assignment {
         char *section; /* "Service" */
         char *key;     /* "ExecStart" */
@@ -83,6 +85,10 @@ static inline void unit_dir_index_freep(struct unit_dir_index **idx)
  * not say). */
 bool unit_dir_index_has(const struct unit_dir_index *idx, size_t i, const char *name,
                         unsigned char *ret_type);
+
+/* A descriptor of the i-th directory (owned by idx) to open files in it
+ * relative to; -EBADF when it does not exist. */
+int unit_dir_index_fd(const struct unit_dir_index *idx, size_t i);
 
 /* unit_load_aliased() through idx (built over the same search_dirs; NULL:
  * look each candidate up). Same answers. */
@@ -157,3 +163,5 @@ int unit_expand_name_specifiers(const char *unit_name, const char *s, char **ret
 /* The *.service names in dirs (regular files and symlinks, templates
  * "a@.service" included), de-duplicated and sorted. */
 int unit_list_services(const char *const *dirs, char ***ret, struct planet_error *err);
+/* The same from a listing already made. */
+int unit_dir_index_services(const struct unit_dir_index *idx, char ***ret);
