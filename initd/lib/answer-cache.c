@@ -25,6 +25,7 @@ struct slot {
         char *value;
         uint64_t hash;
         bool persist;
+        bool loaded; /* read from the file */
 };
 
 struct answer_cache {
@@ -135,6 +136,14 @@ const char *answer_cache_get(struct answer_cache *c, const char *key)
         return s->key ? s->value : NULL;
 }
 
+const char *answer_cache_get_run(struct answer_cache *c, const char *key)
+{
+        if (!c->n_slots)
+                return NULL;
+        const struct slot *s = find_slot(c->slots, c->n_slots, key, hash_key(key));
+        return s->key && !s->loaded ? s->value : NULL;
+}
+
 static bool storable(const char *s)
 {
         return !strpbrk(s, "\t\n");
@@ -161,6 +170,7 @@ int answer_cache_put(struct answer_cache *c, const char *key, const char *value,
                 free(s->value);
         }
         s->value = v;
+        s->loaded = false;
         s->persist = persist && c->path && storable(key) && storable(value);
         if (s->persist)
                 c->dirty = true;
@@ -254,6 +264,7 @@ static const char *load_file(struct answer_cache *c, char *text, size_t len)
                 *tab = '\0';
                 if (answer_cache_put(c, line, tab + 1, true) < 0)
                         return "too large to load (out of memory)";
+                find_slot(c->slots, c->n_slots, line, hash_key(line))->loaded = true;
                 n++;
         }
         c->n_loaded = n;

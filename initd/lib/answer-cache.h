@@ -54,6 +54,9 @@ void answer_cache_free(struct answer_cache *c);
 
 /* The value put for key, or NULL. */
 const char *answer_cache_get(struct answer_cache *c, const char *key);
+/* The value put in this run with persist = false (never one read from the
+ * file): for answers that depend on more than the file's identity covers. */
+const char *answer_cache_get_run(struct answer_cache *c, const char *key);
 /* Remember value for key (replacing one put before); persist: write it to
  * the file at answer_cache_save(). -ENOMEM only. */
 int answer_cache_put(struct answer_cache *c, const char *key, const char *value, bool persist);

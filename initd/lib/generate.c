@@ -483,7 +483,7 @@ static int cached_backend_file_context(struct generate_context *g, const char *p
                                        const char *root, char **ret, struct planet_error *err)
 {
         _cleanup_free_ char *key = answer_key(exists ? 'F' : 'G', path, root);
-        const char *a = key ? answer_cache_get(g->answers, key) : NULL;
+        const char *a = key ? answer_cache_get_run(g->answers, key) : NULL;
         if (a) {
                 if (!*a)
                         return -ENODATA;
@@ -655,6 +655,29 @@ static int cached_own_entrypoint(struct generate_context *g, const char *file_co
         return r;
 }
 
+/* label_resolve_exec_path() once per name and root in a run: units share
+ * binaries, and each resolution walks every component (at boot, over
+ * hundreds of units). Only found / not found is remembered (for this run:
+ * the answer is the file system's, not the policy's). */
+static int cached_resolve(struct generate_context *g, const char *path, const char *root,
+                          char **ret, struct planet_error *err)
+{
+        _cleanup_free_ char *key = answer_key('R', path, root);
+        const char *a = key ? answer_cache_get_run(g->answers, key) : NULL;
+        if (a && !*a)
+                return planet_error_set(err, ENOENT, "%s does not exist", path);
+        if (a) {
+                *ret = strdup(a);
+                return *ret ? 0 : -ENOMEM;
+        }
+        int r = label_resolve_exec_path(path, root, SYSTEMD_EXEC_SEARCH_PATH, ret, err);
+        if (r == -ENOENT)
+                answer_put(g, key, "", false);
+        else if (r >= 0)
+                answer_put(g, key, *ret, false);
+        return r;
+}
+
 static bool word_is_type_name(const char *s)
 {
         if (!*s)
@@ -704,8 +727,7 @@ static int plan_command(struct generate_context *g, const struct unit_file *u,
         const char *lookup = expanded;
         bool exists = false;
         if (root) {
-                r = label_resolve_exec_path(expanded, root, SYSTEMD_EXEC_SEARCH_PATH, &resolved,
-                                            &sub);
+                r = cached_resolve(g, expanded, root, &resolved, &sub);
                 if (r >= 0) {
                         lookup = resolved;
                         exists = true;
@@ -1096,9 +1118,20 @@ static int generate_loaded_unit(struct generate_context *g, const struct unit_fi
         const struct unit_assignment *a;
         if ((a = unit_get(u, "Service", "X-Planet-Domain")) && *a->value)
                 s.explicit_domain = a->value;
-        for (size_t i = 0; i < ELEMENTSOF(nnp_implying_keys); i++)
-                if ((a = unit_get(u, "Service", nnp_implying_keys[i])) && *a->value &&
-                    parse_bool(a->value) != 0)
+        /* The last value of each NNP-implying key (as unit_get() would give
+         * it), found in one pass over the unit rather than one per key. */
+        const struct unit_assignment *nnp_last[ELEMENTSOF(nnp_implying_keys)] = {0};
+        for (size_t i = 0; i < u->n_assignments; i++) {
+                const struct unit_assignment *x = &u->assignments[i];
+                if (strcmp(x->section, "Service"))
+                        continue;
+                for (size_t k = 0; k < ELEMENTSOF(nnp_implying_keys); k++)
+                        if (x->key[0] == nnp_implying_keys[k][0] &&
+                            !strcmp(x->key, nnp_implying_keys[k]))
+                                nnp_last[k] = x;
+        }
+        for (size_t k = 0; k < ELEMENTSOF(nnp_implying_keys); k++)
+                if (nnp_last[k] && *nnp_last[k]->value && parse_bool(nnp_last[k]->value) != 0)
                         s.need_nnp = true;
 
         const struct unit_assignment *sup = unit_get(u, "Service", "X-Planet-Supervise");

@@ -58,8 +58,13 @@ static int add_assignment(struct unit_file *u, const char *section, const char *
                 value++, value_len--;
         while (value_len > 0 && is_ws(value[value_len - 1]))
                 value_len--;
-        char num[16];
-        int nl = snprintf(num, sizeof(num), ":%u", line);
+        char num[16], *d = num + sizeof(num);
+        *--d = 0;
+        do
+                *--d = '0' + line % 10;
+        while ((line /= 10) > 0);
+        *--d = ':';
+        size_t nl = num + sizeof(num) - 1 - d;
         size_t sl = strlen(section), ol = strlen(origin);
         char *block = malloc(sl + 1 + key_len + 1 + value_len + 1 + ol + nl + 1);
         if (!block)
@@ -77,7 +82,7 @@ static int add_assignment(struct unit_file *u, const char *section, const char *
         block += value_len + 1;
         n.origin = block;
         memcpy(block, origin, ol);
-        memcpy(block + ol, num, nl + 1);
+        memcpy(block + ol, d, nl + 1);
         u->assignments[u->n_assignments++] = n;
         return 0;
 }
