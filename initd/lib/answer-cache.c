@@ -328,7 +328,8 @@ int answer_cache_open(const char *dir, const char *policy_path, const char *scop
                         free(c->slots[i].key);
                         free(c->slots[i].value);
                 }
-                memset(c->slots, 0, c->n_slots * sizeof(*c->slots));
+                if (c->slots)
+                        memset(c->slots, 0, c->n_slots * sizeof(*c->slots));
                 c->n_used = c->n_loaded = 0;
                 c->dirty = true; /* replace it even if nothing new is asked */
                 if (asprintf(ret_note, "answer cache %s ignored: %s; asking the policy instead",

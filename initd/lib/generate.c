@@ -1733,12 +1733,16 @@ int generate_run(struct generate_context *g, struct generate_report *ret, struct
         strv_free(alias_of);
 
         /* The answers this run had to read the policy for, for the next. */
-        _cleanup_error_ struct planet_error cerr = {0};
-        if (answer_cache_save(g->answers, &cerr) < 0) {
-                char *note = NULL;
-                if (asprintf(&note, "answers not cached (%s): the next run reads the policy again",
-                             cerr.msg ? cerr.msg : "out of memory") >= 0)
-                        add_note(g, note);
+        {
+                _cleanup_error_ struct planet_error cerr = {0};
+                if (answer_cache_save(g->answers, &cerr) < 0) {
+                        char *note = NULL;
+                        if (asprintf(&note,
+                                     "answers not cached (%s): the next run reads the policy "
+                                     "again",
+                                     cerr.msg ? cerr.msg : "out of memory") >= 0)
+                                add_note(g, note);
+                }
         }
         rep.policy_read = g->policy_read;
         rep.n_cached_answers = answer_cache_n_loaded(g->answers);
