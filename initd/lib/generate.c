@@ -962,29 +962,31 @@ static void buf_add(struct buf *b, const char *fmt, ...)
 {
         if (b->oom)
                 return;
-        va_list ap;
-        va_start(ap, fmt);
-        char *t = NULL;
-        int n = vasprintf(&t, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-                b->oom = true;
-                return;
-        }
-        if (b->len + n + 1 > b->cap) {
+        /* Formatted in place; a second pass only when it does not fit. */
+        for (int pass = 0; pass < 2; pass++) {
+                va_list ap;
+                va_start(ap, fmt);
+                int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt,
+                                  ap);
+                va_end(ap);
+                if (n < 0) {
+                        b->oom = true;
+                        return;
+                }
+                if (b->s && b->len + n < b->cap) {
+                        b->len += n;
+                        return;
+                }
                 size_t cap = (b->len + n + 1) * 2;
-                char *ns = realloc(b->s, cap);
+                char *ns = realloc(b->s, cap < 1024 ? 1024 : cap);
                 if (!ns) {
-                        free(t);
                         b->oom = true;
                         return;
                 }
                 b->s = ns;
-                b->cap = cap;
+                b->cap = cap < 1024 ? 1024 : cap;
         }
-        memcpy(b->s + b->len, t, n + 1);
-        b->len += n;
-        free(t);
+        b->oom = true; /* cannot happen: the second pass fits */
 }
 
 static void buf_add_word(struct buf *b, const char *w)
@@ -1732,8 +1734,9 @@ int generate_run(struct generate_context *g, struct generate_report *ret, struct
         }
         strv_free(alias_of);
 
-        /* The answers this run had to read the policy for, for the next. */
-        {
+        /* The answers this run had to read the policy for, for the next
+         * (--check reads the cache but writes nothing, not even it). */
+        if (!g->o.check) {
                 _cleanup_error_ struct planet_error cerr = {0};
                 if (answer_cache_save(g->answers, &cerr) < 0) {
                         char *note = NULL;

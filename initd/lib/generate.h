@@ -76,7 +76,7 @@ struct generate_options {
         /* NULL → GENERATE_EXECUTABLE_ATTRIBUTE; the marker rule is looked
          * for on the same attribute's types. */
         const char *executable_attribute;
-        bool check; /* compare with out_dir instead of writing */
+        bool check; /* compare with out_dir instead of writing (the cache too) */
         /* Generator mode: a gravity binary whose transition cannot be
          * verified is still wrapped (without --expect-domain) so planet-initd
          * refuses it at start with its own explanation, instead of failing. */

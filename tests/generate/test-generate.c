@@ -778,6 +778,18 @@ Test(generate, answer_cache_same_results_without_reading_the_policy, .init = set
                 generate_report_done(&rep);
         }
         cr_assert_eq(count_cache_files(cache), 2, "another attribute is another scope");
+
+        /* --check writes nothing, not even a cache. */
+        char fresh[700];
+        snprintf(fresh, sizeof(fresh), "%s/fresh-cache", tmp);
+        struct generate_options o = options();
+        o.cache_dir = fresh;
+        o.check = true;
+        struct generate_report rep = {0};
+        run_with(&o, &rep);
+        cr_assert(rep.policy_read);
+        generate_report_done(&rep);
+        cr_assert_eq(access(fresh, F_OK), -1, "--check created %s", fresh);
 }
 
 Test(generate, answer_cache_corrupt_or_foreign_is_ignored, .init = setup, .fini = teardown)
