@@ -33,10 +33,10 @@ static void usage(FILE *f)
               "  --out DIR              where drop-ins go (NAME.d/ per unit)\n"
               "  --initd PATH           the wrapper's path in units (default "
               "/usr/bin/planet-initd)\n"
-              "  --cache-dir DIR        keep the policy's answers here between runs, keyed by\n"
-              "                         the policy's SHA-256 (default\n"
+              "  --cache-dir DIR        keep the policy's and file contexts' answers here\n"
+              "                         between runs, keyed by their SHA-256 (default\n"
               "                         $XDG_CACHE_HOME/planet-selinux or ~/.cache/...)\n"
-              "  --no-cache             ask the policy file every run\n"
+              "  --no-cache             read the policy and file contexts every run\n"
               "  --check                write nothing; exit 1 when OUT differs (drift)\n"
               "  --wrap-unverified      wrap a gravity binary whose domain cannot be verified\n"
               "                         without --expect-domain (planet-initd refuses it at\n"
@@ -236,8 +236,9 @@ int cmd_generate(int argc, char **argv)
                 fprintf(stderr, "planet-selinux generate: note: %s\n", *n);
         if (!quiet && o.policy_path)
                 printf("policy %s: %s\n", o.policy_path,
-                       rep.policy_read ? "read"
-                                       : "not read, every answer from the answer cache (same SHA-256)");
+                       rep.policy_read
+                               ? "read"
+                               : "not read, every answer from the answer cache (same SHA-256)");
         int status = rep.n_failed || (o.check && rep.n_drift) ? 1 : 0;
         generate_report_done(&rep);
         return status;

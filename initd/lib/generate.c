@@ -52,9 +52,10 @@ static const char *const nnp_implying_keys[] = {
 /* What the policy and the file contexts answered. Units share binaries and
  * binaries share labels: a label is looked up once per path and the policy
  * asked once per label (the questions depend only on it, the source and the
- * domain). Offline, the policy's answers also persist between runs in an
- * answer cache keyed by the policy's content (answer-cache.h), so that a run
- * over an unchanged policy does not read it at all. Bump the version in
+ * domain). Offline, the policy's and the file contexts' answers also
+ * persist between runs in an answer cache keyed by their content
+ * (answer-cache.h), so that a run over unchanged inputs reads neither.
+ * Bump the version in
  * ANSWER_SCOPE when a question's meaning or its answer's encoding changes. */
 #define ANSWER_SCOPE "generate questions v1"
 
@@ -68,7 +69,7 @@ struct generate_context {
         bool own_backend;
         bool kernel;
         bool backend_given; /* generate_context_open_with_backend() */
-        bool policy_read; /* we read the policy file in this run */
+        bool policy_read;   /* we read the policy file in this run */
         /* Offline labels when we read them ourselves: the file_contexts with
          * the .fc's entries in it, matched as selabel would. */
         struct fc_matcher *files;
@@ -146,7 +147,9 @@ static char *answer_key(char kind, const char *a, const char *b)
 }
 
 /* Remember an answer (best effort: without memory it is simply asked
- * again). Policy answers persist; file labels are for this run only. */
+ * again). persist: it depends only on what the cache's identity covers (the
+ * policy's and the label files' bytes, the scope); what depends on the file
+ * system is for this run only. */
 static void answer_put(struct generate_context *g, const char *key, const char *value, bool persist)
 {
         if (key)
@@ -473,8 +476,8 @@ static int is_gravity_executable(struct generate_context *g, const char *file_co
         }
         int r = is_gravity_executable_uncached(g, file_context, file_type, ret, ret_how, err);
         if (r >= 0)
-                answer_put(g, key, *ret_how == hows[0] ? (*ret ? "1 0" : "0 0")
-                                                       : (*ret ? "1 1" : "0 1"),
+                answer_put(g, key,
+                           *ret_how == hows[0] ? (*ret ? "1 0" : "0 0") : (*ret ? "1 1" : "0 1"),
                            true);
         return r;
 }
@@ -623,12 +626,10 @@ static int cached_check_transition(struct generate_context *g, const char *domai
                 return r;
         r = label_check_transition(b, g->from, domain, file_context, ret, err);
         if (r >= 0) {
-                char v[6] = {ret->file_execute ? '1' : '0',
-                             ret->process_transition ? '1' : '0',
-                             ret->file_entrypoint ? '1' : '0',
-                             ret->nnp_transition ? '1' : '0',
-                             ret->nosuid_transition ? '1' : '0',
-                             '\0'};
+                char v[6] = {
+                        ret->file_execute ? '1' : '0',      ret->process_transition ? '1' : '0',
+                        ret->file_entrypoint ? '1' : '0',   ret->nnp_transition ? '1' : '0',
+                        ret->nosuid_transition ? '1' : '0', '\0'};
                 answer_put(g, key, v, true);
         }
         return r;
@@ -966,8 +967,7 @@ static void buf_add(struct buf *b, const char *fmt, ...)
         for (int pass = 0; pass < 2; pass++) {
                 va_list ap;
                 va_start(ap, fmt);
-                int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt,
-                                  ap);
+                int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
                 va_end(ap);
                 if (n < 0) {
                         b->oom = true;
@@ -1472,8 +1472,9 @@ static int write_dropin(const char *out_dir, int out_fd, const char *unit, const
                 return -ENOMEM;
 
         /* Relative to OUT's descriptor when there is one: a shorter walk. */
-        if (dir_exists && (out_fd >= 0 ? file_has_content_at(out_fd, path + strlen(out_dir) + 1, text)
-                                       : file_has_content(path, text))) {
+        if (dir_exists &&
+            (out_fd >= 0 ? file_has_content_at(out_fd, path + strlen(out_dir) + 1, text)
+                         : file_has_content(path, text))) {
                 *ret_changed = false;
                 return 0;
         }
@@ -1653,12 +1654,11 @@ int generate_run(struct generate_context *g, struct generate_report *ret, struct
                                         r = -ENOMEM;
                                         goto fail;
                                 }
-                                res.drift = !had_dir ||
-                                            !file_has_content_at(out_fd, rel, res.dropin);
+                                res.drift =
+                                        !had_dir || !file_has_content_at(out_fd, rel, res.dropin);
                         } else {
-                                r = write_dropin(g->o.out_dir, out_fd, *name,
-                                                 GENERATE_DROPIN_NAME, res.dropin, had_dir,
-                                                 &res.changed, err);
+                                r = write_dropin(g->o.out_dir, out_fd, *name, GENERATE_DROPIN_NAME,
+                                                 res.dropin, had_dir, &res.changed, err);
                         }
                 } else {
                         if (res.verdict == GENERATE_LEFT)

@@ -64,10 +64,11 @@ struct generate_options {
         const char *fc_path;
         const char *file_contexts_path;
         const char *policy_path; /* offline backend; NULL → kernel backend */
-        /* Offline: where the policy's answers are kept between runs
-         * (answer-cache.h; keyed by the policy file's SHA-256, the source
-         * context and the attribute). With an answer for every question
-         * the policy file is hashed but not read. NULL: no cache. */
+        /* Offline: where the policy's and the file contexts' answers are
+         * kept between runs (answer-cache.h; keyed by the SHA-256 of the
+         * policy and of every label file, the source context and the
+         * attribute). With an answer for every question and path, those
+         * files are hashed but not read. NULL: no cache. */
         const char *cache_dir;
         const char *from;        /* source context; NULL → GENERATE_DEFAULT_FROM */
         const char *root;        /* where binaries are looked up; NULL: by path only */

@@ -428,8 +428,8 @@ bool unit_dir_index_has(const struct unit_dir_index *idx, size_t i, const char *
         if (i >= idx->n_dirs || idx->dirs[i].n == 0)
                 return false;
         const struct dir_entry key = {.name = (char *) name};
-        const struct dir_entry *e = bsearch(&key, idx->dirs[i].entries, idx->dirs[i].n,
-                                            sizeof(key), cmp_dir_entry);
+        const struct dir_entry *e =
+                bsearch(&key, idx->dirs[i].entries, idx->dirs[i].n, sizeof(key), cmp_dir_entry);
         if (e && ret_type)
                 *ret_type = e->type;
         return e != NULL;
@@ -559,8 +559,8 @@ int unit_load_indexed(const char *const *search_dirs, const struct unit_dir_inde
                 if (!candidates[c])
                         continue;
                 for (const char *const *sd = search_dirs; sd && *sd && !found; sd++) {
-                        if (idx && !unit_dir_index_has(idx, sd - search_dirs, candidates[c],
-                                                       &found_type))
+                        if (idx &&
+                            !unit_dir_index_has(idx, sd - search_dirs, candidates[c], &found_type))
                                 continue;
                         _cleanup_free_ char *p = NULL;
                         if (asprintf(&p, "%s/%s", *sd, candidates[c]) < 0)
