@@ -1073,6 +1073,10 @@ int unit_expand_name_specifiers(const char *unit_name, const char *s, char **ret
         const char *at = strchr(unit_name, '@');
         if (!dot)
                 return planet_error_set(err, EINVAL, "'%s' is not a unit name", unit_name);
+        if (!strchr(s, '%')) { /* nothing to expand: the common case */
+                *ret = strdup(s);
+                return *ret ? 0 : -ENOMEM;
+        }
         const char *prefix_end = at && at < dot ? at : dot;
         const char *inst = at && at < dot ? at + 1 : NULL;
         size_t inst_len = inst ? (size_t) (dot - inst) : 0;
