@@ -34,6 +34,7 @@ struct answer_cache {
         char *dir;
         char *path;     /* dir/answers-HASH.v1 */
         char *identity; /* the header the file must start with */
+        char policy_hex[ANSWER_CACHE_DIGEST_HEX];
         size_t n_loaded;
         bool dirty;
 };
@@ -187,6 +188,18 @@ const char *answer_cache_path(const struct answer_cache *c)
         return c->path;
 }
 
+const char *answer_cache_policy_digest(const struct answer_cache *c)
+{
+        return c->path ? c->policy_hex : NULL;
+}
+
+void answer_cache_disable_save(struct answer_cache *c)
+{
+        free(c->path);
+        c->path = NULL;
+        c->dirty = false;
+}
+
 void answer_cache_free(struct answer_cache *c)
 {
         if (!c)
@@ -293,6 +306,7 @@ int answer_cache_open(const char *dir, const char *policy_path, const char *scop
                 return 0;
         }
         int r;
+        memcpy(c->policy_hex, policy_hex, sizeof(policy_hex));
         if (strchr(scope, '\n') ||
             asprintf(&c->identity, "%s\nprogram %s %s\nlibsepol %s\npolicy sha256 %s\nscope %s\n",
                      FORMAT, PACKAGE_NAME, PACKAGE_VERSION, SEPOL_MODVERSION, policy_hex,
@@ -417,7 +431,7 @@ static int mkdir_parents(const char *dir)
 
 int answer_cache_save(struct answer_cache *c, struct planet_error *err)
 {
-        if (!c->path || !c->dirty)
+        if (!c->path || !c->dirty || !c->identity)
                 return 0;
         int r;
         _cleanup_free_ const struct slot **v = calloc(c->n_used + 1, sizeof(*v));

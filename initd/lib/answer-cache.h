@@ -66,6 +66,14 @@ size_t answer_cache_n_loaded(const struct answer_cache *c);
 /* The file this cache reads and writes; NULL for an in-run memo. */
 const char *answer_cache_path(const struct answer_cache *c);
 
+/* The SHA-256 of the policy this cache's answers are for (NULL for an
+ * in-run memo): a caller that reads the policy later checks it is still
+ * those bytes. */
+const char *answer_cache_policy_digest(const struct answer_cache *c);
+/* Keep answers for this run only: the inputs changed under the run, so
+ * what was asked since may not belong to the identity. */
+void answer_cache_disable_save(struct answer_cache *c);
+
 /* Write the file when a persistent answer was put since it was read:
  * atomically (temp + rename), creating dir. Old files of other policies in
  * dir beyond the newest few are removed. 0 when nothing needed writing. */

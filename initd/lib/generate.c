@@ -81,6 +81,7 @@ struct generate_context {
         char *policy_name; /* "policy.33" or "the loaded policy" */
         char **notes;
         size_t n_notes;
+        char *labels_identity; /* the label files' digests the cache is keyed by */
 };
 
 const char *generate_verdict_to_string(enum generate_verdict v)
@@ -115,6 +116,7 @@ void generate_context_free(struct generate_context *g)
         if (g->have_fc)
                 fc_file_done(&g->fc);
         strv_free(g->notes);
+        free(g->labels_identity);
         free(g->from);
         free(g->from_type);
         free(g->fc_name);
@@ -154,27 +156,6 @@ static void answer_put(struct generate_context *g, const char *key, const char *
 {
         if (key)
                 (void) answer_cache_put(g->answers, key, value, persist);
-}
-
-/* Offline labels: the file_contexts with the .fc's entries in it (as
- * semodule writes a module's), matched by fcmatch with selabel's exact
- * rules. Once they have been read without error, the answer cache notes
- * it ("labels verified"): a later run over the same bytes may then leave
- * them unread as long as every lookup is in the cache. */
-static int open_labels(struct generate_context *g, struct planet_error *err)
-{
-        if (g->files)
-                return 0;
-        const char *fcs = g->o.file_contexts_path;
-        int r = fc_matcher_open_with(&g->files, fcs, g->have_fc ? &g->fc : NULL, err);
-        if (r < 0) {
-                if (r == -ENOENT || (err && err->errnum == ENOENT))
-                        return planet_error_set(err, ENOENT, "cannot read file contexts %s: %s",
-                                                fcs, "no such file (--file-contexts FILE)");
-                return r;
-        }
-        answer_put(g, "labels", "verified", true);
-        return 0;
 }
 
 /* The identity of the label inputs for the answer cache's scope: the
@@ -217,6 +198,37 @@ static char *label_inputs_identity(const struct generate_options *o)
         return buf;
 }
 
+/* Offline labels: the file_contexts with the .fc's entries in it (as
+ * semodule writes a module's), matched by fcmatch with selabel's exact
+ * rules. Once they have been read without error, the answer cache notes
+ * it ("labels verified"): a later run over the same bytes may then leave
+ * them unread as long as every lookup is in the cache. */
+static int open_labels(struct generate_context *g, struct planet_error *err)
+{
+        if (g->files)
+                return 0;
+        const char *fcs = g->o.file_contexts_path;
+        int r = fc_matcher_open_with(&g->files, fcs, g->have_fc ? &g->fc : NULL, err);
+        if (r < 0) {
+                if (r == -ENOENT || (err && err->errnum == ENOENT))
+                        return planet_error_set(err, ENOENT, "cannot read file contexts %s: %s",
+                                                fcs, "no such file (--file-contexts FILE)");
+                return r;
+        }
+        /* Read lazily, they must still be the bytes the cache is keyed by;
+         * otherwise what they answer is not written under that key. */
+        if (g->labels_identity) {
+                _cleanup_free_ char *now = label_inputs_identity(&g->o);
+                if (!now || strcmp(now, g->labels_identity)) {
+                        answer_cache_disable_save(g->answers);
+                        add_note(g, strdup("the file contexts changed while this run read "
+                                           "them: answers not cached"));
+                }
+        }
+        answer_put(g, "labels", "verified", true);
+        return 0;
+}
+
 /* Offline: labels from fcmatch, policy answers from the answer cache; the
  * policy is only read when a question is not in it (policy_backend()), the
  * labels only when a lookup is not (or were never verified for these
@@ -229,7 +241,8 @@ static int open_offline(struct generate_context *g, struct planet_error *err)
                                         "no labels to read: give --fc policy/gravity.fc "
                                         "and/or --file-contexts FILE");
 
-        _cleanup_free_ char *labels = o->cache_dir ? label_inputs_identity(o) : NULL;
+        char *labels = o->cache_dir ? label_inputs_identity(o) : NULL;
+        g->labels_identity = labels;
         _cleanup_free_ char *scope = NULL, *note = NULL;
         if (asprintf(&scope, "%s; from %s; executable attribute %s; labels%s", ANSWER_SCOPE,
                      o->from ? o->from : GENERATE_DEFAULT_FROM, g->o.executable_attribute,
@@ -258,6 +271,18 @@ static int policy_backend(struct generate_context *g, struct label_backend **ret
                         return r;
                 g->own_backend = true;
                 g->policy_read = true;
+                /* The answers asked from now on go into the cache under the
+                 * digest taken at the start: the file read must still be
+                 * those bytes (not one rebuilt meanwhile). */
+                const char *want = answer_cache_policy_digest(g->answers);
+                char now[ANSWER_CACHE_DIGEST_HEX];
+                _cleanup_error_ struct planet_error derr = {0};
+                if (want && (answer_cache_digest_file(g->o.policy_path, now, &derr) < 0 ||
+                             strcmp(now, want))) {
+                        answer_cache_disable_save(g->answers);
+                        add_note(g, strdup("the policy changed while this run read it: answers "
+                                           "not cached"));
+                }
         }
         *ret = g->backend;
         return 0;
@@ -577,7 +602,9 @@ static int cached_file_context(struct generate_context *g, const char *path, boo
         int r = file_context_uncached(g, path, mode, ret, ret_cite, err);
         if (r == -ENODATA)
                 answer_put(g, key, "-", true);
-        else if (r >= 0) {
+        else if (r >= 0 && !strchr(*ret, '\x1f') && !(*ret_cite && strchr(*ret_cite, '\x1f'))) {
+                /* (A context or citation holding the separator, which no
+                 * valid one does, is simply asked again next time.) */
                 _cleanup_free_ char *v = NULL;
                 if (asprintf(&v, "%s\x1f%s", *ret, *ret_cite ? *ret_cite : "") >= 0)
                         answer_put(g, key, v, true);

@@ -935,3 +935,64 @@ Test(generate, answer_cache_of_another_policy_or_fc_is_not_used, .init = setup, 
         _cleanup_free_ char *d2 = dropin("svc.service");
         cr_assert(strstr(d2, "--expect-domain gentest_nonnp_t"), "%s", d2);
 }
+
+/* Rename gentest_svc_t in place in a copy of the policy (same length: a
+ * policy libsepol reads, with another name for the service's domain). */
+static void rename_svc_type(const char *path, char to)
+{
+        FILE *f = fopen(path, "r+e");
+        cr_assert_not_null(f);
+        struct stat st;
+        cr_assert_eq(fstat(fileno(f), &st), 0);
+        size_t len = st.st_size;
+        char *buf = malloc(len);
+        cr_assert_not_null(buf);
+        cr_assert_eq(fread(buf, 1, len, f), len);
+        char *hit = memmem(buf, len, "gentest_svc_t", strlen("gentest_svc_t"));
+        if (!hit)
+                hit = memmem(buf, len, "gentest_svq_t", strlen("gentest_svq_t"));
+        cr_assert_not_null(hit);
+        cr_assert_eq(fseek(f, hit - buf + strlen("gentest_sv"), SEEK_SET), 0);
+        cr_assert_eq(fputc(to, f), to);
+        cr_assert_eq(fclose(f), 0);
+        free(buf);
+}
+
+Test(generate, answer_cache_policy_changed_during_the_run, .init = setup, .fini = teardown)
+{
+        char cache[700], copy[700];
+        snprintf(cache, sizeof(cache), "%s/cache", tmp);
+        snprintf(copy, sizeof(copy), "%s/policy.33", tmp);
+        _cleanup_free_ char *cmd = NULL;
+        cr_assert(asprintf(&cmd, "cp '%s' '%s'", policy, copy) > 0);
+        cr_assert_eq(system(cmd), 0);
+        put("units/plain.service", "[Service]\nExecStart=/opt/gentest/bin/plain\n");
+        struct generate_options o = options();
+        o.cache_dir = cache;
+        o.policy_path = copy;
+        struct generate_report rep = {0};
+        run_with(&o, &rep); /* the cache knows plain's answers, not svc's */
+        generate_report_done(&rep);
+
+        /* Opened (and hashed) over the original; the file is rebuilt before
+         * the question about svc makes the run read it. */
+        put("units/svc.service", "[Service]\nExecStart=/opt/gentest/bin/svc\n");
+        struct planet_error err = {0};
+        struct generate_context *g = NULL;
+        cr_assert_eq(generate_context_open(&o, &g, &err), 0, "%s", err.msg);
+        rename_svc_type(copy, 'q');
+        cr_assert_eq(generate_run(g, &rep, &err), 0, "%s", err.msg);
+        generate_context_free(g);
+        cr_assert(rep.policy_read);
+        cr_assert(has_note(&rep, "policy changed while this run read it"));
+        generate_report_done(&rep);
+
+        /* Back to the original bytes: svc's answer must come from them, not
+         * from the rebuilt file read under the original's digest. */
+        rename_svc_type(copy, 'c');
+        run_with(&o, &rep);
+        cr_assert(rep.policy_read, "nothing of the changed file was cached");
+        generate_report_done(&rep);
+        _cleanup_free_ char *d = dropin("svc.service");
+        cr_assert(strstr(d, "--expect-domain gentest_svc_t"), "%s", d);
+}
