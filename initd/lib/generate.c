@@ -103,6 +103,20 @@ static const char *base_name(const char *p)
         return s ? s + 1 : p;
 }
 
+/* a + b + c in a new string (asprintf's formatting is the larger part of
+ * the per-unit cost for these). */
+static char *strjoin3(const char *a, const char *b, const char *c)
+{
+        size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
+        char *s = malloc(la + lb + lc + 1);
+        if (!s)
+                return NULL;
+        memcpy(s, a, la);
+        memcpy(s + la, b, lb);
+        memcpy(s + la + lb, c, lc + 1);
+        return s;
+}
+
 /* ---- opening ----------------------------------------------------------- */
 
 void generate_context_free(struct generate_context *g)
@@ -142,10 +156,10 @@ static void add_note(struct generate_context *g, char *note)
 
 static char *answer_key(char kind, const char *a, const char *b)
 {
-        char *k = NULL;
-        if (asprintf(&k, "%c\x1f%s\x1f%s", kind, a, b ? b : "") < 0)
-                return NULL;
-        return k;
+        /* kind, '\x1f', a, '\x1f', b */
+        const char k[3] = {kind, '\x1f', '\0'};
+        _cleanup_free_ char *ka = strjoin3(k, a, "\x1f");
+        return ka ? strjoin3(ka, b ? b : "", "") : NULL;
 }
 
 /* Remember an answer (best effort: without memory it is simply asked
@@ -1652,8 +1666,11 @@ int generate_run(struct generate_context *g, struct generate_report *ret, struct
                                 goto fail;
                         }
                 } else {
-                        _cleanup_free_ const char **aliases = calloc(n_names + 1, sizeof(char *));
-                        if (!aliases) {
+                        /* (Only when there are aliases at all: most runs have
+                         * none, and this is per unit.) */
+                        _cleanup_free_ const char **aliases =
+                                any_alias ? calloc(n_names + 1, sizeof(char *)) : NULL;
+                        if (any_alias && !aliases) {
                                 r = -ENOMEM;
                                 goto fail;
                         }
@@ -1665,8 +1682,8 @@ int generate_run(struct generate_context *g, struct generate_report *ret, struct
                         if (r < 0)
                                 goto fail;
                 }
-                _cleanup_free_ char *dname = NULL;
-                if (asprintf(&dname, "%s.d", *name) < 0) {
+                _cleanup_free_ char *dname = strjoin3(*name, ".d", "");
+                if (!dname) {
                         unit_result_done(&res);
                         r = -ENOMEM;
                         goto fail;
@@ -1675,8 +1692,9 @@ int generate_run(struct generate_context *g, struct generate_report *ret, struct
                 if (res.verdict == GENERATE_WRAPPED) {
                         rep.n_wrapped++;
                         if (g->o.check) {
-                                _cleanup_free_ char *rel = NULL;
-                                if (asprintf(&rel, "%s/%s", dname, GENERATE_DROPIN_NAME) < 0) {
+                                _cleanup_free_ char *rel =
+                                        strjoin3(dname, "/", GENERATE_DROPIN_NAME);
+                                if (!rel) {
                                         unit_result_done(&res);
                                         r = -ENOMEM;
                                         goto fail;
