@@ -375,6 +375,7 @@ int generate_context_open(const struct generate_options *o, struct generate_cont
                         goto fail;
                 }
                 r = label_backend_open_kernel(&g->backend, err);
+                g->own_backend = r >= 0;
                 if (r >= 0 && label_backend_get_mode(g->backend) == LABEL_SELINUX_DISABLED)
                         r = planet_error_set(err, EOPNOTSUPP,
                                              "SELinux is disabled here and no --policy was "
@@ -383,8 +384,6 @@ int generate_context_open(const struct generate_options *o, struct generate_cont
         }
         if (r < 0)
                 goto fail;
-        if (g->kernel)
-                g->own_backend = true;
         if (!g->answers) /* kernel: a memo for this run only */
                 r = answer_cache_open(NULL, NULL, NULL, &g->answers, &(char *){NULL}, err);
         if (r >= 0)
