@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <selinux/selinux.h>
 
 #include "fcmatch.h"
 
@@ -55,7 +57,29 @@ struct fc_matcher {
         pcre2_match_data *match_data;
         struct cursor *cursors; /* scratch for one lookup */
         size_t candidates_cap;
+        bool jit; /* the caller's domain may map executable memory */
 };
+
+/* PCRE2's JIT maps anonymous executable memory: under SELinux that is
+ * process execmem, which confined domains (initrc_t, sysadm_t, ...) lack,
+ * and every JIT compile would log a denial in the caller's domain. Ask the
+ * policy first, without auditing (security_compute_av, not
+ * selinux_check_access), and interpret where it says no, as selabel does. */
+static bool jit_permitted(void)
+{
+        if (is_selinux_enabled() <= 0)
+                return true;
+        char *con = NULL;
+        if (getcon_raw(&con) < 0)
+                return false;
+        security_class_t process = string_to_security_class("process");
+        access_vector_t execmem = process ? string_to_av_perm(process, "execmem") : 0;
+        struct av_decision avd;
+        bool ok = execmem && security_compute_av_raw(con, con, process, execmem, &avd) == 0 &&
+                  (avd.allowed & execmem) == execmem;
+        freecon(con);
+        return ok;
+}
 
 /* ---- libselinux's rules ------------------------------------------------- */
 
@@ -292,6 +316,7 @@ int fc_matcher_open_with(struct fc_matcher **ret, const char *path, const struct
         }
         if (r >= 0)
                 r = build_index(m);
+        m->jit = jit_permitted();
         if (r >= 0) {
                 m->match_data = pcre2_match_data_create(1, NULL);
                 if (!m->match_data)
@@ -331,8 +356,10 @@ static int compile_spec(struct fc_matcher *m, struct spec *s, struct planet_erro
                                         (char *) msg);
         }
         /* JIT matching gives the same answers several times faster; where
-         * the JIT is unavailable pcre2_match interprets, as selabel does. */
-        (void) pcre2_jit_compile(s->re, PCRE2_JIT_COMPLETE);
+         * the JIT is unavailable or not permitted (jit_permitted) pcre2_match
+         * interprets, as selabel does. */
+        if (m->jit)
+                (void) pcre2_jit_compile(s->re, PCRE2_JIT_COMPLETE);
         return 0;
 }
 
