@@ -18,6 +18,7 @@
 #include "fcmatch.h"
 #include "generate.h"
 #include "label.h"
+#include "string-util.h"
 #include "unit.h"
 
 /* Where systemd looks for a bare ExecStart= name (systemd.service(5)). */
@@ -101,20 +102,6 @@ static const char *base_name(const char *p)
 {
         const char *s = strrchr(p, '/');
         return s ? s + 1 : p;
-}
-
-/* a + b + c in a new string (asprintf's formatting is the larger part of
- * the per-unit cost for these). */
-static char *strjoin3(const char *a, const char *b, const char *c)
-{
-        size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
-        char *s = malloc(la + lb + lc + 1);
-        if (!s)
-                return NULL;
-        memcpy(s, a, la);
-        memcpy(s + la, b, lb);
-        memcpy(s + la + lb, c, lc + 1);
-        return s;
 }
 
 /* ---- opening ----------------------------------------------------------- */

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "string-util.h"
 #include "unit.h"
 
 #define WHITESPACE " \t\n\r"
@@ -252,20 +253,6 @@ static int read_file_at(int dir_fd, const char *rel, const char *path, char **re
 static int read_file(const char *path, char **ret, size_t *ret_len, struct planet_error *err)
 {
         return read_file_at(AT_FDCWD, path, path, ret, ret_len, err);
-}
-
-/* a + b + c in a new string (cheaper than asprintf, per unit and drop-in
- * directory candidate). */
-static char *strjoin3(const char *a, const char *b, const char *c)
-{
-        size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
-        char *s = malloc(la + lb + lc + 1);
-        if (!s)
-                return NULL;
-        memcpy(s, a, la);
-        memcpy(s + la, b, lb);
-        memcpy(s + la + lb, c, lc + 1);
-        return s;
 }
 
 static int strv_push(char ***v, size_t *n, char *s)
