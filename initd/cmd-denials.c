@@ -600,6 +600,31 @@ static int follow_idle(void *userdata)
 
 static const char *const prog = "planet-selinux denials";
 
+static int open_policy(const struct args *a, const char *policy, struct label_backend **ret,
+                       struct planet_error *err)
+{
+        /* file_contexts only serves label advice, which rules-only output
+         * does not print. */
+        bool want_fc = a->format == OUT_TABLE || a->format == OUT_JSON;
+        _cleanup_free_ char *fc = !want_fc           ? NULL
+                                  : a->file_contexts ? strdup(a->file_contexts)
+                                                     : file_contexts_beside(policy);
+        return label_backend_open_offline(ret, policy, fc, err);
+}
+
+static void load_interfaces(const struct args *a, struct iface_index **ret)
+{
+        struct planet_error err = {0};
+        int r = iface_index_load_flags(a->include, IFACE_LOAD_DEFINITIONS_ONLY, ret, &err);
+        if (r < 0) {
+                /* Verdicts and rules stand on their own: say why interfaces
+                 * are missing and go on. */
+                fprintf(stderr, "%s: no interface suggestions: %s\n", prog,
+                        err.msg ? err.msg : strerror(-r));
+                planet_error_clear(&err);
+        }
+}
+
 /* Returns the number of malformed records (>= 0), or -errno with err set. */
 static int run(const struct args *ap, struct planet_error *errp)
 {
@@ -622,19 +647,21 @@ static int run(const struct args *ap, struct planet_error *errp)
         if (a.boot_set && (r = journal_parse_boot(a.boot, boot, &err)) < 0)
                 return r;
 
-        /* The policy: only the rule formats can do without it. */
+        /* The policy: only the rule formats can do without it. It is read
+         * after the input (except with --follow, which explains as it
+         * reads), so that the policy (~12 MiB in libsepol) and the input's
+         * duplicate table are never in memory together; a missing file
+         * still fails before any reading. */
         _cleanup_label_backend_ struct label_backend *backend = NULL;
         _cleanup_free_ char *policy = a.policy ? strdup(a.policy) : find_policy();
         bool want_policy = a.format == OUT_TABLE || a.format == OUT_JSON || a.policy;
         if (want_policy && policy) {
-                /* file_contexts only serves label advice, which rules-only
-                 * output does not print. */
-                bool want_fc = a.format == OUT_TABLE || a.format == OUT_JSON;
-                _cleanup_free_ char *fc = !want_fc          ? NULL
-                                          : a.file_contexts ? strdup(a.file_contexts)
-                                                            : file_contexts_beside(policy);
-                r = label_backend_open_offline(&backend, policy, fc, &err);
-                if (r < 0)
+                if (access(policy, R_OK) < 0)
+                        return planet_error_set(&err, errno,
+                                                "cannot read policy %s: %m (a compiled policy "
+                                                "such as /etc/selinux/default/policy/policy.33)",
+                                                policy);
+                if (a.follow && (r = open_policy(&a, policy, &backend, &err)) < 0)
                         return r;
         } else if (want_policy)
                 fprintf(stderr,
@@ -665,16 +692,9 @@ static int run(const struct args *ap, struct planet_error *errp)
                 return planet_error_set(&err, ENOMEM, "out of memory");
 
         _cleanup_iface_index_ struct iface_index *idx = NULL;
-        if (!a.no_interfaces && (a.format == OUT_TABLE || a.format == OUT_JSON)) {
-                r = iface_index_load(a.include, &idx, &err);
-                if (r < 0) {
-                        /* Verdicts and rules stand on their own: say why
-                         * interfaces are missing and go on. */
-                        fprintf(stderr, "%s: no interface suggestions: %s\n", prog,
-                                err.msg ? err.msg : strerror(-r));
-                        planet_error_clear(&err);
-                }
-        }
+        bool want_interfaces = !a.no_interfaces && (a.format == OUT_TABLE || a.format == OUT_JSON);
+        if (want_interfaces && a.follow)
+                load_interfaces(&a, &idx);
 
         size_t malformed = 0;
         if (a.n_inputs) {
@@ -716,9 +736,23 @@ static int run(const struct args *ap, struct planet_error *errp)
         if (malformed)
                 fprintf(stderr, "%s: %zu record%s could not be parsed (see above)\n", prog,
                         malformed, malformed == 1 ? "" : "s");
+        /* The duplicate table holds every record's key: done with it. */
+        avc_grouper_free(TAKE_PTR(g));
 
+        if (want_policy && policy && !backend) {
+                if ((r = open_policy(&a, policy, &backend, &err)) < 0)
+                        return r;
+                explain_set_backend(x, backend);
+        }
         if ((r = explain_finish(x, &err)) < 0)
                 return r;
+        if (want_interfaces && !idx) {
+                /* Verdicts are done: keep the attributes suggestions need
+                 * and free the policy before the interface index grows. */
+                if (explain_detach_policy(x) >= 0)
+                        label_backend_free(TAKE_PTR(backend));
+                load_interfaces(&a, &idx);
+        }
         if (idx && (r = explain_suggest_interfaces(x, idx, SUGGESTIONS, &err)) < 0) {
                 /* Verdicts and rules stand without them. */
                 planet_error_print(&err, prog);

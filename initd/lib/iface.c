@@ -277,6 +277,7 @@ struct iface_index {
         size_t table_size;
         struct atoms atoms; /* the names the cached expansions use */
         struct grant_index grants;
+        bool definitions_only; /* IFACE_LOAD_DEFINITIONS_ONLY */
 };
 
 static uint32_t hash_name(const char *s, size_t n)
@@ -1087,6 +1088,45 @@ out:
         return r;
 }
 
+/* p moved from a copy of [old, old + n) to the one at moved; pointers
+ * outside (static "" for an empty body, an owned definition) stay. */
+static const char *rebase(const char *p, const char *old, size_t n, const char *moved)
+{
+        return p && p >= old && p <= old + n ? moved + (p - old) : p;
+}
+
+/* Replace a file's text by just its definitions (macros[first…] came from
+ * it): doc blocks, license headers and separators go; their summaries and
+ * parameters were parsed already. Debian's 7.1 MB of headers keep 1.7 MB. */
+static int keep_definitions_only(struct iface_index *idx, struct source_file *f, size_t first)
+{
+        size_t total = 0;
+        for (size_t i = first; i < idx->n_macros; i++)
+                total += idx->macros[i]->pub.text_len;
+        char *t = malloc(total + 1);
+        if (!t)
+                return -ENOMEM;
+        size_t off = 0;
+        for (size_t i = first; i < idx->n_macros; i++) {
+                struct macro_entry *m = idx->macros[i];
+                const char *old = m->pub.text;
+                size_t n = m->pub.text_len;
+                memcpy(t + off, old, n);
+                m->pub.text = t + off;
+                m->pub.body = rebase(m->pub.body, old, n, t + off);
+                if (!m->defn_owned)
+                        m->defn = rebase(m->defn, old, n, t + off);
+                m->pub.doc = NULL;
+                m->pub.doc_len = 0;
+                off += n;
+        }
+        t[total] = 0;
+        free(f->text);
+        f->text = t;
+        f->len = total;
+        return 0;
+}
+
 static int add_text(struct iface_index *idx, const char *text, size_t len, const char *path,
                     const char *layer, char *owned_text, struct planet_error *err)
 {
@@ -1124,7 +1164,11 @@ static int add_text(struct iface_index *idx, const char *text, size_t len, const
         idx->files[idx->n_files++] = f;
         if (!f->text || !f->path || !f->layer || !f->module)
                 return -ENOMEM;
-        return index_file(idx, f, err);
+        size_t first = idx->n_macros;
+        int r = index_file(idx, f, err);
+        if (r >= 0 && idx->definitions_only)
+                r = keep_definitions_only(idx, f, first);
+        return r;
 }
 
 int iface_index_add_text(struct iface_index *idx, const char *text, size_t len, const char *path,
@@ -1228,6 +1272,12 @@ static bool is_dir(const char *path)
 
 int iface_index_load(const char *dir, struct iface_index **ret, struct planet_error *err)
 {
+        return iface_index_load_flags(dir, 0, ret, err);
+}
+
+int iface_index_load_flags(const char *dir, unsigned flags, struct iface_index **ret,
+                           struct planet_error *err)
+{
         if (!dir)
                 dir = IFACE_DEFAULT_INCLUDE_DIR;
         if (!is_dir(dir))
@@ -1239,6 +1289,7 @@ int iface_index_load(const char *dir, struct iface_index **ret, struct planet_er
         int r = iface_index_new(&idx);
         if (r < 0)
                 return r;
+        idx->definitions_only = flags & IFACE_LOAD_DEFINITIONS_ONLY;
 
         _cleanup_free_ char *modules = NULL, *support = NULL, *layers = NULL;
         /* A refpolicy source tree keeps the layers under policy/modules. */

@@ -108,6 +108,16 @@ struct iface_index;
  * holds no interface files (e.g. "install selinux-policy-dev or pass --include"),
  * or naming file:line when a definition is malformed beyond recovery. */
 int iface_index_load(const char *dir, struct iface_index **ret, struct planet_error *err);
+/* The same with flags. IFACE_LOAD_DEFINITIONS_ONLY keeps only each
+ * definition's own text, for callers that expand and suggest but do not
+ * show sources (planet-selinux denials): doc is NULL and doc_len 0 (summary,
+ * desc and params are parsed as usual), and the index holds ~1.7 MB of
+ * Debian's 7.1 MB of headers. */
+enum {
+        IFACE_LOAD_DEFINITIONS_ONLY = 1 << 0,
+};
+int iface_index_load_flags(const char *dir, unsigned flags, struct iface_index **ret,
+                           struct planet_error *err);
 
 /* An empty index, and adding one file's text to it (copied; need not be
  * NUL-terminated). path names it in messages; layer as in iface_macro

@@ -517,3 +517,53 @@ Test(explain, interface_suggestions_fill_the_slot)
         cr_assert_eq(g2->verdict, EXPLAIN_VERDICT_BOOLEAN);
         cr_assert_null(g2->interfaces);
 }
+
+/* Freeing the policy before the interface index is loaded (what the
+ * command does) must not change a suggestion: the attribute snapshot
+ * answers as the policy did. The accesses include matches through an
+ * attribute (var_lib_t is a non_auth_file_type) and an unknown type. */
+Test(explain, detached_policy_suggests_the_same)
+{
+        static const char log[] =
+                "type=AVC msg=audit(1.000:1): avc:  denied  { read } for  pid=1 "
+                "scontext=system_u:system_r:ntpd_t:s0 tcontext=system_u:object_r:var_lib_t:s0 "
+                "tclass=file permissive=0\n"
+                "type=AVC msg=audit(1.000:2): avc:  denied  { read } for  pid=1 "
+                "scontext=system_u:system_r:avahi_t:s0 tcontext=system_u:object_r:bin_t:s0 "
+                "tclass=lnk_file permissive=0\n"
+                "type=AVC msg=audit(1.000:3): avc:  denied  { lock } for  pid=1 "
+                "scontext=system_u:system_r:avahi_t:s0 "
+                "tcontext=system_u:object_r:postgresql_db_t:s0 tclass=file permissive=0\n"
+                "type=AVC msg=audit(1.000:4): avc:  denied  { name_bind } for  pid=1 "
+                "scontext=system_u:system_r:avahi_t:s0 tcontext=system_u:object_r:dns_port_t:s0 "
+                "tclass=udp_socket permissive=0\n"
+                "type=AVC msg=audit(1.000:5): avc:  denied  { read } for  pid=1 "
+                "scontext=system_u:system_r:sshd_t:s0 tcontext=system_u:object_r:no_such_t:s0 "
+                "tclass=file permissive=0\n";
+        _cleanup_label_backend_ struct label_backend *b = debian_policy();
+        struct explain_options o = {.backend = b};
+        _cleanup_explain_ struct explain *attached = explain_text(&o, log);
+        _cleanup_explain_ struct explain *detached = explain_text(&o, log);
+        cr_assert_eq(explain_detach_policy(detached), 0);
+        _cleanup_iface_index_ struct iface_index *idx = NULL;
+        struct planet_error err = {0};
+        cr_assert_eq(iface_index_load(NULL, &idx, &err), 0, "%s", err.msg);
+        cr_assert_eq(explain_suggest_interfaces(attached, idx, 10, &err), 0, "%s", err.msg);
+        cr_assert_eq(explain_suggest_interfaces(detached, idx, 10, &err), 0, "%s", err.msg);
+
+        cr_assert_eq(explain_n_groups(attached), explain_n_groups(detached));
+        size_t through_attribute = 0, compared = 0;
+        for (size_t i = 0; i < explain_n_groups(attached); i++) {
+                char **a = explain_get_group(attached, i)->interfaces;
+                char **d = explain_get_group(detached, i)->interfaces;
+                cr_assert_eq(!a, !d);
+                size_t k = 0;
+                for (; a && a[k] && d[k]; k++, compared++) {
+                        cr_assert_str_eq(a[k], d[k]);
+                        through_attribute += strstr(a[k], "through attribute") != NULL;
+                }
+                cr_assert(!a || (!a[k] && !d[k]), "group %zu: different counts", i);
+        }
+        cr_assert_gt(compared, 5);
+        cr_assert_gt(through_attribute, 0, "no attribute match exercised");
+}
