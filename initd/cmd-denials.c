@@ -531,32 +531,49 @@ static void print_json(struct explain *x, FILE *out)
         fputs("\n]\n", out);
 }
 
-static void log_groups(struct explain *x)
+/* Where sd_journal_send() writes. */
+#define JOURNAL_SOCKET "/run/systemd/journal/socket"
+
+/* One summary entry for a group (MESSAGE_ID explained by the catalog). */
+static int log_group(const struct explain_group *g)
 {
-        for (size_t i = 0; i < explain_n_groups(x); i++) {
-                struct explain_group *g = explain_get_group(x, i);
-                char sb[256], tb[256];
-                _cleanup_free_ char *perms = perms_text(g);
-                (void) sd_journal_send(
-                        "MESSAGE_ID=" PLANET_MESSAGE_DENIALS_SUMMARY_STR,
-                        "MESSAGE=%s: %s denied %s on %s:%s %zu times: %s",
-                        g->unit ? g->unit : "unknown unit",
-                        explain_context_type(g->scontext, sb, sizeof(sb)), perms ? perms : "",
-                        explain_context_type(g->tcontext, tb, sizeof(tb)), g->tclass, g->count,
-                        g->reason ? g->reason : explain_verdict_to_string(g->verdict), "PRIORITY=4",
-                        PLANET_FIELD_UNIT "=%s", g->unit ? g->unit : "", "SCONTEXT=%s", g->scontext,
-                        "TCONTEXT=%s", g->tcontext, "TCLASS=%s", g->tclass, "PERMS=%s",
-                        perms ? perms : "", "COUNT=%zu", g->count, "VERDICT=%s",
-                        explain_verdict_to_string(g->verdict), "RULE=%s",
-                        g->rule_te ? g->rule_te : "", NULL);
+        char sb[256], tb[256];
+        _cleanup_free_ char *perms = perms_text(g);
+        return sd_journal_send(
+                "MESSAGE_ID=" PLANET_MESSAGE_DENIALS_SUMMARY_STR,
+                "MESSAGE=%s: %s denied %s on %s:%s %zu times: %s",
+                g->unit ? g->unit : "unknown unit",
+                explain_context_type(g->scontext, sb, sizeof(sb)), perms ? perms : "",
+                explain_context_type(g->tcontext, tb, sizeof(tb)), g->tclass, g->count,
+                g->reason ? g->reason : explain_verdict_to_string(g->verdict), "PRIORITY=4",
+                PLANET_FIELD_UNIT "=%s", g->unit ? g->unit : "", "SCONTEXT=%s", g->scontext,
+                "TCONTEXT=%s", g->tcontext, "TCLASS=%s", g->tclass, "PERMS=%s", perms ? perms : "",
+                "COUNT=%zu", g->count, "VERDICT=%s", explain_verdict_to_string(g->verdict),
+                "RULE=%s", g->rule_te ? g->rule_te : "", NULL);
+}
+
+/* --log for the groups at indexes. A failure (no journald to talk to) is
+ * an error naming the socket: the output went out, the entries did not. */
+static int log_groups(struct explain *x, const size_t *indexes, size_t n, struct planet_error *err)
+{
+        for (size_t k = 0; k < n; k++) {
+                int r = log_group(explain_get_group(x, indexes[k]));
+                if (r < 0)
+                        return planet_error_set(err, -r,
+                                                "--log: cannot send to the journal: %s: %s "
+                                                "(is systemd-journald running?)",
+                                                JOURNAL_SOCKET, strerror(-r));
         }
+        return 0;
 }
 
 /* ---- follow ------------------------------------------------------------ */
 
 struct follow_state {
         struct explain *x;
-        struct iface_index *idx; /* NULL: no interface suggestions */
+        struct iface_index *idx;      /* NULL: no interface suggestions */
+        bool log;                     /* --log: each new group to the journal too */
+        struct planet_error *log_err; /* where a --log failure, which ends --follow, goes */
 };
 
 static int follow_start(const struct journal_start *s, void *userdata)
@@ -593,7 +610,8 @@ static int follow_idle(void *userdata)
                        short_fix(g, idx[k], fb, sizeof(fb)));
         }
         fflush(stdout);
-        return 0;
+        /* A failure ends --follow: the entries asked for cannot be sent. */
+        return s->log ? log_groups(s->x, idx, n, s->log_err) : 0;
 }
 
 /* ---- main -------------------------------------------------------------- */
@@ -646,6 +664,14 @@ static int run(const struct args *ap, struct planet_error *errp)
         char boot[33];
         if (a.boot_set && (r = journal_parse_boot(a.boot, boot, &err)) < 0)
                 return r;
+        /* Asked to log: say so before reading anything when there is no
+         * journald to log to (sd_journal_send() would drop the entries
+         * silently, returning success). */
+        if (a.log && access(JOURNAL_SOCKET, W_OK) < 0)
+                return planet_error_set(&err, errno,
+                                        "--log: cannot send to the journal: %s: %m (is "
+                                        "systemd-journald running?)",
+                                        JOURNAL_SOCKET);
 
         /* The policy: only the rule formats can do without it. It is read
          * after the input (except with --follow, which explains as it
@@ -716,7 +742,7 @@ static int run(const struct args *ap, struct planet_error *errp)
                         malformed += m;
                 }
         } else {
-                struct follow_state fs = {.x = x, .idx = idx};
+                struct follow_state fs = {.x = x, .idx = idx, .log = a.log, .log_err = errp};
                 struct journal_read_options jo = {
                         .directory = a.directory,
                         .files = files,
@@ -772,8 +798,13 @@ static int run(const struct args *ap, struct planet_error *errp)
                         return planet_error_set(&err, ENOMEM, "out of memory");
                 break;
         }
-        if (a.log)
-                log_groups(x);
+        if (a.log) {
+                /* With --follow, only what was not logged while following. */
+                _cleanup_free_ size_t *fresh = NULL;
+                size_t n = explain_take_new(x, &fresh);
+                if ((r = log_groups(x, fresh, n, &err)) < 0)
+                        return r;
+        }
         if (fflush(stdout) != 0)
                 return planet_error_set(&err, errno, "cannot write the output: %m");
         return malformed > INT32_MAX ? INT32_MAX : (int) malformed;
