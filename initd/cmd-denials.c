@@ -469,64 +469,118 @@ static void json_strv(FILE *out, char **v)
         fputc(']', out);
 }
 
+/* One member of a JSON object, for json_object(): the key and a typed
+ * value, so that a group is written from one table. */
+enum json_kind {
+        JSON_STRING,   /* s; NULL is null */
+        JSON_STRINGS,  /* v, NULL-terminated; NULL is [] */
+        JSON_BOOL,     /* b */
+        JSON_UINT,     /* u */
+        JSON_INT,      /* i */
+        JSON_BOOLEANS, /* booleans/n_booleans: [{"name":…,"value":…},…] */
+};
+
+struct json_member {
+        const char *key;
+        enum json_kind kind;
+        union {
+                const char *s;
+                char **v;
+                bool b;
+                unsigned long long u;
+                long long i;
+                struct {
+                        const struct explain_boolean *booleans;
+                        size_t n_booleans;
+                };
+        };
+};
+
+static void json_object(FILE *out, const struct json_member *m, size_t n)
+{
+        fputc('{', out);
+        for (size_t k = 0; k < n; k++) {
+                fprintf(out, "%s\"%s\":", k ? "," : "", m[k].key);
+                switch (m[k].kind) {
+                case JSON_STRING:
+                        json_str(out, m[k].s);
+                        break;
+                case JSON_STRINGS:
+                        json_strv(out, m[k].v);
+                        break;
+                case JSON_BOOL:
+                        fputs(m[k].b ? "true" : "false", out);
+                        break;
+                case JSON_UINT:
+                        fprintf(out, "%llu", m[k].u);
+                        break;
+                case JSON_INT:
+                        fprintf(out, "%lld", m[k].i);
+                        break;
+                case JSON_BOOLEANS:
+                        fputc('[', out);
+                        for (size_t b = 0; b < m[k].n_booleans; b++) {
+                                const struct explain_boolean *eb = &m[k].booleans[b];
+                                const struct json_member bm[] = {
+                                        {"name", JSON_STRING, .s = eb->name},
+                                        {"value", JSON_BOOL, .b = eb->value},
+                                };
+                                if (b)
+                                        fputc(',', out);
+                                json_object(out, bm, ELEMENTSOF(bm));
+                        }
+                        fputc(']', out);
+                        break;
+                }
+        }
+        fputc('}', out);
+}
+
 static void print_json(struct explain *x, FILE *out)
 {
         fputs("[\n", out);
         for (size_t i = 0; i < explain_n_groups(x); i++) {
-                struct explain_group *g = explain_get_group(x, i);
+                const struct explain_group *g = explain_get_group(x, i);
                 char sb[256], tb[256];
-                fputs(i ? ",\n  {" : "  {", out);
-                fputs("\"unit\":", out);
-                json_str(out, g->unit);
-                fprintf(out, ",\"unit_method\":\"%s\",\"kind\":\"%s\",\"user_avc\":%s",
-                        explain_unit_method_to_string(g->unit_method), avc_kind_to_string(g->kind),
-                        g->user_avc ? "true" : "false");
-                fputs(",\"domain\":", out);
-                json_str(out, explain_context_type(g->scontext, sb, sizeof(sb)));
-                fputs(",\"target\":", out);
-                json_str(out, explain_context_type(g->tcontext, tb, sizeof(tb)));
-                fputs(",\"scontext\":", out);
-                json_str(out, g->scontext);
-                fputs(",\"tcontext\":", out);
-                json_str(out, g->tcontext);
-                fputs(",\"tclass\":", out);
-                json_str(out, g->tclass);
-                fputs(",\"perms\":", out);
-                json_strv(out, g->perms);
-                fprintf(out, ",\"count\":%zu,\"first_usec\":%llu,\"last_usec\":%llu", g->count,
-                        (unsigned long long) g->first_usec, (unsigned long long) g->last_usec);
-                fprintf(out, ",\"permissive\":%s,\"pid\":%d", g->permissive ? "true" : "false",
-                        (int) g->pid);
-                static const char *const names[] = {"comm",    "exe",     "path",  "name",
-                                                    "srawcon", "trawcon", "detail"};
-                const char *vals[] = {g->comm,    g->exe,     g->path,  g->name,
-                                      g->srawcon, g->trawcon, g->detail};
-                for (size_t k = 0; k < ELEMENTSOF(names); k++) {
-                        fprintf(out, ",\"%s\":", names[k]);
-                        json_str(out, vals[k]);
-                }
-                fprintf(out,
-                        ",\"verdict\":\"%s\",\"reason\":", explain_verdict_to_string(g->verdict));
-                json_str(out, g->reason);
-                fputs(",\"constraint\":", out);
-                json_str(out, g->constraint);
-                fputs(",\"booleans\":[", out);
-                for (size_t b = 0; b < g->n_booleans; b++) {
-                        fprintf(out, "%s{\"name\":", b ? "," : "");
-                        json_str(out, g->booleans[b].name);
-                        fprintf(out, ",\"value\":%s}", g->booleans[b].value ? "true" : "false");
-                }
-                fputs("],\"fix\":", out);
-                json_str(out, g->fix);
-                fputs(",\"rule_te\":", out);
-                json_str(out, g->rule_te);
-                fputs(",\"rule_cil\":", out);
-                json_str(out, g->rule_cil);
-                fputs(",\"label_advice\":", out);
-                json_str(out, g->label_advice);
-                fputs(",\"interfaces\":", out);
-                json_strv(out, g->interfaces);
-                fputs("}", out);
+                const struct json_member members[] = {
+                        {"unit", JSON_STRING, .s = g->unit},
+                        {"unit_method", JSON_STRING,
+                         .s = explain_unit_method_to_string(g->unit_method)},
+                        {"kind", JSON_STRING, .s = avc_kind_to_string(g->kind)},
+                        {"user_avc", JSON_BOOL, .b = g->user_avc},
+                        {"domain", JSON_STRING,
+                         .s = explain_context_type(g->scontext, sb, sizeof(sb))},
+                        {"target", JSON_STRING,
+                         .s = explain_context_type(g->tcontext, tb, sizeof(tb))},
+                        {"scontext", JSON_STRING, .s = g->scontext},
+                        {"tcontext", JSON_STRING, .s = g->tcontext},
+                        {"tclass", JSON_STRING, .s = g->tclass},
+                        {"perms", JSON_STRINGS, .v = g->perms},
+                        {"count", JSON_UINT, .u = g->count},
+                        {"first_usec", JSON_UINT, .u = g->first_usec},
+                        {"last_usec", JSON_UINT, .u = g->last_usec},
+                        {"permissive", JSON_BOOL, .b = g->permissive},
+                        {"pid", JSON_INT, .i = g->pid},
+                        {"comm", JSON_STRING, .s = g->comm},
+                        {"exe", JSON_STRING, .s = g->exe},
+                        {"path", JSON_STRING, .s = g->path},
+                        {"name", JSON_STRING, .s = g->name},
+                        {"srawcon", JSON_STRING, .s = g->srawcon},
+                        {"trawcon", JSON_STRING, .s = g->trawcon},
+                        {"detail", JSON_STRING, .s = g->detail},
+                        {"verdict", JSON_STRING, .s = explain_verdict_to_string(g->verdict)},
+                        {"reason", JSON_STRING, .s = g->reason},
+                        {"constraint", JSON_STRING, .s = g->constraint},
+                        {"booleans", JSON_BOOLEANS, .booleans = g->booleans,
+                         .n_booleans = g->n_booleans},
+                        {"fix", JSON_STRING, .s = g->fix},
+                        {"rule_te", JSON_STRING, .s = g->rule_te},
+                        {"rule_cil", JSON_STRING, .s = g->rule_cil},
+                        {"label_advice", JSON_STRING, .s = g->label_advice},
+                        {"interfaces", JSON_STRINGS, .v = g->interfaces},
+                };
+                fputs(i ? ",\n  " : "  ", out);
+                json_object(out, members, ELEMENTSOF(members));
         }
         fputs("\n]\n", out);
 }

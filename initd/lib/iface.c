@@ -90,6 +90,26 @@ static void buf_done(struct buf *b)
         *b = (struct buf){0};
 }
 
+/* Room for want elements in array (capacity cap, both lvalues), doubling
+ * from 8: how every growable array here grows. 0 or -ENOMEM. */
+#define ARRAY_RESERVE(array, cap, want)                                                            \
+        array_reserve((void **) &(array), &(cap), (want), sizeof(*(array)))
+
+static int array_reserve(void **array, size_t *cap, size_t want, size_t elem)
+{
+        if (want <= *cap)
+                return 0;
+        size_t c = *cap ? *cap : 8;
+        while (c < want)
+                c *= 2;
+        void *v = realloc(*array, c * elem);
+        if (!v)
+                return -ENOMEM;
+        *array = v;
+        *cap = c;
+        return 0;
+}
+
 /* A string vector under construction; strv() hands out a NULL-terminated one. */
 struct strv_b {
         char **v;
@@ -98,14 +118,8 @@ struct strv_b {
 
 static int strvb_add(struct strv_b *sv, const char *s, size_t n)
 {
-        if (sv->n + 2 > sv->cap) {
-                size_t cap = sv->cap ? sv->cap * 2 : 8;
-                char **v = realloc(sv->v, cap * sizeof(char *));
-                if (!v)
-                        return -ENOMEM;
-                sv->v = v;
-                sv->cap = cap;
-        }
+        if (ARRAY_RESERVE(sv->v, sv->cap, sv->n + 2) < 0)
+                return -ENOMEM;
         char *copy = strndup(s, n);
         if (!copy)
                 return -ENOMEM;
@@ -160,6 +174,32 @@ static size_t strv_sort_unique(char **v, size_t n)
         return w;
 }
 
+/* A string written through stdio: memstream_open(), fprintf() & co., then
+ * memstream_take() closes the stream and hands out the text, or NULL when
+ * memory ran out on the way. */
+struct memstream {
+        FILE *f;
+        char *s;
+        size_t len;
+};
+
+static FILE *memstream_open(struct memstream *m)
+{
+        *m = (struct memstream){0};
+        m->f = open_memstream(&m->s, &m->len);
+        return m->f;
+}
+
+static char *memstream_take(struct memstream *m)
+{
+        bool failed = ferror(m->f);
+        if (fclose(m->f) != 0 || failed) {
+                free(m->s);
+                return NULL;
+        }
+        return m->s;
+}
+
 static bool is_name_start(char c)
 {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
@@ -184,9 +224,9 @@ static bool is_blank(char c)
 typedef uint32_t atom_t;
 
 struct atoms {
-        char **v; /* id → name; v[0] is unused */
+        char **v; /* the name of id is v[id - 1] */
         size_t n, cap;
-        atom_t *table; /* open addressing on the name; 0 = empty */
+        size_t *table; /* open addressing on the name: id, 0 = empty */
         size_t table_size;
 };
 
@@ -290,38 +330,48 @@ static uint32_t hash_name(const char *s, size_t n)
         return h;
 }
 
+/* Open addressing over n elements whose slots hold an element's index + 1
+ * (0 = empty): rebuilt at twice the size (the first time at min), element i
+ * placed by hash(elements, i). */
+static int slots_grow(size_t **slots, size_t *size, size_t min, size_t n,
+                      uint32_t (*hash)(const void *elements, size_t i), const void *elements)
+{
+        size_t new_size = *size ? *size * 2 : min;
+        size_t *t = calloc(new_size, sizeof(*t));
+        if (!t)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                size_t j = hash(elements, i) & (new_size - 1);
+                while (t[j])
+                        j = (j + 1) & (new_size - 1);
+                t[j] = i + 1;
+        }
+        free(*slots);
+        *slots = t;
+        *size = new_size;
+        return 0;
+}
+
+static uint32_t atom_hash(const void *names, size_t i)
+{
+        const char *s = ((char *const *) names)[i];
+        return hash_name(s, strlen(s));
+}
+
 static atom_t atom_find(const struct atoms *a, const char *s)
 {
         if (!s || a->table_size == 0)
                 return 0;
         size_t mask = a->table_size - 1;
         for (size_t j = hash_name(s, strlen(s)) & mask; a->table[j]; j = (j + 1) & mask)
-                if (!strcmp(a->v[a->table[j]], s))
-                        return a->table[j];
+                if (!strcmp(a->v[a->table[j] - 1], s))
+                        return (atom_t) a->table[j];
         return 0;
 }
 
 static const char *atom_str(const struct atoms *a, atom_t id)
 {
-        return id ? a->v[id] : NULL;
-}
-
-static int atoms_grow_table(struct atoms *a)
-{
-        size_t size = a->table_size ? a->table_size * 2 : 1024;
-        atom_t *t = calloc(size, sizeof(*t));
-        if (!t)
-                return -ENOMEM;
-        for (atom_t id = 1; id < a->n; id++) {
-                size_t j = hash_name(a->v[id], strlen(a->v[id])) & (size - 1);
-                while (t[j])
-                        j = (j + 1) & (size - 1);
-                t[j] = id;
-        }
-        free(a->table);
-        a->table = t;
-        a->table_size = size;
-        return 0;
+        return id ? a->v[id - 1] : NULL;
 }
 
 /* The id of s, adding it when new; NULL is id 0. */
@@ -335,26 +385,18 @@ static int atom_intern(struct atoms *a, const char *s, atom_t *ret)
                 *ret = id;
                 return 0;
         }
-        if (a->n == 0)
-                a->n = 1; /* id 0 is "no string" */
-        if (a->n >= UINT32_MAX)
+        if (a->n >= UINT32_MAX - 1)
                 return -E2BIG;
-        if ((a->n + 1) * 2 > a->table_size && atoms_grow_table(a) < 0)
+        if ((a->n + 1) * 2 > a->table_size &&
+            slots_grow(&a->table, &a->table_size, 1024, a->n, atom_hash, a->v) < 0)
                 return -ENOMEM;
-        if (a->n + 1 > a->cap) {
-                size_t cap = a->cap ? a->cap * 2 : 1024;
-                char **v = realloc(a->v, cap * sizeof(*v));
-                if (!v)
-                        return -ENOMEM;
-                v[0] = NULL;
-                a->v = v;
-                a->cap = cap;
-        }
+        if (ARRAY_RESERVE(a->v, a->cap, a->n + 1) < 0)
+                return -ENOMEM;
         char *copy = strdup(s);
         if (!copy)
                 return -ENOMEM;
-        id = (atom_t) a->n++;
-        a->v[id] = copy;
+        a->v[a->n++] = copy;
+        id = (atom_t) a->n;
         size_t mask = a->table_size - 1, j = hash_name(s, strlen(s)) & mask;
         while (a->table[j])
                 j = (j + 1) & mask;
@@ -365,8 +407,8 @@ static int atom_intern(struct atoms *a, const char *s, atom_t *ret)
 
 static void atoms_done(struct atoms *a)
 {
-        for (size_t id = 1; id < a->n; id++)
-                free(a->v[id]);
+        for (size_t i = 0; i < a->n; i++)
+                free(a->v[i]);
         free(a->v);
         free(a->table);
         *a = (struct atoms){0};
@@ -513,15 +555,9 @@ static int index_add_macro(struct iface_index *idx, struct macro_entry *m)
                 macro_entry_free(m);
                 return 0;
         }
-        if (idx->n_macros + 1 > idx->cap_macros) {
-                size_t cap = idx->cap_macros ? idx->cap_macros * 2 : 1024;
-                struct macro_entry **v = realloc(idx->macros, cap * sizeof(*v));
-                if (!v) {
-                        macro_entry_free(m);
-                        return -ENOMEM;
-                }
-                idx->macros = v;
-                idx->cap_macros = cap;
+        if (ARRAY_RESERVE(idx->macros, idx->cap_macros, idx->n_macros + 1) < 0) {
+                macro_entry_free(m);
+                return -ENOMEM;
         }
         /* Keep the table at most half full. */
         if ((idx->n_macros + 1) * 2 > idx->table_size && table_grow(idx) < 0) {
@@ -547,14 +583,8 @@ struct spanv {
 
 static int spanv_add(struct spanv *sv, const char *p, size_t n)
 {
-        if (sv->n + 1 > sv->cap) {
-                size_t cap = sv->cap ? sv->cap * 2 : 8;
-                struct span *v = realloc(sv->v, cap * sizeof(*v));
-                if (!v)
-                        return -ENOMEM;
-                sv->v = v;
-                sv->cap = cap;
-        }
+        if (ARRAY_RESERVE(sv->v, sv->cap, sv->n + 1) < 0)
+                return -ENOMEM;
         sv->v[sv->n++] = (struct span){p, n};
         return 0;
 }
@@ -868,13 +898,8 @@ static int parse_doc(struct macro_entry *m)
 
         size_t cap = 0;
         for (const char *q = p; xml_element(q, end, "param", &tag, &content, &after); q = after) {
-                if (im->n_params + 1 > cap) {
-                        cap = cap ? cap * 2 : 4;
-                        struct iface_param *v = realloc(im->params, cap * sizeof(*v));
-                        if (!v)
-                                return -ENOMEM;
-                        im->params = v;
-                }
+                if (ARRAY_RESERVE(im->params, cap, im->n_params + 1) < 0)
+                        return -ENOMEM;
                 struct iface_param *prm = &im->params[im->n_params++];
                 *prm = (struct iface_param){0};
                 prm->name = xml_attr(tag, "name");
@@ -1130,15 +1155,9 @@ static int keep_definitions_only(struct iface_index *idx, struct source_file *f,
 static int add_text(struct iface_index *idx, const char *text, size_t len, const char *path,
                     const char *layer, char *owned_text, struct planet_error *err)
 {
-        if (idx->n_files + 1 > idx->cap_files) {
-                size_t cap = idx->cap_files ? idx->cap_files * 2 : 64;
-                struct source_file **v = realloc(idx->files, cap * sizeof(*v));
-                if (!v) {
-                        free(owned_text);
-                        return -ENOMEM;
-                }
-                idx->files = v;
-                idx->cap_files = cap;
+        if (ARRAY_RESERVE(idx->files, idx->cap_files, idx->n_files + 1) < 0) {
+                free(owned_text);
+                return -ENOMEM;
         }
         struct source_file *f = calloc(1, sizeof(*f));
         if (!f) {
@@ -1393,15 +1412,10 @@ int iface_find(const struct iface_index *idx, const char *regex, unsigned kinds,
                                 goto fail;
                         }
                 }
-                if (n_hits + 1 > cap) {
-                        cap = cap ? cap * 2 : 16;
-                        struct iface_hit *v = realloc(hits, cap * sizeof(*v));
-                        if (!v) {
-                                strvb_done(&lines);
-                                r = -ENOMEM;
-                                goto fail;
-                        }
-                        hits = v;
+                if (ARRAY_RESERVE(hits, cap, n_hits + 1) < 0) {
+                        strvb_done(&lines);
+                        r = -ENOMEM;
+                        goto fail;
                 }
                 hits[n_hits++] = (struct iface_hit){m, name_hit, lines.v};
         }
@@ -1476,9 +1490,8 @@ static const char *rule_keyword(enum iface_rule_kind k)
 
 char *iface_rule_to_string(const struct iface_rule *rule)
 {
-        char *s = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&s, &len);
+        struct memstream ms;
+        FILE *f = memstream_open(&ms);
         if (!f)
                 return NULL;
         if (rule->conditional)
@@ -1520,11 +1533,7 @@ char *iface_rule_to_string(const struct iface_rule *rule)
                 }
                 fputc(';', f);
         }
-        if (fclose(f) != 0) {
-                free(s);
-                return NULL;
-        }
-        return s;
+        return memstream_take(&ms);
 }
 
 /* Rules under construction, merged by (kind, source, target, class,
@@ -1583,22 +1592,14 @@ static void builder_done(struct rules_builder *rb)
         *rb = (struct rules_builder){0};
 }
 
+static uint32_t rule_hash_at(const void *rules, size_t i)
+{
+        return rule_hash(&((const struct iface_rule *) rules)[i]);
+}
+
 static int builder_rehash(struct rules_builder *rb)
 {
-        size_t size = rb->table_size ? rb->table_size * 2 : 64;
-        size_t *t = calloc(size, sizeof(*t));
-        if (!t)
-                return -ENOMEM;
-        for (size_t i = 0; i < rb->n; i++) {
-                size_t j = rule_hash(&rb->rules[i]) & (size - 1);
-                while (t[j])
-                        j = (j + 1) & (size - 1);
-                t[j] = i + 1;
-        }
-        free(rb->table);
-        rb->table = t;
-        rb->table_size = size;
-        return 0;
+        return slots_grow(&rb->table, &rb->table_size, 64, rb->n, rule_hash_at, rb->rules);
 }
 
 static int perms_add(struct rules_builder *rb, size_t i, char *const *perms, size_t n)
@@ -1776,15 +1777,9 @@ static int push_frame(struct lexer *lx, char *owned, const char *text, size_t le
                                         "(through %s): is a definition recursive?",
                                         lx->root, EXPAND_MAX_BYTES, via ? via : "?");
         }
-        if (lx->n_frames + 1 > lx->cap_frames) {
-                size_t cap = lx->cap_frames ? lx->cap_frames * 2 : 16;
-                struct frame *v = realloc(lx->frames, cap * sizeof(*v));
-                if (!v) {
-                        free(owned);
-                        return -ENOMEM;
-                }
-                lx->frames = v;
-                lx->cap_frames = cap;
+        if (ARRAY_RESERVE(lx->frames, lx->cap_frames, lx->n_frames + 1) < 0) {
+                free(owned);
+                return -ENOMEM;
         }
         lx->frames[lx->n_frames++] = (struct frame){text, text + len, owned, via, cond};
         return 0;
@@ -2892,7 +2887,7 @@ static int grant_index_build(struct iface_index *idx)
         if (idx->n_macros > UINT32_MAX)
                 return -E2BIG;
         atom_t dollar1 = atom_find(&idx->atoms, "$1");
-        size_t n_keys = idx->atoms.n;
+        size_t n_keys = idx->atoms.n + 1; /* ids 1…n */
         uint32_t *start = calloc(n_keys + 1, sizeof(*start));
         /* The last interface posted under each key, + 1: an interface
          * that grants on one target in several rules is posted once. */
@@ -2964,32 +2959,21 @@ static int attribute_keys(struct iface_index *idx, const char *type,
                         *ret = &g->attr[i];
                         return 0;
                 }
-        if (g->n_attr + 1 > g->cap_attr) {
-                size_t cap = g->cap_attr ? g->cap_attr * 2 : 16;
-                struct attr_keys *v = realloc(g->attr, cap * sizeof(*v));
-                if (!v)
-                        return -ENOMEM;
-                g->attr = v;
-                g->cap_attr = cap;
-        }
+        if (ARRAY_RESERVE(g->attr, g->cap_attr, g->n_attr + 1) < 0)
+                return -ENOMEM;
         struct attr_keys e = {.type = strdup(type)};
         if (!e.type)
                 return -ENOMEM;
         size_t cap = 0;
         for (atom_t k = 1; k < g->n_keys; k++) {
-                const char *name = idx->atoms.v[k];
+                const char *name = atom_str(&idx->atoms, k);
                 if (g->start[k + 1] == g->start[k] || name[0] == '$' ||
                     !opts->type_matches(type, name, opts->userdata))
                         continue;
-                if (e.n + 1 > cap) {
-                        cap = cap ? cap * 2 : 16;
-                        atom_t *v = realloc(e.keys, cap * sizeof(*v));
-                        if (!v) {
-                                free(e.keys);
-                                free(e.type);
-                                return -ENOMEM;
-                        }
-                        e.keys = v;
+                if (ARRAY_RESERVE(e.keys, cap, e.n + 1) < 0) {
+                        free(e.keys);
+                        free(e.type);
+                        return -ENOMEM;
                 }
                 e.keys[e.n++] = k;
         }
@@ -3059,9 +3043,8 @@ static int cmp_ranked(const void *a, const void *b)
 static char *format_call(const struct macro_entry *m, const char *source, unsigned *unbound)
 {
         size_t n = m->max_dollar > m->pub.n_params ? m->max_dollar : m->pub.n_params;
-        char *s = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&s, &len);
+        struct memstream ms;
+        FILE *f = memstream_open(&ms);
         if (!f)
                 return NULL;
         *unbound = 0;
@@ -3077,11 +3060,7 @@ static char *format_call(const struct macro_entry *m, const char *source, unsign
                         fprintf(f, ", <$%zu>", i + 1);
         }
         fputc(')', f);
-        if (fclose(f) != 0) {
-                free(s);
-                return NULL;
-        }
-        return s;
+        return memstream_take(&ms);
 }
 
 static char *format_why(const struct macro_entry *m, const struct iface_access *need,
@@ -3089,9 +3068,8 @@ static char *format_why(const struct macro_entry *m, const struct iface_access *
                         size_t n_granted, const char *via_first, size_t extra_on_target,
                         size_t extra_total)
 {
-        char *s = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&s, &len);
+        struct memstream ms;
+        FILE *f = memstream_open(&ms);
         if (!f)
                 return NULL;
         fprintf(f, "grants %s:%s {", need->target, need->tclass);
@@ -3116,11 +3094,7 @@ static char *format_why(const struct macro_entry *m, const struct iface_access *
                 fputs("; nothing else", f);
         if (m->pub.infoflow == IFACE_INFOFLOW_READ)
                 fputs("; documented as a read flow", f);
-        if (fclose(f) != 0) {
-                free(s);
-                return NULL;
-        }
-        return s;
+        return memstream_take(&ms);
 }
 
 /* A rule that can grant the needed access, and how its target matched. */
@@ -3145,16 +3119,8 @@ static int add_postings(const struct grant_index *g, atom_t key, uint32_t **v, s
         if (key == 0 || key >= g->n_keys)
                 return 0;
         size_t add = g->start[key + 1] - g->start[key];
-        if (*n + add > *cap) {
-                size_t c = *cap ? *cap : 64;
-                while (c < *n + add)
-                        c *= 2;
-                uint32_t *nv = realloc(*v, c * sizeof(*nv));
-                if (!nv)
-                        return -ENOMEM;
-                *v = nv;
-                *cap = c;
-        }
+        if (ARRAY_RESERVE(*v, *cap, *n + add) < 0)
+                return -ENOMEM;
         memcpy(*v + *n, g->macro + g->start[key], add * sizeof(**v));
         *n += add;
         return 0;
@@ -3249,14 +3215,9 @@ int iface_suggest(struct iface_index *idx, const struct iface_access *need,
                         enum match_kind mk = target_match(idx, &m->rules, rule, need, attr);
                         if (mk == MATCH_NONE)
                                 continue;
-                        if (n_usable + 1 > cap_usable) {
-                                cap_usable = cap_usable ? cap_usable * 2 : 16;
-                                struct usable_rule *v = realloc(usable, cap_usable * sizeof(*v));
-                                if (!v) {
-                                        r = -ENOMEM;
-                                        goto fail;
-                                }
-                                usable = v;
+                        if (ARRAY_RESERVE(usable, cap_usable, n_usable + 1) < 0) {
+                                r = -ENOMEM;
+                                goto fail;
                         }
                         usable[n_usable++] = (struct usable_rule){rule, mk};
                 }
@@ -3308,15 +3269,9 @@ int iface_suggest(struct iface_index *idx, const struct iface_access *need,
                                         seen = granted[g] == perm;
                                 if (seen)
                                         continue;
-                                if (n_granted + 1 > cap_granted) {
-                                        cap_granted = cap_granted ? cap_granted * 2 : 16;
-                                        const char **v =
-                                                realloc(granted, cap_granted * sizeof(char *));
-                                        if (!v) {
-                                                r = -ENOMEM;
-                                                goto fail;
-                                        }
-                                        granted = v;
+                                if (ARRAY_RESERVE(granted, cap_granted, n_granted + 1) < 0) {
+                                        r = -ENOMEM;
+                                        goto fail;
                                 }
                                 granted[n_granted++] = perm;
                                 on_target++;
@@ -3325,14 +3280,9 @@ int iface_suggest(struct iface_index *idx, const struct iface_access *need,
                 size_t extra_on_target = on_target > need->n_perms ? on_target - need->n_perms : 0;
                 size_t extra_total = m->total_perms > on_target ? m->total_perms - on_target : 0;
 
-                if (n_out + 1 > cap) {
-                        cap = cap ? cap * 2 : 16;
-                        struct ranked *v = realloc(out, cap * sizeof(*v));
-                        if (!v) {
-                                r = -ENOMEM;
-                                goto fail;
-                        }
-                        out = v;
+                if (ARRAY_RESERVE(out, cap, n_out + 1) < 0) {
+                        r = -ENOMEM;
+                        goto fail;
                 }
                 struct ranked *c = &out[n_out];
                 *c = (struct ranked){.match = best};
