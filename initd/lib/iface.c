@@ -3119,6 +3119,8 @@ static int add_postings(const struct grant_index *g, atom_t key, uint32_t **v, s
         if (key == 0 || key >= g->n_keys)
                 return 0;
         size_t add = g->start[key + 1] - g->start[key];
+        if (add == 0)
+                return 0;
         if (ARRAY_RESERVE(*v, *cap, *n + add) < 0)
                 return -ENOMEM;
         memcpy(*v + *n, g->macro + g->start[key], add * sizeof(**v));
