@@ -85,7 +85,7 @@ stop_journald
 # groups are logged as they are explained, none twice).
 start_journald "$tmp/follow.json"
 set +e
-timeout -s INT 3 "$bin" denials --file "$journal" --policy "$policy" --no-interfaces --no-proc \
+timeout -s INT 5 "$bin" denials --file "$journal" --policy "$policy" --no-interfaces --no-proc \
         --follow --log >"$tmp/follow.out" 2>"$tmp/follow.err"
 set -e
 stop_journald
