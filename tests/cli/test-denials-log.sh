@@ -100,7 +100,8 @@ set +e
 echo $? >"$tmp/nojournald.status"
 set -e
 SH
-tmp="$tmp" bin="$bin" fx="$fx" policy="$policy" journal="$journal" $ns sh "$tmp/inner.sh"
+export tmp bin fx policy journal
+$ns sh "$tmp/inner.sh"
 
 python3 - "$tmp" <<'PY'
 import json, sys
