@@ -675,12 +675,14 @@ static const char *const prog = "planet-selinux denials";
 static int open_policy(const struct args *a, const char *policy, struct label_backend **ret,
                        struct planet_error *err)
 {
-        /* file_contexts only serves label advice, which rules-only output
-         * does not print. */
-        bool want_fc = a->format == OUT_TABLE || a->format == OUT_JSON;
-        _cleanup_free_ char *fc = !want_fc           ? NULL
-                                  : a->file_contexts ? strdup(a->file_contexts)
-                                                     : file_contexts_beside(policy);
+        /* Rules-only output needs the policy just to leave out what it does
+         * not know (types, roles, users, levels, classes, permissions): its
+         * symbol tables, without the rules that make up most of its size.
+         * file_contexts only serves label advice, which it does not print. */
+        if (a->format == OUT_TE || a->format == OUT_CIL)
+                return label_backend_open_offline_symbols(ret, policy, err);
+        _cleanup_free_ char *fc =
+                a->file_contexts ? strdup(a->file_contexts) : file_contexts_beside(policy);
         return label_backend_open_offline(ret, policy, fc, err);
 }
 
