@@ -389,12 +389,17 @@ static int symbols_only_image(const uint8_t *p, size_t len, uint8_t **ret, size_
         uint32_t n_types = 0;
         for (unsigned table = 0; table < SYM_NUM && !c.bad; table++) {
                 uint32_t nprim = take32(&c), nel = take32(&c);
+                /* libsepol sizes arrays by nprim: no more than the image
+                 * could describe. */
+                if (nprim > len)
+                        c.bad = true;
                 if (table == SYM_TYPES)
                         n_types = nprim;
                 for (uint32_t i = 0; i < nel && !c.bad; i++)
                         skip_symbol(&c, table, vers);
         }
-        if (c.bad || n_types == 0)
+        /* A real image ends with one bitmap (>= 12 bytes) per type value. */
+        if (c.bad || n_types == 0 || (uint64_t) n_types * 12 > len - c.off)
                 return -EINVAL;
 
         size_t tail = 4 + 4 * 2 + 4     /* access vectors: one entry */
@@ -453,15 +458,21 @@ static int read_policy(struct offline_backend *o, const char *path, bool symbols
 
         _cleanup_free_ uint8_t *lean = NULL;
         size_t lean_len = 0;
+        /* A format the symbol reader does not know (-EOPNOTSUPP) is read
+         * whole; one it finds broken is refused like libsepol refuses it. */
         int r = symbols_only ? symbols_only_image(map, st.st_size, &lean, &lean_len) : 0;
-        if (r == -ENOMEM) {
+        if (r < 0 && r != -EOPNOTSUPP) {
                 munmap(map, st.st_size);
-                return r;
+                if (r == -ENOMEM)
+                        return r;
+                return planet_error_set(err, EINVAL,
+                                        "%s is not a compiled SELinux policy libsepol can read "
+                                        "(corrupt, or not a kernel policy file)",
+                                        path);
         }
         struct policy_file pf;
         policy_file_init(&pf);
         pf.type = PF_USE_MEMORY;
-        /* A format the symbol reader does not know is read whole. */
         pf.data = lean ? (char *) lean : map;
         pf.len = lean ? lean_len : (size_t) st.st_size;
         r = policydb_init(&o->policydb);
