@@ -271,6 +271,14 @@ static void skip_mls_level(struct image_cursor *c)
         skip_ebitmap(c);
 }
 
+/* A symbol: its name's length, `fields` more u32 fields, then the name. */
+static void skip_named(struct image_cursor *c, unsigned fields)
+{
+        uint32_t len = take32(c);
+        skip_bytes(c, (uint64_t) fields * 4);
+        skip_bytes(c, len);
+}
+
 /* One entry of symbol table `table` (commons, classes, roles, types, users,
  * booleans, sensitivities, categories), as policydb_read() reads a kernel
  * policy of version vers (>= POLICYDB_VERSION_BOUNDARY). */
@@ -305,21 +313,15 @@ static void skip_symbol(struct image_cursor *c, unsigned table, uint32_t vers)
                 break;
         }
         case SYM_ROLES:
-                len = take32(c);
-                skip_bytes(c, 2 * 4); /* value, bounds */
-                skip_bytes(c, len);
-                skip_ebitmap(c); /* dominates */
+                skip_named(c, 2); /* value, bounds */
+                skip_ebitmap(c);  /* dominates */
                 skip_ebitmap(c); /* types */
                 break;
         case SYM_TYPES:
-                len = take32(c);
-                skip_bytes(c, 3 * 4); /* value, properties, bounds */
-                skip_bytes(c, len);
+                skip_named(c, 3); /* value, properties, bounds */
                 break;
         case SYM_USERS:
-                len = take32(c);
-                skip_bytes(c, 2 * 4); /* value, bounds */
-                skip_bytes(c, len);
+                skip_named(c, 2);  /* value, bounds */
                 skip_ebitmap(c);   /* roles */
                 items = take32(c); /* MLS range: 1 or 2 sensitivities */
                 if (items < 1 || items > 2)
@@ -336,15 +338,11 @@ static void skip_symbol(struct image_cursor *c, unsigned table, uint32_t vers)
                 skip_bytes(c, take32(c));
                 break;
         case SYM_LEVELS:
-                len = take32(c);
-                take32(c); /* is alias */
-                skip_bytes(c, len);
+                skip_named(c, 1); /* is alias */
                 skip_mls_level(c);
                 break;
         case SYM_CATS:
-                len = take32(c);
-                skip_bytes(c, 2 * 4); /* value, is alias */
-                skip_bytes(c, len);
+                skip_named(c, 2); /* value, is alias */
                 break;
         default:
                 c->bad = true;
