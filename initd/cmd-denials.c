@@ -469,94 +469,165 @@ static void json_strv(FILE *out, char **v)
         fputc(']', out);
 }
 
+/* One member of a JSON object, for json_object(): the key and a typed
+ * value, so that a group is written from one table. */
+enum json_kind {
+        JSON_STRING,   /* s; NULL is null */
+        JSON_STRINGS,  /* v, NULL-terminated; NULL is [] */
+        JSON_BOOL,     /* b */
+        JSON_UINT,     /* u */
+        JSON_INT,      /* i */
+        JSON_BOOLEANS, /* booleans/n_booleans: [{"name":…,"value":…},…] */
+};
+
+struct json_member {
+        const char *key;
+        enum json_kind kind;
+        union {
+                const char *s;
+                char **v;
+                bool b;
+                unsigned long long u;
+                long long i;
+                struct {
+                        const struct explain_boolean *booleans;
+                        size_t n_booleans;
+                };
+        };
+};
+
+static void json_object(FILE *out, const struct json_member *m, size_t n)
+{
+        fputc('{', out);
+        for (size_t k = 0; k < n; k++) {
+                fprintf(out, "%s\"%s\":", k ? "," : "", m[k].key);
+                switch (m[k].kind) {
+                case JSON_STRING:
+                        json_str(out, m[k].s);
+                        break;
+                case JSON_STRINGS:
+                        json_strv(out, m[k].v);
+                        break;
+                case JSON_BOOL:
+                        fputs(m[k].b ? "true" : "false", out);
+                        break;
+                case JSON_UINT:
+                        fprintf(out, "%llu", m[k].u);
+                        break;
+                case JSON_INT:
+                        fprintf(out, "%lld", m[k].i);
+                        break;
+                case JSON_BOOLEANS:
+                        fputc('[', out);
+                        for (size_t b = 0; b < m[k].n_booleans; b++) {
+                                const struct explain_boolean *eb = &m[k].booleans[b];
+                                const struct json_member bm[] = {
+                                        {"name", JSON_STRING, .s = eb->name},
+                                        {"value", JSON_BOOL, .b = eb->value},
+                                };
+                                if (b)
+                                        fputc(',', out);
+                                json_object(out, bm, ELEMENTSOF(bm));
+                        }
+                        fputc(']', out);
+                        break;
+                }
+        }
+        fputc('}', out);
+}
+
 static void print_json(struct explain *x, FILE *out)
 {
         fputs("[\n", out);
         for (size_t i = 0; i < explain_n_groups(x); i++) {
-                struct explain_group *g = explain_get_group(x, i);
+                const struct explain_group *g = explain_get_group(x, i);
                 char sb[256], tb[256];
-                fputs(i ? ",\n  {" : "  {", out);
-                fputs("\"unit\":", out);
-                json_str(out, g->unit);
-                fprintf(out, ",\"unit_method\":\"%s\",\"kind\":\"%s\",\"user_avc\":%s",
-                        explain_unit_method_to_string(g->unit_method), avc_kind_to_string(g->kind),
-                        g->user_avc ? "true" : "false");
-                fputs(",\"domain\":", out);
-                json_str(out, explain_context_type(g->scontext, sb, sizeof(sb)));
-                fputs(",\"target\":", out);
-                json_str(out, explain_context_type(g->tcontext, tb, sizeof(tb)));
-                fputs(",\"scontext\":", out);
-                json_str(out, g->scontext);
-                fputs(",\"tcontext\":", out);
-                json_str(out, g->tcontext);
-                fputs(",\"tclass\":", out);
-                json_str(out, g->tclass);
-                fputs(",\"perms\":", out);
-                json_strv(out, g->perms);
-                fprintf(out, ",\"count\":%zu,\"first_usec\":%llu,\"last_usec\":%llu", g->count,
-                        (unsigned long long) g->first_usec, (unsigned long long) g->last_usec);
-                fprintf(out, ",\"permissive\":%s,\"pid\":%d", g->permissive ? "true" : "false",
-                        (int) g->pid);
-                static const char *const names[] = {"comm",    "exe",     "path",  "name",
-                                                    "srawcon", "trawcon", "detail"};
-                const char *vals[] = {g->comm,    g->exe,     g->path,  g->name,
-                                      g->srawcon, g->trawcon, g->detail};
-                for (size_t k = 0; k < ELEMENTSOF(names); k++) {
-                        fprintf(out, ",\"%s\":", names[k]);
-                        json_str(out, vals[k]);
-                }
-                fprintf(out,
-                        ",\"verdict\":\"%s\",\"reason\":", explain_verdict_to_string(g->verdict));
-                json_str(out, g->reason);
-                fputs(",\"constraint\":", out);
-                json_str(out, g->constraint);
-                fputs(",\"booleans\":[", out);
-                for (size_t b = 0; b < g->n_booleans; b++) {
-                        fprintf(out, "%s{\"name\":", b ? "," : "");
-                        json_str(out, g->booleans[b].name);
-                        fprintf(out, ",\"value\":%s}", g->booleans[b].value ? "true" : "false");
-                }
-                fputs("],\"fix\":", out);
-                json_str(out, g->fix);
-                fputs(",\"rule_te\":", out);
-                json_str(out, g->rule_te);
-                fputs(",\"rule_cil\":", out);
-                json_str(out, g->rule_cil);
-                fputs(",\"label_advice\":", out);
-                json_str(out, g->label_advice);
-                fputs(",\"interfaces\":", out);
-                json_strv(out, g->interfaces);
-                fputs("}", out);
+                const struct json_member members[] = {
+                        {"unit", JSON_STRING, .s = g->unit},
+                        {"unit_method", JSON_STRING,
+                         .s = explain_unit_method_to_string(g->unit_method)},
+                        {"kind", JSON_STRING, .s = avc_kind_to_string(g->kind)},
+                        {"user_avc", JSON_BOOL, .b = g->user_avc},
+                        {"domain", JSON_STRING,
+                         .s = explain_context_type(g->scontext, sb, sizeof(sb))},
+                        {"target", JSON_STRING,
+                         .s = explain_context_type(g->tcontext, tb, sizeof(tb))},
+                        {"scontext", JSON_STRING, .s = g->scontext},
+                        {"tcontext", JSON_STRING, .s = g->tcontext},
+                        {"tclass", JSON_STRING, .s = g->tclass},
+                        {"perms", JSON_STRINGS, .v = g->perms},
+                        {"count", JSON_UINT, .u = g->count},
+                        {"first_usec", JSON_UINT, .u = g->first_usec},
+                        {"last_usec", JSON_UINT, .u = g->last_usec},
+                        {"permissive", JSON_BOOL, .b = g->permissive},
+                        {"pid", JSON_INT, .i = g->pid},
+                        {"comm", JSON_STRING, .s = g->comm},
+                        {"exe", JSON_STRING, .s = g->exe},
+                        {"path", JSON_STRING, .s = g->path},
+                        {"name", JSON_STRING, .s = g->name},
+                        {"srawcon", JSON_STRING, .s = g->srawcon},
+                        {"trawcon", JSON_STRING, .s = g->trawcon},
+                        {"detail", JSON_STRING, .s = g->detail},
+                        {"verdict", JSON_STRING, .s = explain_verdict_to_string(g->verdict)},
+                        {"reason", JSON_STRING, .s = g->reason},
+                        {"constraint", JSON_STRING, .s = g->constraint},
+                        {"booleans", JSON_BOOLEANS, .booleans = g->booleans,
+                         .n_booleans = g->n_booleans},
+                        {"fix", JSON_STRING, .s = g->fix},
+                        {"rule_te", JSON_STRING, .s = g->rule_te},
+                        {"rule_cil", JSON_STRING, .s = g->rule_cil},
+                        {"label_advice", JSON_STRING, .s = g->label_advice},
+                        {"interfaces", JSON_STRINGS, .v = g->interfaces},
+                };
+                fputs(i ? ",\n  " : "  ", out);
+                json_object(out, members, ELEMENTSOF(members));
         }
         fputs("\n]\n", out);
 }
 
-static void log_groups(struct explain *x)
+/* Where sd_journal_send() writes. */
+#define JOURNAL_SOCKET "/run/systemd/journal/socket"
+
+/* One summary entry for a group (MESSAGE_ID explained by the catalog). */
+static int log_group(const struct explain_group *g)
 {
-        for (size_t i = 0; i < explain_n_groups(x); i++) {
-                struct explain_group *g = explain_get_group(x, i);
-                char sb[256], tb[256];
-                _cleanup_free_ char *perms = perms_text(g);
-                (void) sd_journal_send(
-                        "MESSAGE_ID=" PLANET_MESSAGE_DENIALS_SUMMARY_STR,
-                        "MESSAGE=%s: %s denied %s on %s:%s %zu times: %s",
-                        g->unit ? g->unit : "unknown unit",
-                        explain_context_type(g->scontext, sb, sizeof(sb)), perms ? perms : "",
-                        explain_context_type(g->tcontext, tb, sizeof(tb)), g->tclass, g->count,
-                        g->reason ? g->reason : explain_verdict_to_string(g->verdict), "PRIORITY=4",
-                        PLANET_FIELD_UNIT "=%s", g->unit ? g->unit : "", "SCONTEXT=%s", g->scontext,
-                        "TCONTEXT=%s", g->tcontext, "TCLASS=%s", g->tclass, "PERMS=%s",
-                        perms ? perms : "", "COUNT=%zu", g->count, "VERDICT=%s",
-                        explain_verdict_to_string(g->verdict), "RULE=%s",
-                        g->rule_te ? g->rule_te : "", NULL);
+        char sb[256], tb[256];
+        _cleanup_free_ char *perms = perms_text(g);
+        return sd_journal_send(
+                "MESSAGE_ID=" PLANET_MESSAGE_DENIALS_SUMMARY_STR,
+                "MESSAGE=%s: %s denied %s on %s:%s %zu times: %s",
+                g->unit ? g->unit : "unknown unit",
+                explain_context_type(g->scontext, sb, sizeof(sb)), perms ? perms : "",
+                explain_context_type(g->tcontext, tb, sizeof(tb)), g->tclass, g->count,
+                g->reason ? g->reason : explain_verdict_to_string(g->verdict), "PRIORITY=4",
+                PLANET_FIELD_UNIT "=%s", g->unit ? g->unit : "", "SCONTEXT=%s", g->scontext,
+                "TCONTEXT=%s", g->tcontext, "TCLASS=%s", g->tclass, "PERMS=%s", perms ? perms : "",
+                "COUNT=%zu", g->count, "VERDICT=%s", explain_verdict_to_string(g->verdict),
+                "RULE=%s", g->rule_te ? g->rule_te : "", NULL);
+}
+
+/* --log for the groups at indexes. A failure (no journald to talk to) is
+ * an error naming the socket: the output went out, the entries did not. */
+static int log_groups(struct explain *x, const size_t *indexes, size_t n, struct planet_error *err)
+{
+        for (size_t k = 0; k < n; k++) {
+                int r = log_group(explain_get_group(x, indexes[k]));
+                if (r < 0)
+                        return planet_error_set(err, -r,
+                                                "--log: cannot send to the journal: %s: %s "
+                                                "(is systemd-journald running?)",
+                                                JOURNAL_SOCKET, strerror(-r));
         }
+        return 0;
 }
 
 /* ---- follow ------------------------------------------------------------ */
 
 struct follow_state {
         struct explain *x;
-        struct iface_index *idx; /* NULL: no interface suggestions */
+        struct iface_index *idx;      /* NULL: no interface suggestions */
+        bool log;                     /* --log: each new group to the journal too */
+        struct planet_error *log_err; /* where a --log failure, which ends --follow, goes */
 };
 
 static int follow_start(const struct journal_start *s, void *userdata)
@@ -593,12 +664,40 @@ static int follow_idle(void *userdata)
                        short_fix(g, idx[k], fb, sizeof(fb)));
         }
         fflush(stdout);
-        return 0;
+        /* A failure ends --follow: the entries asked for cannot be sent. */
+        return s->log ? log_groups(s->x, idx, n, s->log_err) : 0;
 }
 
 /* ---- main -------------------------------------------------------------- */
 
 static const char *const prog = "planet-selinux denials";
+
+static int open_policy(const struct args *a, const char *policy, struct label_backend **ret,
+                       struct planet_error *err)
+{
+        /* Rules-only output needs the policy just to leave out what it does
+         * not know (types, roles, users, levels, classes, permissions): its
+         * symbol tables, without the rules that make up most of its size.
+         * file_contexts only serves label advice, which it does not print. */
+        if (a->format == OUT_TE || a->format == OUT_CIL)
+                return label_backend_open_offline_symbols(ret, policy, err);
+        _cleanup_free_ char *fc =
+                a->file_contexts ? strdup(a->file_contexts) : file_contexts_beside(policy);
+        return label_backend_open_offline(ret, policy, fc, err);
+}
+
+static void load_interfaces(const struct args *a, struct iface_index **ret)
+{
+        struct planet_error err = {0};
+        int r = iface_index_load_flags(a->include, IFACE_LOAD_DEFINITIONS_ONLY, ret, &err);
+        if (r < 0) {
+                /* Verdicts and rules stand on their own: say why interfaces
+                 * are missing and go on. */
+                fprintf(stderr, "%s: no interface suggestions: %s\n", prog,
+                        err.msg ? err.msg : strerror(-r));
+                planet_error_clear(&err);
+        }
+}
 
 /* Returns the number of malformed records (>= 0), or -errno with err set. */
 static int run(const struct args *ap, struct planet_error *errp)
@@ -621,20 +720,30 @@ static int run(const struct args *ap, struct planet_error *errp)
         char boot[33];
         if (a.boot_set && (r = journal_parse_boot(a.boot, boot, &err)) < 0)
                 return r;
+        /* Asked to log: say so before reading anything when there is no
+         * journald to log to (sd_journal_send() would drop the entries
+         * silently, returning success). */
+        if (a.log && access(JOURNAL_SOCKET, W_OK) < 0)
+                return planet_error_set(&err, errno,
+                                        "--log: cannot send to the journal: %s: %m (is "
+                                        "systemd-journald running?)",
+                                        JOURNAL_SOCKET);
 
-        /* The policy: only the rule formats can do without it. */
+        /* The policy: only the rule formats can do without it. It is read
+         * after the input (except with --follow, which explains as it
+         * reads), so that the policy (~12 MiB in libsepol) and the input's
+         * duplicate table are never in memory together; a missing file
+         * still fails before any reading. */
         _cleanup_label_backend_ struct label_backend *backend = NULL;
         _cleanup_free_ char *policy = a.policy ? strdup(a.policy) : find_policy();
         bool want_policy = a.format == OUT_TABLE || a.format == OUT_JSON || a.policy;
         if (want_policy && policy) {
-                /* file_contexts only serves label advice, which rules-only
-                 * output does not print. */
-                bool want_fc = a.format == OUT_TABLE || a.format == OUT_JSON;
-                _cleanup_free_ char *fc = !want_fc          ? NULL
-                                          : a.file_contexts ? strdup(a.file_contexts)
-                                                            : file_contexts_beside(policy);
-                r = label_backend_open_offline(&backend, policy, fc, &err);
-                if (r < 0)
+                if (access(policy, R_OK) < 0)
+                        return planet_error_set(&err, errno,
+                                                "cannot read policy %s: %m (a compiled policy "
+                                                "such as /etc/selinux/default/policy/policy.33)",
+                                                policy);
+                if (a.follow && (r = open_policy(&a, policy, &backend, &err)) < 0)
                         return r;
         } else if (want_policy)
                 fprintf(stderr,
@@ -665,16 +774,9 @@ static int run(const struct args *ap, struct planet_error *errp)
                 return planet_error_set(&err, ENOMEM, "out of memory");
 
         _cleanup_iface_index_ struct iface_index *idx = NULL;
-        if (!a.no_interfaces && (a.format == OUT_TABLE || a.format == OUT_JSON)) {
-                r = iface_index_load(a.include, &idx, &err);
-                if (r < 0) {
-                        /* Verdicts and rules stand on their own: say why
-                         * interfaces are missing and go on. */
-                        fprintf(stderr, "%s: no interface suggestions: %s\n", prog,
-                                err.msg ? err.msg : strerror(-r));
-                        planet_error_clear(&err);
-                }
-        }
+        bool want_interfaces = !a.no_interfaces && (a.format == OUT_TABLE || a.format == OUT_JSON);
+        if (want_interfaces && a.follow)
+                load_interfaces(&a, &idx);
 
         size_t malformed = 0;
         if (a.n_inputs) {
@@ -696,7 +798,7 @@ static int run(const struct args *ap, struct planet_error *errp)
                         malformed += m;
                 }
         } else {
-                struct follow_state fs = {.x = x, .idx = idx};
+                struct follow_state fs = {.x = x, .idx = idx, .log = a.log, .log_err = errp};
                 struct journal_read_options jo = {
                         .directory = a.directory,
                         .files = files,
@@ -716,9 +818,23 @@ static int run(const struct args *ap, struct planet_error *errp)
         if (malformed)
                 fprintf(stderr, "%s: %zu record%s could not be parsed (see above)\n", prog,
                         malformed, malformed == 1 ? "" : "s");
+        /* The duplicate table holds every record's key: done with it. */
+        avc_grouper_free(TAKE_PTR(g));
 
+        if (want_policy && policy && !backend) {
+                if ((r = open_policy(&a, policy, &backend, &err)) < 0)
+                        return r;
+                explain_set_backend(x, backend);
+        }
         if ((r = explain_finish(x, &err)) < 0)
                 return r;
+        if (want_interfaces && !idx) {
+                /* Verdicts are done: keep the attributes suggestions need
+                 * and free the policy before the interface index grows. */
+                if (explain_detach_policy(x) >= 0)
+                        label_backend_free(TAKE_PTR(backend));
+                load_interfaces(&a, &idx);
+        }
         if (idx && (r = explain_suggest_interfaces(x, idx, SUGGESTIONS, &err)) < 0) {
                 /* Verdicts and rules stand without them. */
                 planet_error_print(&err, prog);
@@ -738,8 +854,13 @@ static int run(const struct args *ap, struct planet_error *errp)
                         return planet_error_set(&err, ENOMEM, "out of memory");
                 break;
         }
-        if (a.log)
-                log_groups(x);
+        if (a.log) {
+                /* With --follow, only what was not logged while following. */
+                _cleanup_free_ size_t *fresh = NULL;
+                size_t n = explain_take_new(x, &fresh);
+                if ((r = log_groups(x, fresh, n, &err)) < 0)
+                        return r;
+        }
         if (fflush(stdout) != 0)
                 return planet_error_set(&err, errno, "cannot write the output: %m");
         return malformed > INT32_MAX ? INT32_MAX : (int) malformed;

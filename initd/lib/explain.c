@@ -140,6 +140,19 @@ struct explain {
         uint64_t last_policy_load;
         /* drop groups that do not pass the only_* filters at finish */
         bool filtered;
+
+        /* After explain_detach_policy(): each target type that still needs
+         * interfaces, with every type and attribute the policy puts it in
+         * (sorted), so suggestions match attributes without the policy. */
+        struct type_attrs *type_attrs;
+        size_t n_type_attrs;
+        bool detached;
+};
+
+struct type_attrs {
+        char *type;
+        char **names; /* sorted, NULL-terminated; the type itself included */
+        size_t n;
 };
 
 static char *const default_unit_dirs[] = {
@@ -212,6 +225,11 @@ void explain_free(struct explain *x)
                 free(x->dropins[i].unit);
         }
         free(x->dropins);
+        for (size_t i = 0; i < x->n_type_attrs; i++) {
+                free(x->type_attrs[i].type);
+                strv_free(x->type_attrs[i].names);
+        }
+        free(x->type_attrs);
         free(x);
 }
 
@@ -1448,6 +1466,99 @@ static bool type_matches(const char *type, const char *type_or_attribute, void *
         return label_type_has_attribute(b, type, type_or_attribute, &member) == 0 && member;
 }
 
+static int cmp_strp(const void *a, const void *b)
+{
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* The same answers from the snapshot explain_detach_policy() took. */
+static bool type_matches_snapshot(const char *type, const char *type_or_attribute, void *userdata)
+{
+        const struct explain *x = userdata;
+        if (!strcmp(type, type_or_attribute))
+                return true;
+        for (size_t i = 0; i < x->n_type_attrs; i++)
+                if (!strcmp(x->type_attrs[i].type, type))
+                        return bsearch(&type_or_attribute, x->type_attrs[i].names,
+                                       x->type_attrs[i].n, sizeof(char *), cmp_strp) != NULL;
+        return false;
+}
+
+static bool needs_interfaces(const struct explain *x, size_t i)
+{
+        const struct explain_group *g = &x->groups[i];
+        return x->done[i] && !g->interfaces && g->kind == AVC_KIND_DENIED && g->perms &&
+               (g->verdict == EXPLAIN_VERDICT_TE_RULE || g->verdict == EXPLAIN_VERDICT_DONTAUDIT ||
+                g->verdict == EXPLAIN_VERDICT_UNKNOWN);
+}
+
+/* type_attr_map holds, per type, the type itself and every attribute it
+ * is in: what label_type_has_attribute() consults. */
+static int snapshot_type(policydb_t *p, const char *type, struct type_attrs *ret)
+{
+        *ret = (struct type_attrs){.type = strdup(type)};
+        if (!ret->type)
+                return -ENOMEM;
+        type_datum_t *t = hashtab_search(p->p_types.table, (hashtab_key_t) type);
+        if (!t || !p->type_attr_map)
+                return 0; /* unknown to the policy: no attribute matches */
+        ebitmap_t *map = &p->type_attr_map[t->s.value - 1];
+        size_t n = 0;
+        ebitmap_node_t *node;
+        unsigned bit;
+        ebitmap_for_each_positive_bit(map, node, bit) n++;
+        ret->names = calloc(n + 1, sizeof(char *));
+        if (!ret->names)
+                return -ENOMEM;
+        ebitmap_for_each_positive_bit(map, node, bit)
+        {
+                type_datum_t *a = p->type_val_to_struct[bit];
+                /* Attributes only, as label_type_has_attribute() answers;
+                 * the type itself is matched by name. */
+                if (!a || a->flavor != TYPE_ATTRIB)
+                        continue;
+                if (!(ret->names[ret->n++] = strdup(p->p_type_val_to_name[bit])))
+                        return -ENOMEM;
+        }
+        qsort(ret->names, ret->n, sizeof(char *), cmp_strp);
+        return 0;
+}
+
+int explain_detach_policy(struct explain *x)
+{
+        policydb_t *p = x->o.backend ? label_backend_get_policydb(x->o.backend) : NULL;
+        if (!p)
+                return x->o.backend ? -EOPNOTSUPP : 0;
+        for (size_t i = 0; i < x->n_groups; i++) {
+                if (!needs_interfaces(x, i))
+                        continue;
+                char tb[TYPE_MAX];
+                const char *type = explain_context_type(x->groups[i].tcontext, tb, sizeof(tb));
+                bool known = false;
+                for (size_t k = 0; k < x->n_type_attrs && !known; k++)
+                        known = !strcmp(x->type_attrs[k].type, type);
+                if (known)
+                        continue;
+                struct type_attrs *v = realloc(x->type_attrs, (x->n_type_attrs + 1) * sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                x->type_attrs = v;
+                int r = snapshot_type(p, type, &v[x->n_type_attrs]);
+                x->n_type_attrs++; /* freed with x even when half filled */
+                if (r < 0)
+                        return r;
+        }
+        x->o.backend = NULL;
+        x->detached = true;
+        return 0;
+}
+
+void explain_set_backend(struct explain *x, struct label_backend *backend)
+{
+        x->o.backend = backend;
+        x->detached = false;
+}
+
 static bool same_access(const struct explain_group *a, const struct explain_group *b)
 {
         char a1[TYPE_MAX], a2[TYPE_MAX], b1[TYPE_MAX], b2[TYPE_MAX];
@@ -1469,11 +1580,7 @@ int explain_suggest_interfaces(struct explain *x, struct iface_index *idx, size_
 {
         for (size_t i = 0; i < x->n_groups; i++) {
                 struct explain_group *g = &x->groups[i];
-                if (!x->done[i] || g->interfaces || g->kind != AVC_KIND_DENIED || !g->perms)
-                        continue;
-                if (g->verdict != EXPLAIN_VERDICT_TE_RULE &&
-                    g->verdict != EXPLAIN_VERDICT_DONTAUDIT &&
-                    g->verdict != EXPLAIN_VERDICT_UNKNOWN)
+                if (!needs_interfaces(x, i))
                         continue;
                 /* Groups that differ only in unit, user, role or level ask
                  * the same question: reuse the answer. */
@@ -1508,8 +1615,10 @@ int explain_suggest_interfaces(struct explain *x, struct iface_index *idx, size_
                 };
                 struct iface_suggest_options so = {
                         .max_results = max_per_group,
-                        .type_matches = x->o.backend ? type_matches : NULL,
-                        .userdata = x->o.backend,
+                        .type_matches = x->detached    ? type_matches_snapshot
+                                        : x->o.backend ? type_matches
+                                                       : NULL,
+                        .userdata = x->detached ? (void *) x : (void *) x->o.backend,
                 };
                 struct iface_suggestion *s = NULL;
                 size_t n = 0;

@@ -139,6 +139,18 @@ size_t explain_take_new(struct explain *x, size_t **ret_indexes);
  * has no type field. */
 const char *explain_context_type(const char *context, char *buf, size_t size);
 
+/* Use another backend from now on (NULL: none), e.g. one opened only after
+ * the input was read, so that the policy and the reading never take memory
+ * at the same time. The caller keeps owning it. */
+void explain_set_backend(struct explain *x, struct label_backend *backend);
+
+/* Stop using the backend, keeping what explain_suggest_interfaces() still
+ * needs from its policy (the attributes of each target type of the groups
+ * that want interfaces), so the caller can free the policy before loading
+ * the interface index. Call after explain_finish(). 0, -ENOMEM, or
+ * -EOPNOTSUPP for a backend without a policydb (kernel): keep it then. */
+int explain_detach_policy(struct explain *x);
+
 /* Fill the interfaces of every finished TE-rule group that has none yet
  * from the refpolicy interface index (iface_suggest with the denied domain
  * as $1), at most max_per_group, as "call — why". Types are matched against

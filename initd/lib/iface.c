@@ -90,6 +90,26 @@ static void buf_done(struct buf *b)
         *b = (struct buf){0};
 }
 
+/* Room for want elements in array (capacity cap, both lvalues), doubling
+ * from 8: how every growable array here grows. 0 or -ENOMEM. */
+#define ARRAY_RESERVE(array, cap, want)                                                            \
+        array_reserve((void **) &(array), &(cap), (want), sizeof(*(array)))
+
+static int array_reserve(void **array, size_t *cap, size_t want, size_t elem)
+{
+        if (want <= *cap)
+                return 0;
+        size_t c = *cap ? *cap : 8;
+        while (c < want)
+                c *= 2;
+        void *v = realloc(*array, c * elem);
+        if (!v)
+                return -ENOMEM;
+        *array = v;
+        *cap = c;
+        return 0;
+}
+
 /* A string vector under construction; strv() hands out a NULL-terminated one. */
 struct strv_b {
         char **v;
@@ -98,14 +118,8 @@ struct strv_b {
 
 static int strvb_add(struct strv_b *sv, const char *s, size_t n)
 {
-        if (sv->n + 2 > sv->cap) {
-                size_t cap = sv->cap ? sv->cap * 2 : 8;
-                char **v = realloc(sv->v, cap * sizeof(char *));
-                if (!v)
-                        return -ENOMEM;
-                sv->v = v;
-                sv->cap = cap;
-        }
+        if (ARRAY_RESERVE(sv->v, sv->cap, sv->n + 2) < 0)
+                return -ENOMEM;
         char *copy = strndup(s, n);
         if (!copy)
                 return -ENOMEM;
@@ -160,6 +174,32 @@ static size_t strv_sort_unique(char **v, size_t n)
         return w;
 }
 
+/* A string written through stdio: memstream_open(), fprintf() & co., then
+ * memstream_take() closes the stream and hands out the text, or NULL when
+ * memory ran out on the way. */
+struct memstream {
+        FILE *f;
+        char *s;
+        size_t len;
+};
+
+static FILE *memstream_open(struct memstream *m)
+{
+        *m = (struct memstream){0};
+        m->f = open_memstream(&m->s, &m->len);
+        return m->f;
+}
+
+static char *memstream_take(struct memstream *m)
+{
+        bool failed = ferror(m->f);
+        if (fclose(m->f) != 0 || failed) {
+                free(m->s);
+                return NULL;
+        }
+        return m->s;
+}
+
 static bool is_name_start(char c)
 {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
@@ -174,6 +214,66 @@ static bool is_blank(char c)
 {
         return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
+
+/* ---- interned names ------------------------------------------------------ */
+
+/* The cached expansions name the same few thousand types, classes and
+ * permissions over and over (Debian's interfaces expand to ~33,000 rules
+ * with ~150,000 permissions): each name is stored once and rules refer to
+ * it by a 32-bit id. Id 0 stands for "no string". */
+typedef uint32_t atom_t;
+
+struct atoms {
+        char **v; /* the name of id is v[id - 1] */
+        size_t n, cap;
+        size_t *table; /* open addressing on the name: id, 0 = empty */
+        size_t table_size;
+};
+
+/* A cached rule: struct iface_rule with ids for strings. Its permissions
+ * and then its target exclusions are n_perms + n_excluded ids in the
+ * owning compact_rules' pool, from first. */
+struct compact_rule {
+        atom_t source, target, tclass, default_type, filename, via;
+        uint32_t first;
+        uint16_t n_perms, n_excluded;
+        uint8_t kind; /* enum iface_rule_kind */
+        bool conditional;
+};
+
+struct compact_rules {
+        struct compact_rule *v;
+        size_t n;
+        atom_t *pool;
+        atom_t *unresolved;
+        size_t n_unresolved;
+};
+
+/* What suggestions search, built once from every interface's expansion:
+ * for each name that some interface's sure rules grant access to
+ * (`allow $1 NAME:…;`, NAME a type, an attribute, self or $1), the
+ * interfaces that do, as ascending macro indexes. An access then costs a
+ * lookup of its target (and of the attributes it belongs to) instead of a
+ * pass over the index. */
+struct grant_index {
+        bool built;
+        size_t n_keys;   /* atom ids below this have a posting list */
+        uint32_t *start; /* n_keys + 1 offsets into macro */
+        uint32_t *macro; /* indexes into iface_index.macros */
+        /* Per target type asked about: the posting keys type_matches
+         * accepted for it (ascending), so the policy is asked once per
+         * (type, key) for one callback and userdata. */
+        iface_type_match_fn matcher;
+        void *matcher_data;
+        struct attr_keys *attr;
+        size_t n_attr, cap_attr;
+};
+
+struct attr_keys {
+        char *type;
+        atom_t *keys;
+        size_t n;
+};
 
 /* ---- the index ---------------------------------------------------------- */
 
@@ -194,13 +294,8 @@ struct macro_entry {
         char *defn_owned;
         unsigned max_dollar; /* highest $N the definition mentions */
 
-        /* Who calls this macro (from a scan of every definition's names),
-         * so a suggestion expands only what can reach its target type. */
-        struct macro_entry **callers;
-        size_t n_callers, cap_callers;
         bool concatenates;  /* pastes a parameter into a name ($1_t) */
         bool uses_all_args; /* mentions $*, $@ or $# */
-        unsigned mark;      /* suggestion epoch that reached it */
 
         /* Symbolic expansion ($1, $2, … left in), computed once and reused
          * both by suggestions and by every call made with plain arguments. */
@@ -208,7 +303,7 @@ struct macro_entry {
         bool expanding; /* being computed: a call back into it is expanded from text */
         bool undecided; /* an ifelse depended on a parameter's value */
         int expand_r;
-        struct iface_rules rules;
+        struct compact_rules rules;
         bool grants_write;
         size_t total_perms;
 };
@@ -220,21 +315,9 @@ struct iface_index {
         size_t n_macros, cap_macros;
         struct macro_entry **table; /* open addressing on name, size a power of 2 */
         size_t table_size;
-        bool graph_built;
-        unsigned epoch;
-        /* Every other name the definitions mention (types, attributes,
-         * classes, permissions) with the macros that mention it, built with
-         * the call graph: where a suggestion's search starts. */
-        struct word_entry *words;
-        size_t n_words, cap_words;
-        size_t *word_table; /* word index + 1; 0 = empty */
-        size_t word_table_size;
-};
-
-struct word_entry {
-        char *word;
-        struct macro_entry **macros;
-        size_t n_macros, cap_macros;
+        struct atoms atoms; /* the names the cached expansions use */
+        struct grant_index grants;
+        bool definitions_only; /* IFACE_LOAD_DEFINITIONS_ONLY */
 };
 
 static uint32_t hash_name(const char *s, size_t n)
@@ -245,6 +328,110 @@ static uint32_t hash_name(const char *s, size_t n)
                 h *= 16777619u;
         }
         return h;
+}
+
+/* Open addressing over n elements whose slots hold an element's index + 1
+ * (0 = empty): rebuilt at twice the size (the first time at min), element i
+ * placed by hash(elements, i). */
+static int slots_grow(size_t **slots, size_t *size, size_t min, size_t n,
+                      uint32_t (*hash)(const void *elements, size_t i), const void *elements)
+{
+        size_t new_size = *size ? *size * 2 : min;
+        size_t *t = calloc(new_size, sizeof(*t));
+        if (!t)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                size_t j = hash(elements, i) & (new_size - 1);
+                while (t[j])
+                        j = (j + 1) & (new_size - 1);
+                t[j] = i + 1;
+        }
+        free(*slots);
+        *slots = t;
+        *size = new_size;
+        return 0;
+}
+
+static uint32_t atom_hash(const void *names, size_t i)
+{
+        const char *s = ((char *const *) names)[i];
+        return hash_name(s, strlen(s));
+}
+
+static atom_t atom_find(const struct atoms *a, const char *s)
+{
+        if (!s || a->table_size == 0)
+                return 0;
+        size_t mask = a->table_size - 1;
+        for (size_t j = hash_name(s, strlen(s)) & mask; a->table[j]; j = (j + 1) & mask)
+                if (!strcmp(a->v[a->table[j] - 1], s))
+                        return (atom_t) a->table[j];
+        return 0;
+}
+
+static const char *atom_str(const struct atoms *a, atom_t id)
+{
+        return id ? a->v[id - 1] : NULL;
+}
+
+/* The id of s, adding it when new; NULL is id 0. */
+static int atom_intern(struct atoms *a, const char *s, atom_t *ret)
+{
+        *ret = 0;
+        if (!s)
+                return 0;
+        atom_t id = atom_find(a, s);
+        if (id) {
+                *ret = id;
+                return 0;
+        }
+        if (a->n >= UINT32_MAX - 1)
+                return -E2BIG;
+        if ((a->n + 1) * 2 > a->table_size &&
+            slots_grow(&a->table, &a->table_size, 1024, a->n, atom_hash, a->v) < 0)
+                return -ENOMEM;
+        if (ARRAY_RESERVE(a->v, a->cap, a->n + 1) < 0)
+                return -ENOMEM;
+        char *copy = strdup(s);
+        if (!copy)
+                return -ENOMEM;
+        a->v[a->n++] = copy;
+        id = (atom_t) a->n;
+        size_t mask = a->table_size - 1, j = hash_name(s, strlen(s)) & mask;
+        while (a->table[j])
+                j = (j + 1) & mask;
+        a->table[j] = id;
+        *ret = id;
+        return 0;
+}
+
+static void atoms_done(struct atoms *a)
+{
+        for (size_t i = 0; i < a->n; i++)
+                free(a->v[i]);
+        free(a->v);
+        free(a->table);
+        *a = (struct atoms){0};
+}
+
+static void compact_rules_done(struct compact_rules *c)
+{
+        free(c->v);
+        free(c->pool);
+        free(c->unresolved);
+        *c = (struct compact_rules){0};
+}
+
+static void grant_index_done(struct grant_index *g)
+{
+        free(g->start);
+        free(g->macro);
+        for (size_t i = 0; i < g->n_attr; i++) {
+                free(g->attr[i].type);
+                free(g->attr[i].keys);
+        }
+        free(g->attr);
+        *g = (struct grant_index){0};
 }
 
 static struct macro_entry *lookup_n(const struct iface_index *idx, const char *name, size_t n)
@@ -290,8 +477,6 @@ static int table_grow(struct iface_index *idx)
         return 0;
 }
 
-static void rules_free_contents(struct iface_rules *rules);
-
 static void macro_entry_free(struct macro_entry *m)
 {
         if (!m)
@@ -305,8 +490,7 @@ static void macro_entry_free(struct macro_entry *m)
         }
         free(m->pub.params);
         free(m->defn_owned);
-        free(m->callers);
-        rules_free_contents(&m->rules);
+        compact_rules_done(&m->rules);
         free(m);
 }
 
@@ -336,12 +520,8 @@ void iface_index_free(struct iface_index *idx)
                 free(f);
         }
         free(idx->files);
-        for (size_t i = 0; i < idx->n_words; i++) {
-                free(idx->words[i].word);
-                free(idx->words[i].macros);
-        }
-        free(idx->words);
-        free(idx->word_table);
+        atoms_done(&idx->atoms);
+        grant_index_done(&idx->grants);
         free(idx);
 }
 
@@ -375,15 +555,9 @@ static int index_add_macro(struct iface_index *idx, struct macro_entry *m)
                 macro_entry_free(m);
                 return 0;
         }
-        if (idx->n_macros + 1 > idx->cap_macros) {
-                size_t cap = idx->cap_macros ? idx->cap_macros * 2 : 1024;
-                struct macro_entry **v = realloc(idx->macros, cap * sizeof(*v));
-                if (!v) {
-                        macro_entry_free(m);
-                        return -ENOMEM;
-                }
-                idx->macros = v;
-                idx->cap_macros = cap;
+        if (ARRAY_RESERVE(idx->macros, idx->cap_macros, idx->n_macros + 1) < 0) {
+                macro_entry_free(m);
+                return -ENOMEM;
         }
         /* Keep the table at most half full. */
         if ((idx->n_macros + 1) * 2 > idx->table_size && table_grow(idx) < 0) {
@@ -409,14 +583,8 @@ struct spanv {
 
 static int spanv_add(struct spanv *sv, const char *p, size_t n)
 {
-        if (sv->n + 1 > sv->cap) {
-                size_t cap = sv->cap ? sv->cap * 2 : 8;
-                struct span *v = realloc(sv->v, cap * sizeof(*v));
-                if (!v)
-                        return -ENOMEM;
-                sv->v = v;
-                sv->cap = cap;
-        }
+        if (ARRAY_RESERVE(sv->v, sv->cap, sv->n + 1) < 0)
+                return -ENOMEM;
         sv->v[sv->n++] = (struct span){p, n};
         return 0;
 }
@@ -730,13 +898,8 @@ static int parse_doc(struct macro_entry *m)
 
         size_t cap = 0;
         for (const char *q = p; xml_element(q, end, "param", &tag, &content, &after); q = after) {
-                if (im->n_params + 1 > cap) {
-                        cap = cap ? cap * 2 : 4;
-                        struct iface_param *v = realloc(im->params, cap * sizeof(*v));
-                        if (!v)
-                                return -ENOMEM;
-                        im->params = v;
-                }
+                if (ARRAY_RESERVE(im->params, cap, im->n_params + 1) < 0)
+                        return -ENOMEM;
                 struct iface_param *prm = &im->params[im->n_params++];
                 *prm = (struct iface_param){0};
                 prm->name = xml_attr(tag, "name");
@@ -950,18 +1113,51 @@ out:
         return r;
 }
 
+/* p moved from a copy of [old, old + n) to the one at moved; pointers
+ * outside (static "" for an empty body, an owned definition) stay. */
+static const char *rebase(const char *p, const char *old, size_t n, const char *moved)
+{
+        return p && p >= old && p <= old + n ? moved + (p - old) : p;
+}
+
+/* Replace a file's text by just its definitions (macros[first…] came from
+ * it): doc blocks, license headers and separators go; their summaries and
+ * parameters were parsed already. Debian's 7.1 MB of headers keep 1.7 MB. */
+static int keep_definitions_only(struct iface_index *idx, struct source_file *f, size_t first)
+{
+        size_t total = 0;
+        for (size_t i = first; i < idx->n_macros; i++)
+                total += idx->macros[i]->pub.text_len;
+        char *t = malloc(total + 1);
+        if (!t)
+                return -ENOMEM;
+        size_t off = 0;
+        for (size_t i = first; i < idx->n_macros; i++) {
+                struct macro_entry *m = idx->macros[i];
+                const char *old = m->pub.text;
+                size_t n = m->pub.text_len;
+                memcpy(t + off, old, n);
+                m->pub.text = t + off;
+                m->pub.body = rebase(m->pub.body, old, n, t + off);
+                if (!m->defn_owned)
+                        m->defn = rebase(m->defn, old, n, t + off);
+                m->pub.doc = NULL;
+                m->pub.doc_len = 0;
+                off += n;
+        }
+        t[total] = 0;
+        free(f->text);
+        f->text = t;
+        f->len = total;
+        return 0;
+}
+
 static int add_text(struct iface_index *idx, const char *text, size_t len, const char *path,
                     const char *layer, char *owned_text, struct planet_error *err)
 {
-        if (idx->n_files + 1 > idx->cap_files) {
-                size_t cap = idx->cap_files ? idx->cap_files * 2 : 64;
-                struct source_file **v = realloc(idx->files, cap * sizeof(*v));
-                if (!v) {
-                        free(owned_text);
-                        return -ENOMEM;
-                }
-                idx->files = v;
-                idx->cap_files = cap;
+        if (ARRAY_RESERVE(idx->files, idx->cap_files, idx->n_files + 1) < 0) {
+                free(owned_text);
+                return -ENOMEM;
         }
         struct source_file *f = calloc(1, sizeof(*f));
         if (!f) {
@@ -987,12 +1183,18 @@ static int add_text(struct iface_index *idx, const char *text, size_t len, const
         idx->files[idx->n_files++] = f;
         if (!f->text || !f->path || !f->layer || !f->module)
                 return -ENOMEM;
-        return index_file(idx, f, err);
+        size_t first = idx->n_macros;
+        int r = index_file(idx, f, err);
+        if (r >= 0 && idx->definitions_only)
+                r = keep_definitions_only(idx, f, first);
+        return r;
 }
 
 int iface_index_add_text(struct iface_index *idx, const char *text, size_t len, const char *path,
                          const char *layer, struct planet_error *err)
 {
+        /* Macro indexes change: the suggestion index is built anew. */
+        grant_index_done(&idx->grants);
         int r = add_text(idx, text, len, path, layer, NULL, err);
         index_sort(idx);
         return r;
@@ -1089,6 +1291,12 @@ static bool is_dir(const char *path)
 
 int iface_index_load(const char *dir, struct iface_index **ret, struct planet_error *err)
 {
+        return iface_index_load_flags(dir, 0, ret, err);
+}
+
+int iface_index_load_flags(const char *dir, unsigned flags, struct iface_index **ret,
+                           struct planet_error *err)
+{
         if (!dir)
                 dir = IFACE_DEFAULT_INCLUDE_DIR;
         if (!is_dir(dir))
@@ -1100,6 +1308,7 @@ int iface_index_load(const char *dir, struct iface_index **ret, struct planet_er
         int r = iface_index_new(&idx);
         if (r < 0)
                 return r;
+        idx->definitions_only = flags & IFACE_LOAD_DEFINITIONS_ONLY;
 
         _cleanup_free_ char *modules = NULL, *support = NULL, *layers = NULL;
         /* A refpolicy source tree keeps the layers under policy/modules. */
@@ -1203,15 +1412,10 @@ int iface_find(const struct iface_index *idx, const char *regex, unsigned kinds,
                                 goto fail;
                         }
                 }
-                if (n_hits + 1 > cap) {
-                        cap = cap ? cap * 2 : 16;
-                        struct iface_hit *v = realloc(hits, cap * sizeof(*v));
-                        if (!v) {
-                                strvb_done(&lines);
-                                r = -ENOMEM;
-                                goto fail;
-                        }
-                        hits = v;
+                if (ARRAY_RESERVE(hits, cap, n_hits + 1) < 0) {
+                        strvb_done(&lines);
+                        r = -ENOMEM;
+                        goto fail;
                 }
                 hits[n_hits++] = (struct iface_hit){m, name_hit, lines.v};
         }
@@ -1286,9 +1490,8 @@ static const char *rule_keyword(enum iface_rule_kind k)
 
 char *iface_rule_to_string(const struct iface_rule *rule)
 {
-        char *s = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&s, &len);
+        struct memstream ms;
+        FILE *f = memstream_open(&ms);
         if (!f)
                 return NULL;
         if (rule->conditional)
@@ -1330,11 +1533,7 @@ char *iface_rule_to_string(const struct iface_rule *rule)
                 }
                 fputc(';', f);
         }
-        if (fclose(f) != 0) {
-                free(s);
-                return NULL;
-        }
-        return s;
+        return memstream_take(&ms);
 }
 
 /* Rules under construction, merged by (kind, source, target, class,
@@ -1393,22 +1592,14 @@ static void builder_done(struct rules_builder *rb)
         *rb = (struct rules_builder){0};
 }
 
+static uint32_t rule_hash_at(const void *rules, size_t i)
+{
+        return rule_hash(&((const struct iface_rule *) rules)[i]);
+}
+
 static int builder_rehash(struct rules_builder *rb)
 {
-        size_t size = rb->table_size ? rb->table_size * 2 : 64;
-        size_t *t = calloc(size, sizeof(*t));
-        if (!t)
-                return -ENOMEM;
-        for (size_t i = 0; i < rb->n; i++) {
-                size_t j = rule_hash(&rb->rules[i]) & (size - 1);
-                while (t[j])
-                        j = (j + 1) & (size - 1);
-                t[j] = i + 1;
-        }
-        free(rb->table);
-        rb->table = t;
-        rb->table_size = size;
-        return 0;
+        return slots_grow(&rb->table, &rb->table_size, 64, rb->n, rule_hash_at, rb->rules);
 }
 
 static int perms_add(struct rules_builder *rb, size_t i, char *const *perms, size_t n)
@@ -1586,15 +1777,9 @@ static int push_frame(struct lexer *lx, char *owned, const char *text, size_t le
                                         "(through %s): is a definition recursive?",
                                         lx->root, EXPAND_MAX_BYTES, via ? via : "?");
         }
-        if (lx->n_frames + 1 > lx->cap_frames) {
-                size_t cap = lx->cap_frames ? lx->cap_frames * 2 : 16;
-                struct frame *v = realloc(lx->frames, cap * sizeof(*v));
-                if (!v) {
-                        free(owned);
-                        return -ENOMEM;
-                }
-                lx->frames = v;
-                lx->cap_frames = cap;
+        if (ARRAY_RESERVE(lx->frames, lx->cap_frames, lx->n_frames + 1) < 0) {
+                free(owned);
+                return -ENOMEM;
         }
         lx->frames[lx->n_frames++] = (struct frame){text, text + len, owned, via, cond};
         return 0;
@@ -1802,33 +1987,41 @@ static int subst_params(const char *s, char *const *args, size_t n_args, char **
 static int emit_expansion(struct lexer *lx, const struct macro_entry *m, char *const *args,
                           size_t n_args, bool cond)
 {
+        const struct atoms *atoms = &lx->idx->atoms;
+        const struct compact_rules *cr = &m->rules;
         _cleanup_free_ char **perms = NULL;
         size_t cap_perms = 0;
         int r = 0;
-        for (size_t i = 0; i < m->rules.n_rules && r >= 0; i++) {
-                const struct iface_rule *c = &m->rules.rules[i];
+        for (size_t i = 0; i < cr->n && r >= 0; i++) {
+                const struct compact_rule *c = &cr->v[i];
+                const atom_t *ids = cr->pool + c->first;
                 char *own[5] = {0};
                 struct iface_rule t = {.kind = c->kind,
-                                       .via = c->via,
+                                       .via = atom_str(atoms, c->via),
                                        .conditional = c->conditional || cond || lx->stmt_cond};
                 const char *src, *tgt, *cls, *dflt, *fname;
                 struct strv_b excl = {0}, perm_own = {0};
-                size_t n_perms = 0;
-                if ((r = subst_params(c->source, args, n_args, &own[0], &src)) < 0 ||
-                    (r = subst_params(c->target, args, n_args, &own[1], &tgt)) < 0 ||
-                    (r = subst_params(c->tclass, args, n_args, &own[2], &cls)) < 0 ||
-                    (r = subst_params(c->default_type, args, n_args, &own[3], &dflt)) < 0 ||
-                    (r = subst_params(c->filename, args, n_args, &own[4], &fname)) < 0)
+                if ((r = subst_params(atom_str(atoms, c->source), args, n_args, &own[0], &src)) <
+                            0 ||
+                    (r = subst_params(atom_str(atoms, c->target), args, n_args, &own[1], &tgt)) <
+                            0 ||
+                    (r = subst_params(atom_str(atoms, c->tclass), args, n_args, &own[2], &cls)) <
+                            0 ||
+                    (r = subst_params(atom_str(atoms, c->default_type), args, n_args, &own[3],
+                                      &dflt)) < 0 ||
+                    (r = subst_params(atom_str(atoms, c->filename), args, n_args, &own[4],
+                                      &fname)) < 0)
                         goto next;
                 t.source = (char *) src;
                 t.target = (char *) tgt;
                 t.tclass = (char *) cls;
                 t.default_type = (char *) dflt;
                 t.filename = (char *) fname;
-                STRV_FOREACH (x, c->target_excluded) {
+                for (size_t k = 0; k < c->n_excluded; k++) {
                         char *o;
                         const char *v;
-                        if ((r = subst_params(*x, args, n_args, &o, &v)) < 0 ||
+                        if ((r = subst_params(atom_str(atoms, ids[c->n_perms + k]), args, n_args,
+                                              &o, &v)) < 0 ||
                             (r = strvb_add(&excl, v, strlen(v))) < 0) {
                                 free(o);
                                 goto next;
@@ -1836,19 +2029,19 @@ static int emit_expansion(struct lexer *lx, const struct macro_entry *m, char *c
                         free(o);
                 }
                 t.target_excluded = excl.v;
-                STRV_FOREACH (p, c->perms) {
-                        if (n_perms + 1 > cap_perms) {
-                                cap_perms = cap_perms ? cap_perms * 2 : 16;
-                                char **v = realloc(perms, cap_perms * sizeof(char *));
-                                if (!v) {
-                                        r = -ENOMEM;
-                                        goto next;
-                                }
-                                perms = v;
+                if (c->n_perms > cap_perms) {
+                        char **v = realloc(perms, c->n_perms * sizeof(char *));
+                        if (!v) {
+                                r = -ENOMEM;
+                                goto next;
                         }
+                        perms = v;
+                        cap_perms = c->n_perms;
+                }
+                for (size_t k = 0; k < c->n_perms; k++) {
                         char *o;
                         const char *v;
-                        if ((r = subst_params(*p, args, n_args, &o, &v)) < 0)
+                        if ((r = subst_params(atom_str(atoms, ids[k]), args, n_args, &o, &v)) < 0)
                                 goto next;
                         bool copied = o != NULL;
                         if (copied && (r = strvb_add(&perm_own, o, strlen(o))) < 0) {
@@ -1856,17 +2049,19 @@ static int emit_expansion(struct lexer *lx, const struct macro_entry *m, char *c
                                 goto next;
                         }
                         free(o);
-                        perms[n_perms++] = copied ? perm_own.v[perm_own.n - 1] : (char *) v;
+                        perms[k] = copied ? perm_own.v[perm_own.n - 1] : (char *) v;
                 }
-                r = builder_add(lx->rb, &t, perms, n_perms);
+                r = builder_add(lx->rb, &t, perms, c->n_perms);
         next:
                 for (size_t k = 0; k < ELEMENTSOF(own); k++)
                         free(own[k]);
                 strvb_done(&excl);
                 strvb_done(&perm_own);
         }
-        STRV_FOREACH (u, m->rules.unresolved)
-                record_unresolved(lx, *u, strlen(*u));
+        for (size_t k = 0; k < cr->n_unresolved; k++) {
+                const char *u = atom_str(atoms, cr->unresolved[k]);
+                record_unresolved(lx, u, strlen(u));
+        }
         return r;
 }
 
@@ -2582,19 +2777,84 @@ bool iface_perm_is_write(const char *perm)
         return false;
 }
 
+/* The cached form of an expansion: names interned, arrays sized exactly. */
+static int compact_rules(struct atoms *atoms, const struct iface_rules *rules,
+                         struct compact_rules *ret)
+{
+        struct compact_rules c = {0};
+        size_t n_pool = 0;
+        for (size_t i = 0; i < rules->n_rules; i++) {
+                const struct iface_rule *r = &rules->rules[i];
+                size_t n_perms = 0, n_excl = 0;
+                STRV_FOREACH (p, r->perms)
+                        n_perms++;
+                STRV_FOREACH (x, r->target_excluded)
+                        n_excl++;
+                if (n_perms > UINT16_MAX || n_excl > UINT16_MAX)
+                        return -E2BIG;
+                n_pool += n_perms + n_excl;
+        }
+        if (n_pool > UINT32_MAX)
+                return -E2BIG;
+        c.v = calloc(rules->n_rules ? rules->n_rules : 1, sizeof(*c.v));
+        c.pool = malloc((n_pool ? n_pool : 1) * sizeof(*c.pool));
+        int r = c.v && c.pool ? 0 : -ENOMEM;
+        size_t used = 0;
+        for (size_t i = 0; i < rules->n_rules && r >= 0; i++) {
+                const struct iface_rule *rule = &rules->rules[i];
+                struct compact_rule *cr = &c.v[i];
+                cr->kind = rule->kind;
+                cr->conditional = rule->conditional;
+                cr->first = (uint32_t) used;
+                if ((r = atom_intern(atoms, rule->source, &cr->source)) < 0 ||
+                    (r = atom_intern(atoms, rule->target, &cr->target)) < 0 ||
+                    (r = atom_intern(atoms, rule->tclass, &cr->tclass)) < 0 ||
+                    (r = atom_intern(atoms, rule->default_type, &cr->default_type)) < 0 ||
+                    (r = atom_intern(atoms, rule->filename, &cr->filename)) < 0 ||
+                    (r = atom_intern(atoms, rule->via, &cr->via)) < 0)
+                        break;
+                STRV_FOREACH (p, rule->perms) {
+                        if ((r = atom_intern(atoms, *p, &c.pool[used++])) < 0)
+                                break;
+                        cr->n_perms++;
+                }
+                STRV_FOREACH (x, rule->target_excluded) {
+                        if (r < 0 || (r = atom_intern(atoms, *x, &c.pool[used++])) < 0)
+                                break;
+                        cr->n_excluded++;
+                }
+        }
+        c.n = rules->n_rules;
+        STRV_FOREACH (u, rules->unresolved)
+                c.n_unresolved++;
+        if (r >= 0 && c.n_unresolved) {
+                c.unresolved = calloc(c.n_unresolved, sizeof(*c.unresolved));
+                r = c.unresolved ? 0 : -ENOMEM;
+                for (size_t k = 0; r >= 0 && k < c.n_unresolved; k++)
+                        r = atom_intern(atoms, rules->unresolved[k], &c.unresolved[k]);
+        }
+        if (r < 0) {
+                compact_rules_done(&c);
+                return r;
+        }
+        *ret = c;
+        return 0;
+}
+
 static void ensure_expanded(struct iface_index *idx, struct macro_entry *m)
 {
         if (m->expanded)
                 return;
         struct planet_error e = {0};
+        struct iface_rules rules = {0};
         /* An interface that cannot be expanded is simply not offered. */
         m->expanding = true;
-        m->expand_r = expand_entry(idx, m, NULL, 0, true, &m->undecided, &m->rules, &e);
+        m->expand_r = expand_entry(idx, m, NULL, 0, true, &m->undecided, &rules, &e);
         m->expanding = false;
         planet_error_clear(&e);
         m->expanded = true;
-        for (size_t k = 0; k < m->rules.n_rules; k++) {
-                const struct iface_rule *rule = &m->rules.rules[k];
+        for (size_t k = 0; k < rules.n_rules; k++) {
+                const struct iface_rule *rule = &rules.rules[k];
                 if (rule->kind != IFACE_RULE_ALLOW)
                         continue;
                 STRV_FOREACH (p, rule->perms) {
@@ -2603,185 +2863,122 @@ static void ensure_expanded(struct iface_index *idx, struct macro_entry *m)
                                 m->grants_write = true;
                 }
         }
+        if (m->expand_r >= 0)
+                m->expand_r = compact_rules(&idx->atoms, &rules, &m->rules);
+        rules_free_contents(&rules);
 }
 
-static int add_caller(struct macro_entry *callee, struct macro_entry *caller)
+static bool is_sure_grant(const struct compact_rule *c, atom_t dollar1)
 {
-        if (callee->n_callers > 0 && callee->callers[callee->n_callers - 1] == caller)
+        return c->kind == IFACE_RULE_ALLOW && !c->conditional && c->source == dollar1 &&
+               dollar1 != 0;
+}
+
+/* Expand every interface once and invert: target name → interfaces. */
+static int grant_index_build(struct iface_index *idx)
+{
+        struct grant_index *g = &idx->grants;
+        if (g->built)
                 return 0;
-        if (callee->n_callers + 1 > callee->cap_callers) {
-                size_t cap = callee->cap_callers ? callee->cap_callers * 2 : 4;
-                struct macro_entry **v = realloc(callee->callers, cap * sizeof(*v));
-                if (!v)
-                        return -ENOMEM;
-                callee->callers = v;
-                callee->cap_callers = cap;
-        }
-        callee->callers[callee->n_callers++] = caller;
-        return 0;
-}
-
-static struct word_entry *word_find(const struct iface_index *idx, const char *w, size_t n)
-{
-        if (idx->word_table_size == 0)
-                return NULL;
-        size_t mask = idx->word_table_size - 1;
-        for (size_t j = hash_name(w, n) & mask; idx->word_table[j]; j = (j + 1) & mask) {
-                struct word_entry *e = &idx->words[idx->word_table[j] - 1];
-                if (!strncmp(e->word, w, n) && e->word[n] == 0)
-                        return e;
-        }
-        return NULL;
-}
-
-static int word_table_grow(struct iface_index *idx)
-{
-        size_t size = idx->word_table_size ? idx->word_table_size * 2 : 4096;
-        size_t *t = calloc(size, sizeof(*t));
-        if (!t)
-                return -ENOMEM;
-        for (size_t i = 0; i < idx->n_words; i++) {
-                const char *w = idx->words[i].word;
-                size_t j = hash_name(w, strlen(w)) & (size - 1);
-                while (t[j])
-                        j = (j + 1) & (size - 1);
-                t[j] = i + 1;
-        }
-        free(idx->word_table);
-        idx->word_table = t;
-        idx->word_table_size = size;
-        return 0;
-}
-
-/* Note that macro m mentions the name w. */
-static int word_add(struct iface_index *idx, const char *w, size_t n, struct macro_entry *m)
-{
-        struct word_entry *e = word_find(idx, w, n);
-        if (!e) {
-                if ((idx->n_words + 1) * 2 > idx->word_table_size && word_table_grow(idx) < 0)
-                        return -ENOMEM;
-                if (idx->n_words + 1 > idx->cap_words) {
-                        size_t cap = idx->cap_words ? idx->cap_words * 2 : 4096;
-                        struct word_entry *v = realloc(idx->words, cap * sizeof(*v));
-                        if (!v)
-                                return -ENOMEM;
-                        idx->words = v;
-                        idx->cap_words = cap;
-                }
-                char *copy = strndup(w, n);
-                if (!copy)
-                        return -ENOMEM;
-                size_t mask = idx->word_table_size - 1, j = hash_name(w, n) & mask;
-                while (idx->word_table[j])
-                        j = (j + 1) & mask;
-                e = &idx->words[idx->n_words++];
-                *e = (struct word_entry){.word = copy};
-                idx->word_table[j] = idx->n_words;
-        }
-        if (e->n_macros > 0 && e->macros[e->n_macros - 1] == m)
-                return 0;
-        if (e->n_macros + 1 > e->cap_macros) {
-                size_t cap = e->cap_macros ? e->cap_macros * 2 : 2;
-                struct macro_entry **v = realloc(e->macros, cap * sizeof(*v));
-                if (!v)
-                        return -ENOMEM;
-                e->macros = v;
-                e->cap_macros = cap;
-        }
-        e->macros[e->n_macros++] = m;
-        return 0;
-}
-
-/* Every name in a definition that the index knows is a (possible) call; a
- * superset of the real calls is fine, it only widens the search. Every other
- * name goes into the word index. */
-static int build_call_graph(struct iface_index *idx)
-{
-        if (idx->graph_built)
-                return 0;
-        for (size_t i = 0; i < idx->n_macros; i++) {
-                struct macro_entry *m = idx->macros[i];
-                const char *p = m->defn, *end = m->defn + m->defn_len;
-                while (p < end) {
-                        if (!is_name_start(*p)) {
-                                p++;
-                                continue;
-                        }
-                        const char *name = p;
-                        while (p < end && is_name_char(*p))
-                                p++;
-                        struct macro_entry *callee = lookup_n(idx, name, p - name);
-                        if (callee && callee != m && add_caller(callee, m) < 0)
-                                return -ENOMEM;
-                        if (!callee && word_add(idx, name, p - name, m) < 0)
-                                return -ENOMEM;
-                }
-        }
-        idx->graph_built = true;
-        return 0;
-}
-
-static int mark_reach(struct macro_entry *m, unsigned epoch, struct macro_entry ***stack, size_t *n,
-                      size_t *cap)
-{
-        if (m->mark == epoch)
-                return 0;
-        m->mark = epoch;
-        if (*n + 1 > *cap) {
-                size_t c = *cap ? *cap * 2 : 256;
-                struct macro_entry **v = realloc(*stack, c * sizeof(*v));
-                if (!v)
-                        return -ENOMEM;
-                *stack = v;
-                *cap = c;
-        }
-        (*stack)[(*n)++] = m;
-        return 0;
-}
-
-static int mark_word(const struct word_entry *e, unsigned epoch, struct macro_entry ***stack,
-                     size_t *n, size_t *cap)
-{
-        for (size_t i = 0; e && i < e->n_macros; i++) {
-                int r = mark_reach(e->macros[i], epoch, stack, n, cap);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-/* Mark, with a new epoch, every macro whose expansion can mention type (or,
- * with a type_matches callback, an attribute it belongs to): those that
- * name it, those that build names from parameters, and all that call one of
- * them. */
-static int mark_reaching(struct iface_index *idx, const char *type,
-                         const struct iface_suggest_options *opts, unsigned *ret_epoch)
-{
-        int r = build_call_graph(idx);
-        if (r < 0)
-                return r;
-        unsigned epoch = ++idx->epoch;
-        size_t n = 0, cap = 0;
-        _cleanup_free_ struct macro_entry **stack = NULL;
+        grant_index_done(g);
         for (size_t i = 0; i < idx->n_macros; i++)
-                if (idx->macros[i]->concatenates &&
-                    (r = mark_reach(idx->macros[i], epoch, &stack, &n, &cap)) < 0)
-                        return r;
-        if ((r = mark_word(word_find(idx, type, strlen(type)), epoch, &stack, &n, &cap)) < 0)
-                return r;
-        if (opts && opts->type_matches)
-                for (size_t i = 0; i < idx->n_words; i++)
-                        if (strcmp(idx->words[i].word, type) != 0 &&
-                            opts->type_matches(type, idx->words[i].word, opts->userdata) &&
-                            (r = mark_word(&idx->words[i], epoch, &stack, &n, &cap)) < 0)
-                                return r;
-        while (n > 0) {
-                struct macro_entry *m = stack[--n];
-                for (size_t i = 0; i < m->n_callers; i++)
-                        if ((r = mark_reach(m->callers[i], epoch, &stack, &n, &cap)) < 0)
-                                return r;
+                if (idx->macros[i]->pub.kind == IFACE_KIND_INTERFACE)
+                        ensure_expanded(idx, idx->macros[i]);
+        if (idx->n_macros > UINT32_MAX)
+                return -E2BIG;
+        atom_t dollar1 = atom_find(&idx->atoms, "$1");
+        size_t n_keys = idx->atoms.n + 1; /* ids 1…n */
+        uint32_t *start = calloc(n_keys + 1, sizeof(*start));
+        /* The last interface posted under each key, + 1: an interface
+         * that grants on one target in several rules is posted once. */
+        _cleanup_free_ uint32_t *last = calloc(n_keys, sizeof(*last));
+        if (!start || !last) {
+                free(start);
+                return -ENOMEM;
         }
-        *ret_epoch = epoch;
+        /* Count, then fill: one posting per (target, interface). */
+        for (int pass = 0; pass < 2; pass++) {
+                memset(last, 0, n_keys * sizeof(*last));
+                for (size_t i = 0; i < idx->n_macros; i++) {
+                        const struct macro_entry *m = idx->macros[i];
+                        if (m->pub.kind != IFACE_KIND_INTERFACE || m->expand_r < 0)
+                                continue;
+                        for (size_t k = 0; k < m->rules.n; k++) {
+                                const struct compact_rule *c = &m->rules.v[k];
+                                if (!is_sure_grant(c, dollar1) || last[c->target] == i + 1)
+                                        continue;
+                                last[c->target] = (uint32_t) i + 1;
+                                if (pass == 0)
+                                        start[c->target + 1]++;
+                                else
+                                        g->macro[start[c->target]++] = (uint32_t) i;
+                        }
+                }
+                if (pass == 0) {
+                        for (size_t k = 0; k < n_keys; k++)
+                                start[k + 1] += start[k];
+                        g->macro = malloc((start[n_keys] ? start[n_keys] : 1) * sizeof(*g->macro));
+                        if (!g->macro) {
+                                free(start);
+                                return -ENOMEM;
+                        }
+                }
+        }
+        /* The fill pass advanced each start to the next key's; shift back. */
+        memmove(start + 1, start, n_keys * sizeof(*start));
+        start[0] = 0;
+        g->start = start;
+        g->n_keys = n_keys;
+        g->built = true;
+        return 0;
+}
+
+static int cmp_atom(const void *a, const void *b)
+{
+        atom_t x = *(const atom_t *) a, y = *(const atom_t *) b;
+        return x < y ? -1 : x > y;
+}
+
+/* The posting keys that type_matches accepts for type (attributes it
+ * belongs to, and the type itself), computed once per type. */
+static int attribute_keys(struct iface_index *idx, const char *type,
+                          const struct iface_suggest_options *opts, const struct attr_keys **ret)
+{
+        struct grant_index *g = &idx->grants;
+        if (g->matcher != opts->type_matches || g->matcher_data != opts->userdata) {
+                for (size_t i = 0; i < g->n_attr; i++) {
+                        free(g->attr[i].type);
+                        free(g->attr[i].keys);
+                }
+                g->n_attr = 0;
+                g->matcher = opts->type_matches;
+                g->matcher_data = opts->userdata;
+        }
+        for (size_t i = 0; i < g->n_attr; i++)
+                if (!strcmp(g->attr[i].type, type)) {
+                        *ret = &g->attr[i];
+                        return 0;
+                }
+        if (ARRAY_RESERVE(g->attr, g->cap_attr, g->n_attr + 1) < 0)
+                return -ENOMEM;
+        struct attr_keys e = {.type = strdup(type)};
+        if (!e.type)
+                return -ENOMEM;
+        size_t cap = 0;
+        for (atom_t k = 1; k < g->n_keys; k++) {
+                const char *name = atom_str(&idx->atoms, k);
+                if (g->start[k + 1] == g->start[k] || name[0] == '$' ||
+                    !opts->type_matches(type, name, opts->userdata))
+                        continue;
+                if (ARRAY_RESERVE(e.keys, cap, e.n + 1) < 0) {
+                        free(e.keys);
+                        free(e.type);
+                        return -ENOMEM;
+                }
+                e.keys[e.n++] = k;
+        }
+        g->attr[g->n_attr] = e;
+        *ret = &g->attr[g->n_attr++];
         return 0;
 }
 
@@ -2801,18 +2998,24 @@ enum match_kind {
         MATCH_ATTRIBUTE,
 };
 
-static enum match_kind target_match(const struct iface_rule *rule, const struct iface_access *need,
-                                    const struct iface_suggest_options *opts)
+/* How a cached rule's target matches the needed one. attr holds the keys
+ * type_matches accepted for the needed target (NULL: none asked). */
+static enum match_kind target_match(const struct iface_index *idx, const struct compact_rules *rs,
+                                    const struct compact_rule *rule,
+                                    const struct iface_access *need, const struct attr_keys *attr)
 {
-        if (strv_contains(rule->target_excluded, need->target))
-                return MATCH_NONE;
-        if (!strcmp(rule->target, need->target))
+        const char *target = atom_str(&idx->atoms, rule->target);
+        const atom_t *excluded = rs->pool + rule->first + rule->n_perms;
+        for (size_t k = 0; k < rule->n_excluded; k++)
+                if (!strcmp(atom_str(&idx->atoms, excluded[k]), need->target))
+                        return MATCH_NONE;
+        if (!strcmp(target, need->target))
                 return MATCH_EXACT;
-        if ((!strcmp(rule->target, "self") || !strcmp(rule->target, "$1")) &&
+        if ((!strcmp(target, "self") || !strcmp(target, "$1")) &&
             !strcmp(need->target, need->source))
                 return MATCH_SELF;
-        if (rule->target[0] != '$' && opts && opts->type_matches &&
-            opts->type_matches(need->target, rule->target, opts->userdata))
+        if (target[0] != '$' && attr &&
+            bsearch(&rule->target, attr->keys, attr->n, sizeof(atom_t), cmp_atom))
                 return MATCH_ATTRIBUTE;
         return MATCH_NONE;
 }
@@ -2840,9 +3043,8 @@ static int cmp_ranked(const void *a, const void *b)
 static char *format_call(const struct macro_entry *m, const char *source, unsigned *unbound)
 {
         size_t n = m->max_dollar > m->pub.n_params ? m->max_dollar : m->pub.n_params;
-        char *s = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&s, &len);
+        struct memstream ms;
+        FILE *f = memstream_open(&ms);
         if (!f)
                 return NULL;
         *unbound = 0;
@@ -2858,21 +3060,16 @@ static char *format_call(const struct macro_entry *m, const char *source, unsign
                         fprintf(f, ", <$%zu>", i + 1);
         }
         fputc(')', f);
-        if (fclose(f) != 0) {
-                free(s);
-                return NULL;
-        }
-        return s;
+        return memstream_take(&ms);
 }
 
 static char *format_why(const struct macro_entry *m, const struct iface_access *need,
-                        enum match_kind match, const char *attribute, char **granted,
+                        enum match_kind match, const char *attribute, const char *const *granted,
                         size_t n_granted, const char *via_first, size_t extra_on_target,
                         size_t extra_total)
 {
-        char *s = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&s, &len);
+        struct memstream ms;
+        FILE *f = memstream_open(&ms);
         if (!f)
                 return NULL;
         fprintf(f, "grants %s:%s {", need->target, need->tclass);
@@ -2897,18 +3094,74 @@ static char *format_why(const struct macro_entry *m, const struct iface_access *
                 fputs("; nothing else", f);
         if (m->pub.infoflow == IFACE_INFOFLOW_READ)
                 fputs("; documented as a read flow", f);
-        if (fclose(f) != 0) {
-                free(s);
-                return NULL;
-        }
-        return s;
+        return memstream_take(&ms);
 }
 
 /* A rule that can grant the needed access, and how its target matched. */
 struct usable_rule {
-        const struct iface_rule *rule;
+        const struct compact_rule *rule;
         enum match_kind match;
 };
+
+static bool rule_grants(const struct compact_rules *rs, const struct compact_rule *rule,
+                        atom_t perm, atom_t star)
+{
+        const atom_t *ids = rs->pool + rule->first;
+        for (size_t k = 0; k < rule->n_perms; k++)
+                if ((perm && ids[k] == perm) || (star && ids[k] == star))
+                        return true;
+        return false;
+}
+
+static int add_postings(const struct grant_index *g, atom_t key, uint32_t **v, size_t *n,
+                        size_t *cap)
+{
+        if (key == 0 || key >= g->n_keys)
+                return 0;
+        size_t add = g->start[key + 1] - g->start[key];
+        if (add == 0)
+                return 0;
+        if (ARRAY_RESERVE(*v, *cap, *n + add) < 0)
+                return -ENOMEM;
+        memcpy(*v + *n, g->macro + g->start[key], add * sizeof(**v));
+        *n += add;
+        return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+        uint32_t x = *(const uint32_t *) a, y = *(const uint32_t *) b;
+        return x < y ? -1 : x > y;
+}
+
+/* The interfaces whose sure rules name the target, self/$1 for a self
+ * access, or an attribute of the target: ascending, unique. */
+static int candidates(struct iface_index *idx, const struct iface_access *need,
+                      const struct attr_keys *attr, uint32_t **ret, size_t *n_ret)
+{
+        const struct grant_index *g = &idx->grants;
+        _cleanup_free_ uint32_t *v = NULL;
+        size_t n = 0, cap = 0;
+        int r = add_postings(g, atom_find(&idx->atoms, need->target), &v, &n, &cap);
+        if (r >= 0 && !strcmp(need->target, need->source)) {
+                r = add_postings(g, atom_find(&idx->atoms, "self"), &v, &n, &cap);
+                if (r >= 0)
+                        r = add_postings(g, atom_find(&idx->atoms, "$1"), &v, &n, &cap);
+        }
+        for (size_t k = 0; r >= 0 && attr && k < attr->n; k++)
+                r = add_postings(g, attr->keys[k], &v, &n, &cap);
+        if (r < 0)
+                return r;
+        if (n > 1)
+                qsort(v, n, sizeof(*v), cmp_u32);
+        size_t w = 0;
+        for (size_t i = 0; i < n; i++)
+                if (w == 0 || v[w - 1] != v[i])
+                        v[w++] = v[i];
+        *ret = TAKE_PTR(v);
+        *n_ret = w;
+        return 0;
+}
 
 int iface_suggest(struct iface_index *idx, const struct iface_access *need,
                   const struct iface_suggest_options *opts, struct iface_suggestion **ret,
@@ -2923,56 +3176,50 @@ int iface_suggest(struct iface_index *idx, const struct iface_access *need,
                 if (iface_perm_is_write(need->perms[i]))
                         need_write = true;
 
-        /* Expand only what can reach the target (or its attributes); a self
-         * access is granted through `self` and `$1`, which nearly every
-         * interface mentions, so that looks at all of them. */
-        bool everything = !strcmp(need->target, need->source);
-        unsigned epoch = 0;
-        if (!everything) {
-                int k = mark_reaching(idx, need->target, opts, &epoch);
-                if (k < 0)
-                        return planet_error_set(err, -k, "out of memory ranking interfaces");
-        }
+        /* The first call expands every interface and inverts the result;
+         * each access is then a lookup of its target and attributes. */
+        int r = grant_index_build(idx);
+        const struct attr_keys *attr = NULL;
+        if (r >= 0 && opts && opts->type_matches)
+                r = attribute_keys(idx, need->target, opts, &attr);
+        _cleanup_free_ uint32_t *cand = NULL;
+        size_t n_cand = 0;
+        if (r >= 0)
+                r = candidates(idx, need, attr, &cand, &n_cand);
+        _cleanup_free_ atom_t *need_perms = calloc(need->n_perms, sizeof(atom_t));
+        if (r < 0 || !need_perms)
+                return planet_error_set(err, r < 0 ? -r : ENOMEM,
+                                        "out of memory ranking interfaces");
+        for (size_t p = 0; p < need->n_perms; p++)
+                need_perms[p] = atom_find(&idx->atoms, need->perms[p]);
+        atom_t need_class = atom_find(&idx->atoms, need->tclass);
+        atom_t dollar1 = atom_find(&idx->atoms, "$1"), star = atom_find(&idx->atoms, "*");
 
         struct ranked *out = NULL;
         size_t n_out = 0, cap = 0;
-        _cleanup_free_ char **granted = NULL;
+        _cleanup_free_ const char **granted = NULL;
         size_t cap_granted = 0;
         _cleanup_free_ struct usable_rule *usable = NULL;
         size_t cap_usable = 0;
-        int r = 0;
 
-        for (size_t i = 0; i < idx->n_macros; i++) {
-                struct macro_entry *m = idx->macros[i];
-                if (m->pub.kind != IFACE_KIND_INTERFACE || (!everything && m->mark != epoch))
-                        continue;
-                ensure_expanded(idx, m);
-                if (m->expand_r < 0)
-                        continue;
+        for (size_t ci = 0; ci < n_cand && need_class; ci++) {
+                struct macro_entry *m = idx->macros[cand[ci]];
                 if (m->grants_write && !need_write)
                         continue;
 
                 /* The sure (unconditional) allow rules with $1 as source on
-                 * the class, each with how its target matches: computed once
-                 * per interface, since target_match may ask the policy. */
+                 * the class, each with how its target matches. */
                 size_t n_usable = 0;
-                for (size_t k = 0; k < m->rules.n_rules; k++) {
-                        const struct iface_rule *rule = &m->rules.rules[k];
-                        if (rule->kind != IFACE_RULE_ALLOW || rule->conditional ||
-                            strcmp(rule->source, "$1") || strcmp(rule->tclass, need->tclass))
+                for (size_t k = 0; k < m->rules.n; k++) {
+                        const struct compact_rule *rule = &m->rules.v[k];
+                        if (!is_sure_grant(rule, dollar1) || rule->tclass != need_class)
                                 continue;
-                        enum match_kind mk = target_match(rule, need, opts);
+                        enum match_kind mk = target_match(idx, &m->rules, rule, need, attr);
                         if (mk == MATCH_NONE)
                                 continue;
-                        if (n_usable + 1 > cap_usable) {
-                                cap_usable = cap_usable ? cap_usable * 2 : 16;
-                                struct usable_rule *v = realloc(usable,
-                                                                cap_usable * sizeof(*v));
-                                if (!v) {
-                                        r = -ENOMEM;
-                                        goto fail;
-                                }
-                                usable = v;
+                        if (ARRAY_RESERVE(usable, cap_usable, n_usable + 1) < 0) {
+                                r = -ENOMEM;
+                                goto fail;
                         }
                         usable[n_usable++] = (struct usable_rule){rule, mk};
                 }
@@ -2989,8 +3236,8 @@ int iface_suggest(struct iface_index *idx, const struct iface_access *need,
                                 for (size_t k = 0; k < n_usable && !ok; k++) {
                                         if (usable[k].match > level)
                                                 continue;
-                                        ok = strv_contains(usable[k].rule->perms, need->perms[p]) ||
-                                             strv_contains(usable[k].rule->perms, "*");
+                                        ok = rule_grants(&m->rules, usable[k].rule, need_perms[p],
+                                                         star);
                                 }
                                 if (ok)
                                         covered++;
@@ -3007,44 +3254,37 @@ int iface_suggest(struct iface_index *idx, const struct iface_access *need,
                 size_t n_granted = 0, on_target = 0;
                 const char *via_first = NULL, *attribute = NULL;
                 for (size_t k = 0; k < n_usable; k++) {
-                        const struct iface_rule *rule = usable[k].rule;
+                        const struct compact_rule *rule = usable[k].rule;
                         enum match_kind mk = usable[k].match;
                         if (mk > best)
                                 continue;
                         if (!via_first)
-                                via_first = rule->via;
+                                via_first = atom_str(&idx->atoms, rule->via);
                         if (mk == MATCH_ATTRIBUTE && !attribute)
-                                attribute = rule->target;
-                        STRV_FOREACH (p, rule->perms) {
+                                attribute = atom_str(&idx->atoms, rule->target);
+                        const atom_t *ids = m->rules.pool + rule->first;
+                        for (size_t q = 0; q < rule->n_perms; q++) {
+                                const char *perm = atom_str(&idx->atoms, ids[q]);
                                 bool seen = false;
+                                /* Interned: one name, one pointer. */
                                 for (size_t g = 0; g < n_granted && !seen; g++)
-                                        seen = !strcmp(granted[g], *p);
+                                        seen = granted[g] == perm;
                                 if (seen)
                                         continue;
-                                if (n_granted + 1 > cap_granted) {
-                                        cap_granted = cap_granted ? cap_granted * 2 : 16;
-                                        char **v = realloc(granted, cap_granted * sizeof(char *));
-                                        if (!v) {
-                                                r = -ENOMEM;
-                                                goto fail;
-                                        }
-                                        granted = v;
+                                if (ARRAY_RESERVE(granted, cap_granted, n_granted + 1) < 0) {
+                                        r = -ENOMEM;
+                                        goto fail;
                                 }
-                                granted[n_granted++] = *p;
+                                granted[n_granted++] = perm;
                                 on_target++;
                         }
                 }
                 size_t extra_on_target = on_target > need->n_perms ? on_target - need->n_perms : 0;
                 size_t extra_total = m->total_perms > on_target ? m->total_perms - on_target : 0;
 
-                if (n_out + 1 > cap) {
-                        cap = cap ? cap * 2 : 16;
-                        struct ranked *v = realloc(out, cap * sizeof(*v));
-                        if (!v) {
-                                r = -ENOMEM;
-                                goto fail;
-                        }
-                        out = v;
+                if (ARRAY_RESERVE(out, cap, n_out + 1) < 0) {
+                        r = -ENOMEM;
+                        goto fail;
                 }
                 struct ranked *c = &out[n_out];
                 *c = (struct ranked){.match = best};

@@ -108,6 +108,16 @@ struct iface_index;
  * holds no interface files (e.g. "install selinux-policy-dev or pass --include"),
  * or naming file:line when a definition is malformed beyond recovery. */
 int iface_index_load(const char *dir, struct iface_index **ret, struct planet_error *err);
+/* The same with flags. IFACE_LOAD_DEFINITIONS_ONLY keeps only each
+ * definition's own text, for callers that expand and suggest but do not
+ * show sources (planet-selinux denials): doc is NULL and doc_len 0 (summary,
+ * desc and params are parsed as usual), and the index holds ~1.7 MB of
+ * Debian's 7.1 MB of headers. */
+enum {
+        IFACE_LOAD_DEFINITIONS_ONLY = 1 << 0,
+};
+int iface_index_load_flags(const char *dir, unsigned flags, struct iface_index **ret,
+                           struct planet_error *err);
 
 /* An empty index, and adding one file's text to it (copied; need not be
  * NUL-terminated). path names it in messages; layer as in iface_macro
@@ -267,11 +277,14 @@ struct iface_suggestion {
  * then fewer unbound parameters; then least extra on the target; then least
  * extra overall; then name. Interfaces granting write-class permissions are
  * never offered when no needed permission is write-class. Zero candidates is
- * a success with *n_ret 0. Only interfaces whose text (or whose callees'
- * text) names the target type, or an attribute type_matches accepts for it,
- * are expanded; a self access (target == source) looks at all of them. The
- * first call builds a call graph and a word index (~15 ms); expansions are
- * cached in idx, so later calls cost well under a millisecond. */
+ * a success with *n_ret 0. The first call expands every interface once
+ * (~0.2 s CPU for Debian's headers) and inverts the result into a map from
+ * each type, attribute or self that an interface's sure rules grant on to
+ * the interfaces that do; later calls look up the target and the attributes
+ * type_matches accepts for it (asked once per target type; its answers must
+ * not change for one callback and userdata) and rank only those, well under
+ * a millisecond each. Expansions are cached in idx in a compact form
+ * (interned names), which iface_expand() reuses. */
 int iface_suggest(struct iface_index *idx, const struct iface_access *need,
                   const struct iface_suggest_options *opts, struct iface_suggestion **ret,
                   size_t *n_ret, struct planet_error *err);

@@ -6,8 +6,10 @@
  * libsepol's services API (sepol_transition_sid & co.) computes against one
  * library-global policydb/sidtab pair: we own the storage (in the backend)
  * and point libsepol at it; hence at most one offline backend per process. */
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -193,7 +195,248 @@ static const struct label_backend_ops offline_ops = {
         .type_has_attribute = offline_type_has_attribute,
 };
 
-static int read_policy(struct offline_backend *o, const char *path, struct planet_error *err)
+/* ---- symbol tables only ------------------------------------------------ */
+
+/* A cursor over a kernel policy image that only skips: it walks what
+ * libsepol's policydb_read() reads up to the end of the symbol tables, so
+ * that the rest (the access vector table, ~80% of the memory a loaded
+ * policy takes) can be replaced by an empty stand-in. */
+struct image_cursor {
+        const uint8_t *p;
+        size_t len, off;
+        bool bad; /* ran past the end: the image is not what it says */
+};
+
+static uint32_t take32(struct image_cursor *c)
+{
+        if (c->bad || c->len - c->off < 4) {
+                c->bad = true;
+                return 0;
+        }
+        uint32_t v;
+        memcpy(&v, c->p + c->off, 4);
+        c->off += 4;
+        return le32toh(v);
+}
+
+static void skip_bytes(struct image_cursor *c, uint64_t n)
+{
+        if (c->bad || n > c->len - c->off)
+                c->bad = true;
+        else
+                c->off += n;
+}
+
+static void skip_ebitmap(struct image_cursor *c)
+{
+        take32(c); /* map unit */
+        take32(c); /* high bit */
+        uint32_t count = take32(c);
+        skip_bytes(c, (uint64_t) count * 12); /* start bit (u32) + map (u64) each */
+}
+
+static void skip_perms(struct image_cursor *c, uint32_t n)
+{
+        for (uint32_t i = 0; i < n && !c->bad; i++) {
+                uint32_t len = take32(c);
+                take32(c); /* value */
+                skip_bytes(c, len);
+        }
+}
+
+static void skip_constraints(struct image_cursor *c, uint32_t n, uint32_t vers)
+{
+        for (uint32_t i = 0; i < n && !c->bad; i++) {
+                take32(c); /* permissions */
+                uint32_t nexpr = take32(c);
+                for (uint32_t j = 0; j < nexpr && !c->bad; j++) {
+                        uint32_t type = take32(c);
+                        take32(c); /* attr */
+                        take32(c); /* op */
+                        if (type != CEXPR_NAMES)
+                                continue;
+                        skip_ebitmap(c); /* names */
+                        if (vers >= POLICYDB_VERSION_CONSTRAINT_NAMES) {
+                                skip_ebitmap(c); /* type set: types, negset, flags */
+                                skip_ebitmap(c);
+                                take32(c);
+                        }
+                }
+        }
+}
+
+static void skip_mls_level(struct image_cursor *c)
+{
+        take32(c); /* sensitivity */
+        skip_ebitmap(c);
+}
+
+/* A symbol: its name's length, `fields` more u32 fields, then the name. */
+static void skip_named(struct image_cursor *c, unsigned fields)
+{
+        uint32_t len = take32(c);
+        skip_bytes(c, (uint64_t) fields * 4);
+        skip_bytes(c, len);
+}
+
+/* One entry of symbol table `table` (commons, classes, roles, types, users,
+ * booleans, sensitivities, categories), as policydb_read() reads a kernel
+ * policy of version vers (>= POLICYDB_VERSION_BOUNDARY). */
+static void skip_symbol(struct image_cursor *c, unsigned table, uint32_t vers)
+{
+        uint32_t len, n, ncons, items;
+        switch (table) {
+        case SYM_COMMONS:
+                len = take32(c);
+                take32(c); /* value */
+                take32(c); /* nprim */
+                n = take32(c);
+                skip_bytes(c, len);
+                skip_perms(c, n);
+                break;
+        case SYM_CLASSES: {
+                len = take32(c);
+                uint32_t common_len = take32(c);
+                take32(c); /* value */
+                take32(c); /* nprim */
+                n = take32(c);
+                ncons = take32(c);
+                skip_bytes(c, len);
+                skip_bytes(c, common_len);
+                skip_perms(c, n);
+                skip_constraints(c, ncons, vers);
+                skip_constraints(c, take32(c), vers); /* validatetrans */
+                if (vers >= POLICYDB_VERSION_NEW_OBJECT_DEFAULTS)
+                        skip_bytes(c, 3 * 4); /* default user, role, range */
+                if (vers >= POLICYDB_VERSION_DEFAULT_TYPE)
+                        take32(c);
+                break;
+        }
+        case SYM_ROLES:
+                skip_named(c, 2); /* value, bounds */
+                skip_ebitmap(c);  /* dominates */
+                skip_ebitmap(c); /* types */
+                break;
+        case SYM_TYPES:
+                skip_named(c, 3); /* value, properties, bounds */
+                break;
+        case SYM_USERS:
+                skip_named(c, 2);  /* value, bounds */
+                skip_ebitmap(c);   /* roles */
+                items = take32(c); /* MLS range: 1 or 2 sensitivities */
+                if (items < 1 || items > 2)
+                        c->bad = true;
+                skip_bytes(c, (uint64_t) items * 4);
+                skip_ebitmap(c);
+                if (items > 1)
+                        skip_ebitmap(c);
+                skip_mls_level(c); /* default level */
+                break;
+        case SYM_BOOLS:
+                take32(c); /* value */
+                take32(c); /* state */
+                skip_bytes(c, take32(c));
+                break;
+        case SYM_LEVELS:
+                skip_named(c, 1); /* is alias */
+                skip_mls_level(c);
+                break;
+        case SYM_CATS:
+                skip_named(c, 2); /* value, is alias */
+                break;
+        default:
+                c->bad = true;
+        }
+}
+
+static void put32(uint8_t **q, uint32_t v)
+{
+        v = htole32(v);
+        memcpy(*q, &v, 4);
+        *q += 4;
+}
+
+static void put16(uint8_t **q, uint16_t v)
+{
+        v = htole16(v);
+        memcpy(*q, &v, 2);
+        *q += 2;
+}
+
+/* A copy of a kernel policy image with everything after the symbol tables
+ * replaced by empty sections: libsepol reads it as a policy with the same
+ * classes, permissions, types, attributes' names, roles, users, booleans and
+ * MLS levels (so contexts validate as they would), and no rules. The access
+ * vector table must hold one entry: a permission-less allow of the first
+ * type on itself. -EOPNOTSUPP for formats this does not know (older than
+ * POLICYDB_VERSION_BOUNDARY, or not a kernel policy): load it whole then. */
+static int symbols_only_image(const uint8_t *p, size_t len, uint8_t **ret, size_t *ret_len)
+{
+        struct image_cursor c = {.p = p, .len = len};
+        if (take32(&c) != POLICYDB_MAGIC)
+                return -EOPNOTSUPP;
+        skip_bytes(&c, take32(&c)); /* "SE Linux" */
+        uint32_t vers = take32(&c);
+        take32(&c); /* config */
+        uint32_t sym_num = take32(&c), ocon_num = take32(&c);
+        if (c.bad || vers < POLICYDB_VERSION_BOUNDARY || vers > POLICYDB_VERSION_MAX ||
+            sym_num != SYM_NUM || ocon_num > 64)
+                return -EOPNOTSUPP;
+        skip_ebitmap(&c); /* policy capabilities */
+        skip_ebitmap(&c); /* permissive types */
+        uint32_t n_types = 0;
+        for (unsigned table = 0; table < SYM_NUM && !c.bad; table++) {
+                uint32_t nprim = take32(&c), nel = take32(&c);
+                /* libsepol sizes arrays by nprim: no more than the image
+                 * could describe. */
+                if (nprim > len)
+                        c.bad = true;
+                if (table == SYM_TYPES)
+                        n_types = nprim;
+                for (uint32_t i = 0; i < nel && !c.bad; i++)
+                        skip_symbol(&c, table, vers);
+        }
+        /* A real image ends with one bitmap (>= 12 bytes) per type value. */
+        if (c.bad || n_types == 0 || (uint64_t) n_types * 12 > len - c.off)
+                return -EINVAL;
+
+        size_t tail = 4 + 4 * 2 + 4     /* access vectors: one entry */
+                      + 4 + 4 + 4 + 4   /* conditionals, role transitions and allows, names */
+                      + ocon_num * 4    /* object contexts */
+                      + 4 + 4           /* genfs, range transitions */
+                      + n_types * 12ul; /* type → attribute map, empty bitmaps */
+        uint8_t *img = malloc(c.off + tail);
+        if (!img)
+                return -ENOMEM;
+        memcpy(img, p, c.off);
+        uint8_t *q = img + c.off;
+        put32(&q, 1);             /* access vectors: libsepol wants one, */
+        put16(&q, 1);             /* source type 1, */
+        put16(&q, 1);             /* target type 1, */
+        put16(&q, 1);             /* class 1, */
+        put16(&q, AVTAB_ALLOWED); /* allowed: */
+        put32(&q, 0);             /* no permission */
+        put32(&q, 0);             /* conditional rules */
+        put32(&q, 0);             /* role transitions */
+        put32(&q, 0);             /* role allows */
+        if (vers >= POLICYDB_VERSION_FILENAME_TRANS)
+                put32(&q, 0); /* named type transitions */
+        for (uint32_t i = 0; i < ocon_num; i++)
+                put32(&q, 0); /* object contexts (initial SIDs, ports, …) */
+        put32(&q, 0);         /* genfs */
+        put32(&q, 0);         /* range transitions */
+        for (uint32_t i = 0; i < n_types; i++) {
+                put32(&q, MAPSIZE);
+                put32(&q, 0);
+                put32(&q, 0);
+        }
+        *ret = img;
+        *ret_len = (size_t) (q - img);
+        return 0;
+}
+
+static int read_policy(struct offline_backend *o, const char *path, bool symbols_only,
+                       struct planet_error *err)
 {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
@@ -211,12 +454,26 @@ static int read_policy(struct offline_backend *o, const char *path, struct plane
         if (map == MAP_FAILED)
                 return planet_error_set(err, errno, "cannot map policy %s: %m", path);
 
+        _cleanup_free_ uint8_t *lean = NULL;
+        size_t lean_len = 0;
+        /* A format the symbol reader does not know (-EOPNOTSUPP) is read
+         * whole; one it finds broken is refused like libsepol refuses it. */
+        int r = symbols_only ? symbols_only_image(map, st.st_size, &lean, &lean_len) : 0;
+        if (r < 0 && r != -EOPNOTSUPP) {
+                munmap(map, st.st_size);
+                if (r == -ENOMEM)
+                        return r;
+                return planet_error_set(err, EINVAL,
+                                        "%s is not a compiled SELinux policy libsepol can read "
+                                        "(corrupt, or not a kernel policy file)",
+                                        path);
+        }
         struct policy_file pf;
         policy_file_init(&pf);
         pf.type = PF_USE_MEMORY;
-        pf.data = map;
-        pf.len = st.st_size;
-        int r = policydb_init(&o->policydb);
+        pf.data = lean ? (char *) lean : map;
+        pf.len = lean ? lean_len : (size_t) st.st_size;
+        r = policydb_init(&o->policydb);
         if (r == 0)
                 r = policydb_read(&o->policydb, &pf, 0);
         munmap(map, st.st_size);
@@ -230,8 +487,24 @@ static int read_policy(struct offline_backend *o, const char *path, struct plane
         return 0;
 }
 
+static int open_offline(struct label_backend **ret, const char *policy_path,
+                        const char *file_contexts_path, bool symbols_only,
+                        struct planet_error *err);
+
 int label_backend_open_offline(struct label_backend **ret, const char *policy_path,
                                const char *file_contexts_path, struct planet_error *err)
+{
+        return open_offline(ret, policy_path, file_contexts_path, false, err);
+}
+
+int label_backend_open_offline_symbols(struct label_backend **ret, const char *policy_path,
+                                       struct planet_error *err)
+{
+        return open_offline(ret, policy_path, NULL, true, err);
+}
+
+static int open_offline(struct label_backend **ret, const char *policy_path,
+                        const char *file_contexts_path, bool symbols_only, struct planet_error *err)
 {
         if (!policy_path)
                 return planet_error_set(err, EINVAL, "no policy file given (--policy FILE)");
@@ -251,7 +524,7 @@ int label_backend_open_offline(struct label_backend **ret, const char *policy_pa
         /* libsepol prints its own diagnostics to stderr; ours name the file. */
         sepol_debug(0);
 
-        int r = read_policy(o, policy_path, err);
+        int r = read_policy(o, policy_path, symbols_only, err);
         if (r < 0) {
                 free(o->policy_path);
                 free(o);

@@ -517,3 +517,173 @@ Test(explain, interface_suggestions_fill_the_slot)
         cr_assert_eq(g2->verdict, EXPLAIN_VERDICT_BOOLEAN);
         cr_assert_null(g2->interfaces);
 }
+
+/* Freeing the policy before the interface index is loaded (what the
+ * command does) must not change a suggestion: the attribute snapshot
+ * answers as the policy did. The accesses include matches through an
+ * attribute (var_lib_t is a non_auth_file_type) and an unknown type. */
+Test(explain, detached_policy_suggests_the_same)
+{
+        static const char log[] =
+                "type=AVC msg=audit(1.000:1): avc:  denied  { read } for  pid=1 "
+                "scontext=system_u:system_r:ntpd_t:s0 tcontext=system_u:object_r:var_lib_t:s0 "
+                "tclass=file permissive=0\n"
+                "type=AVC msg=audit(1.000:2): avc:  denied  { read } for  pid=1 "
+                "scontext=system_u:system_r:avahi_t:s0 tcontext=system_u:object_r:bin_t:s0 "
+                "tclass=lnk_file permissive=0\n"
+                "type=AVC msg=audit(1.000:3): avc:  denied  { lock } for  pid=1 "
+                "scontext=system_u:system_r:avahi_t:s0 "
+                "tcontext=system_u:object_r:postgresql_db_t:s0 tclass=file permissive=0\n"
+                "type=AVC msg=audit(1.000:4): avc:  denied  { name_bind } for  pid=1 "
+                "scontext=system_u:system_r:avahi_t:s0 tcontext=system_u:object_r:dns_port_t:s0 "
+                "tclass=udp_socket permissive=0\n"
+                "type=AVC msg=audit(1.000:5): avc:  denied  { read } for  pid=1 "
+                "scontext=system_u:system_r:sshd_t:s0 tcontext=system_u:object_r:no_such_t:s0 "
+                "tclass=file permissive=0\n";
+        _cleanup_label_backend_ struct label_backend *b = debian_policy();
+        struct explain_options o = {.backend = b};
+        _cleanup_explain_ struct explain *attached = explain_text(&o, log);
+        _cleanup_explain_ struct explain *detached = explain_text(&o, log);
+        cr_assert_eq(explain_detach_policy(detached), 0);
+        _cleanup_iface_index_ struct iface_index *idx = NULL;
+        struct planet_error err = {0};
+        cr_assert_eq(iface_index_load(NULL, &idx, &err), 0, "%s", err.msg);
+        cr_assert_eq(explain_suggest_interfaces(attached, idx, 10, &err), 0, "%s", err.msg);
+        cr_assert_eq(explain_suggest_interfaces(detached, idx, 10, &err), 0, "%s", err.msg);
+
+        cr_assert_eq(explain_n_groups(attached), explain_n_groups(detached));
+        size_t through_attribute = 0, compared = 0;
+        for (size_t i = 0; i < explain_n_groups(attached); i++) {
+                char **a = explain_get_group(attached, i)->interfaces;
+                char **d = explain_get_group(detached, i)->interfaces;
+                cr_assert_eq(!a, !d);
+                size_t k = 0;
+                for (; a && a[k] && d[k]; k++, compared++) {
+                        cr_assert_str_eq(a[k], d[k]);
+                        through_attribute += strstr(a[k], "through attribute") != NULL;
+                }
+                cr_assert(!a || (!a[k] && !d[k]), "group %zu: different counts", i);
+        }
+        cr_assert_gt(compared, 5);
+        cr_assert_gt(through_attribute, 0, "no attribute match exercised");
+}
+
+/* The symbols-only policy that rules-only output reads: every context,
+ * class and permission is judged as the whole policy judges it, while the
+ * rules are gone. */
+Test(explain, symbols_only_policy_judges_names_like_the_whole_one)
+{
+        _cleanup_free_ char *policy = fixture_path("etc/selinux/default/policy/policy.33");
+        struct planet_error err = {0};
+        _cleanup_label_backend_ struct label_backend *lean = NULL;
+        static const char *const contexts[] = {
+                "system_u:system_r:httpd_t:s0",
+                "system_u:object_r:shadow_t:s0",
+                "system_u:system_r:httpd_t:s0-s0:c0.c1023",
+                "system_u:system_r:no_such_t:s0",     /* unknown type */
+                "system_u:no_such_r:httpd_t:s0",      /* unknown role */
+                "no_such_u:system_r:httpd_t:s0",      /* unknown user */
+                "system_u:object_r:httpd_t:s0",       /* object_r takes every type */
+                "user_u:system_r:httpd_t:s0",         /* role the user lacks */
+                "system_u:system_r:shadow_t:s0",      /* type the role lacks */
+                "system_u:system_r:httpd_t:s9",       /* unknown sensitivity */
+                "system_u:system_r:httpd_t:s0:c9999", /* unknown category */
+        };
+        /* Only one offline backend may live at a time (libsepol's globals):
+         * ask the whole policy first, then the lean one, per context. */
+        int whole_answers[ELEMENTSOF(contexts)];
+        {
+                _cleanup_label_backend_ struct label_backend *whole = debian_policy();
+                for (size_t i = 0; i < ELEMENTSOF(contexts); i++) {
+                        struct planet_error e = {0};
+                        whole_answers[i] = label_check_context(whole, contexts[i], &e);
+                        planet_error_clear(&e);
+                }
+        }
+        cr_assert_eq(label_backend_open_offline_symbols(&lean, policy, &err), 0, "%s", err.msg);
+        size_t valid = 0, invalid = 0;
+        for (size_t i = 0; i < ELEMENTSOF(contexts); i++) {
+                struct planet_error e = {0};
+                int r = label_check_context(lean, contexts[i], &e);
+                planet_error_clear(&e);
+                cr_assert_eq(r, whole_answers[i], "%s: whole policy %d, symbols only %d",
+                             contexts[i], whole_answers[i], r);
+                r == 0 ? valid++ : invalid++;
+        }
+        cr_assert_geq(valid, 3);
+        cr_assert_geq(invalid, 5);
+
+        /* Classes and permissions: the verdicts fixture has a permission the
+         * class lacks and an unknown context; the rules printed are the same
+         * as against the whole policy, and there are no rules to allow
+         * anything. */
+        struct explain_options o = {.backend = lean};
+        _cleanup_explain_ struct explain *x = explain_text(&o, "verdicts.log");
+        char *lean_rules = NULL, *whole_rules = NULL;
+        size_t n1 = 0, n2 = 0;
+        FILE *f = open_memstream(&lean_rules, &n1);
+        cr_assert_eq(explain_write_rules(x, false, f), 0);
+        fclose(f);
+        size_t bad_class = 0;
+        for (size_t i = 0; i < explain_n_groups(x); i++) {
+                struct explain_group *g = explain_get_group(x, i);
+                cr_assert_neq(g->verdict, EXPLAIN_VERDICT_ALLOWED);
+                bad_class += g->verdict == EXPLAIN_VERDICT_BAD_CLASS;
+        }
+        label_backend_free(TAKE_PTR(lean));
+        {
+                _cleanup_label_backend_ struct label_backend *whole = debian_policy();
+                struct explain_options ow = {.backend = whole};
+                _cleanup_explain_ struct explain *y = explain_text(&ow, "verdicts.log");
+                f = open_memstream(&whole_rules, &n2);
+                cr_assert_eq(explain_write_rules(y, false, f), 0);
+                fclose(f);
+                size_t whole_bad_class = 0;
+                for (size_t i = 0; i < explain_n_groups(y); i++)
+                        whole_bad_class +=
+                                explain_get_group(y, i)->verdict == EXPLAIN_VERDICT_BAD_CLASS;
+                cr_assert_eq(bad_class, whole_bad_class);
+        }
+        cr_assert_gt(n1, 0);
+        cr_assert_str_eq(lean_rules, whole_rules);
+        free(lean_rules);
+        free(whole_rules);
+}
+
+/* Policy formats: one the symbol reader does not know (version 23, before
+ * type bounds) is read whole, with its rules; 24 (no named transitions yet)
+ * and the current one are read symbols only: contexts judged, no rules. The
+ * small policy has no MLS, booleans or commons. */
+Test(explain, symbols_only_across_policy_formats)
+{
+        _cleanup_free_ char *conf = src_path("rbac.conf");
+        char dir[] = "/tmp/test-explain-XXXXXX";
+        cr_assert_not_null(mkdtemp(dir));
+        static const struct {
+                int version;
+                bool rules_kept;
+        } cases[] = {{23, true}, {24, false}, {25, false}, {33, false}};
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *out = NULL, *cmd = NULL;
+                cr_assert_geq(asprintf(&out, "%s/rbac.%d", dir, cases[i].version), 0);
+                cr_assert_geq(asprintf(&cmd, "checkpolicy -c %d -o '%s' '%s' >/dev/null 2>&1",
+                                       cases[i].version, out, conf),
+                              0);
+                cr_assert_eq(system(cmd), 0, "%s failed", cmd);
+                struct label_backend *b = NULL;
+                struct planet_error err = {0};
+                cr_assert_eq(label_backend_open_offline_symbols(&b, out, &err), 0, "%d: %s",
+                             cases[i].version, err.msg);
+                cr_assert_eq(label_check_context(b, "user_u:first_r:a_t", &err), 0, "%s", err.msg);
+                cr_assert_lt(label_check_context(b, "user_u:first_r:b_t", &err), 0);
+                planet_error_clear(&err);
+                bool allowed = false;
+                cr_assert_eq(label_check_access(b, "user_u:first_r:a_t", "user_u:second_r:b_t",
+                                                "file", "read", &allowed, &err),
+                             0, "%s", err.msg);
+                cr_assert_eq(allowed, cases[i].rules_kept, "version %d", cases[i].version);
+                label_backend_free(b);
+                unlink(out);
+        }
+        rmdir(dir);
+}

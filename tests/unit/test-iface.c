@@ -350,6 +350,71 @@ Test(devel, cached_expansion_equals_textual_expansion)
         cr_assert_gt(compared, 6000);
 }
 
+/* An index that keeps only the definitions' text (what denials loads)
+ * has the same macros, text, summaries and expansions, and suggests the
+ * same; only the doc blocks are gone. */
+Test(devel, definitions_only_index_is_the_same_index_without_docs)
+{
+        struct iface_index *lean = NULL;
+        struct planet_error err = {0};
+        cr_assert_eq(iface_index_load_flags(NULL, IFACE_LOAD_DEFINITIONS_ONLY, &lean, &err), 0,
+                     "%s", err.msg);
+        cr_assert_eq(iface_index_count(lean), iface_index_count(devel));
+        size_t expanded = 0;
+        for (size_t i = 0; i < iface_index_count(devel); i++) {
+                const struct iface_macro *m = iface_index_get(devel, i);
+                const struct iface_macro *l = iface_index_get(lean, i);
+                cr_assert_str_eq(l->name, m->name);
+                cr_assert_eq(l->kind, m->kind);
+                cr_assert_eq(l->line, m->line);
+                cr_assert_eq(!l->summary, !m->summary, "%s", m->name);
+                if (m->summary)
+                        cr_assert_str_eq(l->summary, m->summary);
+                cr_assert_eq(l->n_params, m->n_params);
+                cr_assert_null(l->doc);
+                cr_assert_eq(l->text_len, m->text_len);
+                cr_assert_eq(memcmp(l->text, m->text, m->text_len), 0, "%s", m->name);
+                cr_assert_eq(l->body_len, m->body_len);
+                cr_assert_eq(memcmp(l->body, m->body, m->body_len), 0, "%s", m->name);
+                if (m->kind != IFACE_KIND_INTERFACE || i % 7)
+                        continue;
+                struct iface_rules a = {0}, b = {0};
+                int ra = iface_expand(devel, m->name, NULL, 0, &a, &err);
+                planet_error_clear(&err);
+                int rb = iface_expand(lean, m->name, NULL, 0, &b, &err);
+                planet_error_clear(&err);
+                cr_assert_eq(ra, rb, "%s", m->name);
+                cr_assert_eq(a.n_rules, b.n_rules, "%s", m->name);
+                for (size_t k = 0; k < a.n_rules; k++) {
+                        char *x = iface_rule_to_string(&a.rules[k]);
+                        char *y = iface_rule_to_string(&b.rules[k]);
+                        cr_assert_str_eq(x, y, "%s", m->name);
+                        free(x);
+                        free(y);
+                }
+                iface_rules_done(&a);
+                iface_rules_done(&b);
+                expanded++;
+        }
+        cr_assert_gt(expanded, 800);
+
+        const char *perms[] = {"read", "open"};
+        struct iface_access need = {"myapp_t", "etc_t", "file", perms, 2};
+        struct iface_suggestion *s = NULL, *t = NULL;
+        size_t n = 0, nt = 0;
+        cr_assert_eq(iface_suggest(devel, &need, NULL, &s, &n, &err), 0, "%s", err.msg);
+        cr_assert_eq(iface_suggest(lean, &need, NULL, &t, &nt, &err), 0, "%s", err.msg);
+        cr_assert_eq(n, nt);
+        cr_assert_gt(n, 0);
+        for (size_t k = 0; k < n; k++) {
+                cr_assert_str_eq(s[k].call, t[k].call);
+                cr_assert_str_eq(s[k].why, t[k].why);
+        }
+        iface_suggestions_free(s, n);
+        iface_suggestions_free(t, nt);
+        iface_index_free(lean);
+}
+
 static void expect_no_write_anywhere(const char *name)
 {
         struct iface_rules rules = {0};

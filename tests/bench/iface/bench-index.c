@@ -72,7 +72,7 @@ int main(int argc, char **argv)
         getrusage(RUSAGE_SELF, &ru);
         printf("index: %zu macros, fastest %.1f ms, median %.1f ms CPU (%d rounds)\n", count, t[0],
                t[rounds / 2], rounds);
-        printf("first suggestion (builds the call graph, expands what reaches etc_t): %.1f ms; "
+        printf("first suggestion (expands every interface, builds the inverted index): %.1f ms; "
                "later ones: %.2f ms CPU\n",
                first, later);
         printf("peak RSS: %ld MB\n", ru.ru_maxrss / 1024);
