@@ -21,6 +21,6 @@ cp "$cat" "$tmp/usr/lib/systemd/catalog/"
 journalctl --root="$tmp" --update-catalog
 listed=$(journalctl --root="$tmp" --list-catalog | grep -c 'planet-selinux\|@UNIT@' || true)
 for id in $ids; do
-        journalctl --root="$tmp" --list-catalog | grep -q "^$id " || { echo "FAIL: journalctl did not compile $id" >&2; exit 1; }
+        grep -q "^$id " <<<"$(journalctl --root="$tmp" --list-catalog)" || { echo "FAIL: journalctl did not compile $id" >&2; exit 1; }
 done
 echo "ok: $(echo "$ids" | wc -l) entries ($listed listed)"

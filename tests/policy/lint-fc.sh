@@ -13,7 +13,7 @@ check() { # check NAME WANT_STATUS CMD...
         set +e; out=$("$@" 2>&1); st=$?; set -e
         if [ "$st" -ne "$want" ]; then echo "FAIL: $name: exit $st, want $want"; echo "$out"; fail=1; fi
 }
-has() { printf '%s\n' "$out" | grep -qF -- "$1" || { echo "FAIL: $2: missing '$1' in:"; echo "$out"; fail=1; }; }
+has() { grep -qF -- "$1" <<<"$out" || { echo "FAIL: $2: missing '$1' in:"; echo "$out"; fail=1; }; }
 
 check "gravity.fc is clean" 0 "$tool" lint-fc --policy-root "$root" "$top_srcdir/policy/gravity.fc"
 [ -z "$out" ] || { echo "FAIL: gravity.fc findings: $out"; fail=1; }
