@@ -20,7 +20,8 @@ mkdir -p "$tmp/usr/lib/systemd/catalog"
 cp "$cat" "$tmp/usr/lib/systemd/catalog/"
 journalctl --root="$tmp" --update-catalog
 listed=$(journalctl --root="$tmp" --list-catalog | grep -c 'planet-selinux\|@UNIT@' || true)
+catalog=$(journalctl --root="$tmp" --list-catalog)
 for id in $ids; do
-        grep -q "^$id " <<<"$(journalctl --root="$tmp" --list-catalog)" || { echo "FAIL: journalctl did not compile $id" >&2; exit 1; }
+        printf '%s\n' "$catalog" | grep -q "^$id " || { echo "FAIL: journalctl did not compile $id" >&2; exit 1; }
 done
 echo "ok: $(echo "$ids" | wc -l) entries ($listed listed)"
