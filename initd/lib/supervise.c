@@ -15,9 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <selinux/selinux.h>
-
 #include "notify.h"
+#include "selinuxfs.h"
 #include "supervise.h"
 
 #define LOG_PREFIX "planet-initd: "
@@ -588,10 +587,9 @@ static _Noreturn void child_exec(const struct supervise_options *o, struct super
                         (void) fcntl(3 + (int) i, F_SETFD, fl & ~FD_CLOEXEC);
         }
         sigprocmask(SIG_SETMASK, orig_mask, NULL);
-        if (o->exec_context && setexeccon_raw(o->exec_context) < 0) {
-                e = errno;
+        /* No error text in the forked child: the errno travels up the pipe. */
+        if (o->exec_context && (e = -selinuxfs_set_exec_context(o->exec_context, NULL)) > 0)
                 goto fail;
-        }
         execve(o->path, o->argv, env->envp);
         e = errno;
 fail:
