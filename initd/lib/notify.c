@@ -342,8 +342,8 @@ int notify_receive_batch(int fd, struct notify_batch *b)
         struct iovec iov[NOTIFY_BATCH_MAX];
         struct mmsghdr mm[NOTIFY_BATCH_MAX];
 
+        /* Only the datagrams received are touched (their pages, too). */
         for (size_t i = 0; i < NOTIFY_BATCH_MAX; i++) {
-                datagram_reset(&b->d[i]);
                 iov[i] = (struct iovec){.iov_base = b->d[i].buf,
                                         .iov_len = sizeof(b->d[i].buf) - 1};
                 mm[i] = (struct mmsghdr){.msg_hdr = {
@@ -368,8 +368,10 @@ int notify_receive_batch(int fd, struct notify_batch *b)
         }
         /* With MSG_DONTWAIT, recvmmsg stops at an empty queue. */
         b->drained = (size_t) n < NOTIFY_BATCH_MAX;
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n; i++) {
+                datagram_reset(&b->d[i]);
                 datagram_take(&b->d[i], &mm[i].msg_hdr, mm[i].msg_len);
+        }
         b->n = (size_t) n;
         return 0;
 }

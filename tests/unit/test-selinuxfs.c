@@ -426,3 +426,17 @@ Test(selinuxfs, file_labels)
         cr_assert_eq(selinuxfs_get_file_context(f, &con, &err), -ENOENT);
         cr_assert(err.msg && strstr(err.msg, f), "%s", err.msg);
 }
+
+Test(selinuxfs, exec_context_failure_names_the_thread_attr)
+{
+        if (is_selinux_enabled() > 0)
+                cr_skip_test("SELinux is enabled: the kernel would take the context");
+        /* No LSM takes attr/exec here: the write (or open) fails, said with
+         * the per-thread file it went to. */
+        cr_assert_lt(selinuxfs_set_exec_context("system_u:system_r:init_t:s0", &err), 0);
+        cr_assert(err.msg && strstr(err.msg, "/proc/thread-self/attr/exec") &&
+                          strstr(err.msg, "init_t"),
+                  "%s", err.msg);
+        cr_assert_lt(selinuxfs_set_exec_context(NULL, &err), 0);
+        cr_assert(err.msg && strstr(err.msg, "clear"), "%s", err.msg);
+}
