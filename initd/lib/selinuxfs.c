@@ -261,22 +261,26 @@ int selinuxfs_perm_bit(const char *mount, const char *class_name, const char *pe
         unsigned long v;
         uint16_t index;
 
-        /* The class first, so that a missing class is named as such. */
-        int r = selinuxfs_class_index(mount, class_name, &index, err);
-        if (r < 0)
-                return r;
+        if (!valid_name(class_name))
+                return planet_error_set(err, EINVAL, "'%s' is not a security class name",
+                                        class_name ? class_name : "");
         if (!valid_name(perm))
                 return planet_error_set(err, EINVAL, "'%s' is not a permission name",
                                         perm ? perm : "");
         if ((size_t) snprintf(name, sizeof(name), "class/%s/perms/%s", class_name, perm) >=
             sizeof(name))
                 return planet_error_set(err, ENAMETOOLONG, "permission name too long");
-        r = read_number_file(mount, name, &v, &why);
-        if (r == -ENOENT)
+        int r = read_number_file(mount, name, &v, &why);
+        if (r == -ENOENT) {
+                /* Which is missing, the class or the permission? */
+                r = selinuxfs_class_index(mount, class_name, &index, err);
+                if (r < 0)
+                        return r;
                 return planet_error_set(err, EINVAL,
                                         "class '%s' has no permission '%s' in the loaded policy "
                                         "(no %s/%s)",
                                         class_name, perm, mount, name);
+        }
         if (r < 0)
                 return planet_error_set(err, -r, "%s", why.msg);
         if (v == 0 || v > 32)
