@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <selinux/selinux.h>
 
 #include "fcmatch.h"
 
@@ -15,7 +17,7 @@ static const char *const spec_suffixes[] = {"", ".homedirs", ".local"};
 
 struct spec {
         const struct fc_entry *entry;
-        unsigned file;   /* index into fc_matcher.files */
+        unsigned file;   /* index into fc_matcher.order */
         size_t stem_len; /* libselinux's fixed first component; 0 = none */
         pcre2_code *re;  /* compiled on first use */
 };
@@ -36,8 +38,12 @@ struct cursor {
 };
 
 struct fc_matcher {
-        struct fc_file files[ELEMENTSOF(spec_suffixes)];
+        struct fc_file files[ELEMENTSOF(spec_suffixes)]; /* the ones read here */
         size_t n_files;
+        /* Every file in selabel's order: the main one, the caller's extra
+         * entries (borrowed), .homedirs, .local. */
+        const struct fc_file *order[ELEMENTSOF(spec_suffixes) + 1];
+        size_t n_order;
         struct fc_subs dist_subs, local_subs;
 
         struct spec *specs; /* in selabel's search order, searched from the end */
@@ -51,7 +57,29 @@ struct fc_matcher {
         pcre2_match_data *match_data;
         struct cursor *cursors; /* scratch for one lookup */
         size_t candidates_cap;
+        bool jit; /* the caller's domain may map executable memory */
 };
+
+/* PCRE2's JIT maps anonymous executable memory: under SELinux that is
+ * process execmem, which confined domains (initrc_t, sysadm_t, ...) lack,
+ * and every JIT compile would log a denial in the caller's domain. Ask the
+ * policy first, without auditing (security_compute_av, not
+ * selinux_check_access), and interpret where it says no, as selabel does. */
+static bool jit_permitted(void)
+{
+        if (is_selinux_enabled() <= 0)
+                return true;
+        char *con = NULL;
+        if (getcon_raw(&con) < 0)
+                return false;
+        security_class_t process = string_to_security_class("process");
+        access_vector_t execmem = process ? string_to_av_perm(process, "execmem") : 0;
+        struct av_decision avd;
+        bool ok = execmem && security_compute_av_raw(con, con, process, execmem, &avd) == 0 &&
+                  (avd.allowed & execmem) == execmem;
+        freecon(con);
+        return ok;
+}
 
 /* ---- libselinux's rules ------------------------------------------------- */
 
@@ -216,10 +244,11 @@ void fc_matcher_free(struct fc_matcher *m)
         free(m);
 }
 
-static int load_specs(struct fc_matcher *m, const char *path, struct planet_error *err)
+static int load_specs(struct fc_matcher *m, const char *path, const struct fc_file *extra,
+                      struct planet_error *err)
 {
         size_t total = 0;
-        for (size_t i = 0; i < ELEMENTSOF(spec_suffixes); i++) {
+        for (size_t i = 0; path && i < ELEMENTSOF(spec_suffixes); i++) {
                 _cleanup_free_ char *p = NULL;
                 if (asprintf(&p, "%s%s", path, spec_suffixes[i]) < 0)
                         return -ENOMEM;
@@ -228,8 +257,17 @@ static int load_specs(struct fc_matcher *m, const char *path, struct planet_erro
                 int r = fc_load(p, FC_FORMAT_COMPILED, NULL, &m->files[m->n_files], err);
                 if (r < 0)
                         return r;
-                total += m->files[m->n_files++].n_entries;
+                total += m->files[m->n_files].n_entries;
+                /* A module's entries are part of the main file (semodule
+                 * writes them into it), ahead of .homedirs and .local. */
+                m->order[m->n_order++] = &m->files[m->n_files++];
+                if (i == 0 && extra)
+                        m->order[m->n_order++] = extra;
         }
+        if (!path && extra)
+                m->order[m->n_order++] = extra;
+        if (extra)
+                total += extra->n_entries;
 
         m->specs = calloc(total ? total : 1, sizeof(*m->specs));
         if (!m->specs)
@@ -237,9 +275,9 @@ static int load_specs(struct fc_matcher *m, const char *path, struct planet_erro
         /* selabel's sort_specs: entries with regex operators first, literal
          * paths after them, each group in file order. */
         for (int literal = 0; literal <= 1; literal++)
-                for (size_t f = 0; f < m->n_files; f++)
-                        for (size_t i = 0; i < m->files[f].n_entries; i++) {
-                                const struct fc_entry *e = &m->files[f].entries[i];
+                for (size_t f = 0; f < m->n_order; f++)
+                        for (size_t i = 0; i < m->order[f]->n_entries; i++) {
+                                const struct fc_entry *e = &m->order[f]->entries[i];
                                 if (has_meta_chars(e->regex) == (bool) literal)
                                         continue;
                                 m->specs[m->n_specs++] = (struct spec){
@@ -253,12 +291,20 @@ static int load_specs(struct fc_matcher *m, const char *path, struct planet_erro
 
 int fc_matcher_open(struct fc_matcher **ret, const char *path, struct planet_error *err)
 {
+        return fc_matcher_open_with(ret, path, NULL, err);
+}
+
+int fc_matcher_open_with(struct fc_matcher **ret, const char *path, const struct fc_file *extra,
+                         struct planet_error *err)
+{
+        if (!path && !extra)
+                return planet_error_set(err, EINVAL, "no file contexts to match against");
         struct fc_matcher *m = calloc(1, sizeof(*m));
         if (!m)
                 return -ENOMEM;
 
-        int r = load_specs(m, path, err);
-        if (r >= 0) {
+        int r = load_specs(m, path, extra, err);
+        if (r >= 0 && path) {
                 _cleanup_free_ char *dist = NULL, *local = NULL;
                 if (asprintf(&dist, "%s.subs_dist", path) < 0 ||
                     asprintf(&local, "%s.subs", path) < 0)
@@ -270,6 +316,7 @@ int fc_matcher_open(struct fc_matcher **ret, const char *path, struct planet_err
         }
         if (r >= 0)
                 r = build_index(m);
+        m->jit = jit_permitted();
         if (r >= 0) {
                 m->match_data = pcre2_match_data_create(1, NULL);
                 if (!m->match_data)
@@ -278,7 +325,8 @@ int fc_matcher_open(struct fc_matcher **ret, const char *path, struct planet_err
         if (r < 0) {
                 fc_matcher_free(m);
                 if (r == -ENOMEM && err && !err->errnum)
-                        planet_error_set(err, ENOMEM, "out of memory loading %s", path);
+                        planet_error_set(err, ENOMEM, "out of memory loading %s",
+                                         path ? path : extra->name);
                 return r;
         }
         *ret = m;
@@ -304,12 +352,14 @@ static int compile_spec(struct fc_matcher *m, struct spec *s, struct planet_erro
                 PCRE2_UCHAR msg[256];
                 pcre2_get_error_message(code, msg, sizeof(msg));
                 return planet_error_set(err, EINVAL, "%s:%u: '%s' is not a valid regex: %s",
-                                        m->files[s->file].name, s->entry->line, s->entry->regex,
+                                        m->order[s->file]->name, s->entry->line, s->entry->regex,
                                         (char *) msg);
         }
         /* JIT matching gives the same answers several times faster; where
-         * the JIT is unavailable pcre2_match interprets, as selabel does. */
-        (void) pcre2_jit_compile(s->re, PCRE2_JIT_COMPLETE);
+         * the JIT is unavailable or not permitted (jit_permitted) pcre2_match
+         * interprets, as selabel does. */
+        if (m->jit)
+                (void) pcre2_jit_compile(s->re, PCRE2_JIT_COMPLETE);
         return 0;
 }
 
@@ -405,13 +455,13 @@ int fc_matcher_lookup(struct fc_matcher *m, const char *path, mode_t mode,
                         continue;
                 if (rc < 0)
                         return planet_error_set(err, EINVAL, "%s:%u: matching '%s' failed (%d)",
-                                                m->files[s->file].name, s->entry->line,
+                                                m->order[s->file]->name, s->entry->line,
                                                 s->entry->regex, rc);
                 if (!strcmp(s->entry->context, "<<none>>"))
                         return -ENOENT;
                 *ret = s->entry;
                 if (ret_file)
-                        *ret_file = m->files[s->file].name;
+                        *ret_file = m->order[s->file]->name;
                 return 0;
         }
         return -ENOENT;

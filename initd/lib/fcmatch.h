@@ -28,6 +28,12 @@ struct fc_matcher;
 /* Load path (required) and its .homedirs, .local, .subs_dist and .subs
  * companions (each optional). A malformed line is an error naming it. */
 int fc_matcher_open(struct fc_matcher **ret, const char *path, struct planet_error *err);
+/* The same, with extra's entries taken as part of path itself, after its
+ * own and before .homedirs and .local: where semodule puts a module's
+ * entries (a .fc read with fc_load). path NULL: extra alone (no companions).
+ * extra is borrowed and must outlive the matcher. */
+int fc_matcher_open_with(struct fc_matcher **ret, const char *path, const struct fc_file *extra,
+                         struct planet_error *err);
 void fc_matcher_free(struct fc_matcher *m);
 
 /* The entry that labels path (mode: S_IFREG etc., 0 = any). -ENOENT when no

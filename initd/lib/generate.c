@@ -13,9 +13,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "answer-cache.h"
 #include "fc.h"
+#include "fcmatch.h"
 #include "generate.h"
 #include "label.h"
+#include "string-util.h"
 #include "unit.h"
 
 /* Where systemd looks for a bare ExecStart= name (systemd.service(5)). */
@@ -47,30 +50,39 @@ static const char *const nnp_implying_keys[] = {
         "DynamicUser",
 };
 
-/* Answers already had in this run. Units share binaries and binaries share
- * labels: a label is looked up once per path and the policy asked once per
- * label (the questions depend only on it, the source and the domain). */
-struct answer {
-        char *key;  /* kind letter + arguments, '\x1f'-separated */
-        int r;      /* the call's return value */
-        char *text; /* a context, when the call gives one */
-        bool flag;
-        const char *how;
-        struct label_transition_check chk;
-};
+/* What the policy and the file contexts answered. Units share binaries and
+ * binaries share labels: a label is looked up once per path and the policy
+ * asked once per label (the questions depend only on it, the source and the
+ * domain). Offline, the policy's and the file contexts' answers also
+ * persist between runs in an answer cache keyed by their content
+ * (answer-cache.h), so that a run over unchanged inputs reads neither.
+ * Bump the version in
+ * ANSWER_SCOPE when a question's meaning or its answer's encoding changes. */
+#define ANSWER_SCOPE "generate questions v1"
 
 struct generate_context {
         struct generate_options o;
-        struct answer *answers;
-        size_t n_answers;
+        struct answer_cache *answers;
+        /* Kernel, or an offline one given by the caller, or — when we open
+         * the offline policy ourselves — NULL until a question is not in
+         * the answer cache. */
         struct label_backend *backend;
         bool own_backend;
+        bool kernel;
+        bool backend_given; /* generate_context_open_with_backend() */
+        bool policy_read;   /* we read the policy file in this run */
+        /* Offline labels when we read them ourselves: the file_contexts with
+         * the .fc's entries in it, matched as selabel would. */
+        struct fc_matcher *files;
         struct fc_file fc;
         bool have_fc;
         char *from;
         char *from_type;
         char *fc_name;     /* basename of --fc, for citations */
         char *policy_name; /* "policy.33" or "the loaded policy" */
+        char **notes;
+        size_t n_notes;
+        char *labels_identity; /* the label files' digests the cache is keyed by */
 };
 
 const char *generate_verdict_to_string(enum generate_verdict v)
@@ -100,13 +112,12 @@ void generate_context_free(struct generate_context *g)
                 return;
         if (g->own_backend)
                 label_backend_free(g->backend);
-        for (size_t i = 0; i < g->n_answers; i++) {
-                free(g->answers[i].key);
-                free(g->answers[i].text);
-        }
-        free(g->answers);
+        answer_cache_free(g->answers);
+        fc_matcher_free(g->files);
         if (g->have_fc)
                 fc_file_done(&g->fc);
+        strv_free(g->notes);
+        free(g->labels_identity);
         free(g->from);
         free(g->from_type);
         free(g->fc_name);
@@ -114,93 +125,168 @@ void generate_context_free(struct generate_context *g)
         free(g);
 }
 
-static int copy_file_into(const char *path, FILE *out, struct planet_error *err)
+/* Something a person should know that is not a failure (an answer cache
+ * that was ignored, or could not be written). */
+static void add_note(struct generate_context *g, char *note)
 {
-        _cleanup_fclose_ FILE *in = fopen(path, "re");
-        if (!in)
-                return planet_error_set(err, errno, "cannot open file_contexts %s: %m", path);
-        char buf[65536];
-        size_t n;
-        while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-                if (fwrite(buf, 1, n, out) != n)
-                        return planet_error_set(err, EIO, "cannot write a temporary copy of %s",
-                                                path);
-        if (ferror(in))
-                return planet_error_set(err, EIO, "cannot read %s", path);
+        if (!note)
+                return;
+        char **n = reallocarray(g->notes, g->n_notes + 2, sizeof(char *));
+        if (!n) {
+                free(note);
+                return;
+        }
+        g->notes = n;
+        g->notes[g->n_notes++] = note;
+        g->notes[g->n_notes] = NULL;
+}
+
+static char *answer_key(char kind, const char *a, const char *b)
+{
+        /* kind, '\x1f', a, '\x1f', b */
+        const char k[3] = {kind, '\x1f', '\0'};
+        _cleanup_free_ char *ka = strjoin3(k, a, "\x1f");
+        return ka ? strjoin3(ka, b ? b : "", "") : NULL;
+}
+
+/* Remember an answer (best effort: without memory it is simply asked
+ * again). persist: it depends only on what the cache's identity covers (the
+ * policy's and the label files' bytes, the scope); what depends on the file
+ * system is for this run only. */
+static void answer_put(struct generate_context *g, const char *key, const char *value, bool persist)
+{
+        if (key)
+                (void) answer_cache_put(g->answers, key, value, persist);
+}
+
+/* The identity of the label inputs for the answer cache's scope: the
+ * SHA-256 of the .fc, the file_contexts and each companion selabel would
+ * read ("-" when absent). NULL (no cache) when one cannot be read: opening
+ * the labels will say why. */
+static char *label_inputs_identity(const struct generate_options *o)
+{
+        static const char *const companions[] = {"", ".homedirs", ".local", ".subs_dist", ".subs"};
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        if (!f)
+                return NULL;
+        bool ok = true;
+        for (size_t i = 0; ok && i <= ELEMENTSOF(companions); i++) {
+                _cleanup_free_ char *p = NULL;
+                const char *base = i == 0 ? o->fc_path : o->file_contexts_path;
+                if (!base) {
+                        fputs(" -", f);
+                        continue;
+                }
+                if (asprintf(&p, "%s%s", base, i == 0 ? "" : companions[i - 1]) < 0) {
+                        ok = false;
+                        break;
+                }
+                char hex[ANSWER_CACHE_DIGEST_HEX];
+                _cleanup_error_ struct planet_error derr = {0};
+                if (answer_cache_digest_file(p, hex, &derr) >= 0)
+                        fprintf(f, " %s", hex);
+                else if (i > 1 && derr.errnum == ENOENT)
+                        fputs(" -", f); /* an optional companion */
+                else
+                        ok = false;
+        }
+        if (fclose(f) != 0 || !ok) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
+}
+
+/* Offline labels: the file_contexts with the .fc's entries in it (as
+ * semodule writes a module's), matched by fcmatch with selabel's exact
+ * rules. Once they have been read without error, the answer cache notes
+ * it ("labels verified"): a later run over the same bytes may then leave
+ * them unread as long as every lookup is in the cache. */
+static int open_labels(struct generate_context *g, struct planet_error *err)
+{
+        if (g->files)
+                return 0;
+        const char *fcs = g->o.file_contexts_path;
+        int r = fc_matcher_open_with(&g->files, fcs, g->have_fc ? &g->fc : NULL, err);
+        if (r < 0) {
+                if (r == -ENOENT || (err && err->errnum == ENOENT))
+                        return planet_error_set(err, ENOENT, "cannot read file contexts %s: %s",
+                                                fcs, "no such file (--file-contexts FILE)");
+                return r;
+        }
+        /* Read lazily, they must still be the bytes the cache is keyed by;
+         * otherwise what they answer is not written under that key. */
+        if (g->labels_identity) {
+                _cleanup_free_ char *now = label_inputs_identity(&g->o);
+                if (!now || strcmp(now, g->labels_identity)) {
+                        answer_cache_disable_save(g->answers);
+                        add_note(g, strdup("the file contexts changed while this run read "
+                                           "them: answers not cached"));
+                }
+        }
+        answer_put(g, "labels", "verified", true);
         return 0;
 }
 
-static void remove_tree_flat(const char *dir)
-{
-        static const char *const names[] = {"file_contexts", "file_contexts.subs_dist",
-                                            "file_contexts.subs"};
-        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
-                _cleanup_free_ char *p = NULL;
-                if (asprintf(&p, "%s/%s", dir, names[i]) >= 0)
-                        (void) unlink(p);
-        }
-        (void) rmdir(dir);
-}
-
-/* selabel takes one file_contexts (plus FILE.subs_dist/.subs beside it): for
- * a .fc, write the base file_contexts and the module's entries after it into
- * a private directory, with the base's equivalence files linked in. */
+/* Offline: labels from fcmatch, policy answers from the answer cache; the
+ * policy is only read when a question is not in it (policy_backend()), the
+ * labels only when a lookup is not (or were never verified for these
+ * bytes). */
 static int open_offline(struct generate_context *g, struct planet_error *err)
 {
         const struct generate_options *o = &g->o;
-        int r;
+        if (!o->fc_path && !o->file_contexts_path)
+                return planet_error_set(err, EINVAL,
+                                        "no labels to read: give --fc policy/gravity.fc "
+                                        "and/or --file-contexts FILE");
 
-        if (!o->fc_path) {
-                if (!o->file_contexts_path)
-                        return planet_error_set(err, EINVAL,
-                                                "no labels to read: give --fc policy/gravity.fc "
-                                                "and/or --file-contexts FILE");
-                return label_backend_open_offline(&g->backend, o->policy_path,
-                                                  o->file_contexts_path, err);
-        }
-
-        const char *tmp = getenv("TMPDIR");
-        _cleanup_free_ char *dir = NULL, *fcpath = NULL;
-        if (asprintf(&dir, "%s/planet-selinux-generate.XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0)
+        char *labels = o->cache_dir ? label_inputs_identity(o) : NULL;
+        g->labels_identity = labels;
+        _cleanup_free_ char *scope = NULL, *note = NULL;
+        if (asprintf(&scope, "%s; from %s; executable attribute %s; labels%s", ANSWER_SCOPE,
+                     o->from ? o->from : GENERATE_DEFAULT_FROM, g->o.executable_attribute,
+                     labels ? labels : "") < 0)
                 return -ENOMEM;
-        if (!mkdtemp(dir))
-                return planet_error_set(err, errno, "cannot create a temporary directory in %s: %m",
-                                        tmp && *tmp ? tmp : "/tmp");
-        if (asprintf(&fcpath, "%s/file_contexts", dir) < 0) {
-                remove_tree_flat(dir);
-                return -ENOMEM;
-        }
-        FILE *f = fopen(fcpath, "we");
-        if (!f) {
-                r = planet_error_set(err, errno, "cannot create %s: %m", fcpath);
-                remove_tree_flat(dir);
+        int r = answer_cache_open(labels ? o->cache_dir : NULL, o->policy_path, scope, &g->answers,
+                                  &note, err);
+        if (r < 0)
                 return r;
-        }
-        r = 0;
-        if (o->file_contexts_path) {
-                r = copy_file_into(o->file_contexts_path, f, err);
-                static const char *const subs[] = {".subs_dist", ".subs"};
-                for (size_t i = 0; r >= 0 && i < ELEMENTSOF(subs); i++) {
-                        _cleanup_free_ char *src = NULL, *dst = NULL, *abs = NULL;
-                        if (asprintf(&src, "%s%s", o->file_contexts_path, subs[i]) < 0 ||
-                            asprintf(&dst, "%s%s", fcpath, subs[i]) < 0) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        abs = realpath(src, NULL);
-                        if (abs && symlink(abs, dst) < 0)
-                                r = planet_error_set(err, errno, "cannot link %s: %m", dst);
+        add_note(g, TAKE_PTR(note));
+
+        const char *v = answer_cache_get(g->answers, "labels");
+        if (!v || strcmp(v, "verified"))
+                return open_labels(g, err);
+        return 0;
+}
+
+/* The backend that answers policy questions, reading the policy now if it
+ * was not needed so far. */
+static int policy_backend(struct generate_context *g, struct label_backend **ret,
+                          struct planet_error *err)
+{
+        if (!g->backend) {
+                int r = label_backend_open_offline(&g->backend, g->o.policy_path, NULL, err);
+                if (r < 0)
+                        return r;
+                g->own_backend = true;
+                g->policy_read = true;
+                /* The answers asked from now on go into the cache under the
+                 * digest taken at the start: the file read must still be
+                 * those bytes (not one rebuilt meanwhile). */
+                const char *want = answer_cache_policy_digest(g->answers);
+                char now[ANSWER_CACHE_DIGEST_HEX];
+                _cleanup_error_ struct planet_error derr = {0};
+                if (want && (answer_cache_digest_file(g->o.policy_path, now, &derr) < 0 ||
+                             strcmp(now, want))) {
+                        answer_cache_disable_save(g->answers);
+                        add_note(g, strdup("the policy changed while this run read it: answers "
+                                           "not cached"));
                 }
         }
-        if (r >= 0 && fc_write_file_contexts(&g->fc, f) < 0)
-                r = planet_error_set(err, EIO, "cannot write %s", fcpath);
-        if (fclose(f) != 0 && r >= 0)
-                r = planet_error_set(err, errno, "cannot write %s: %m", fcpath);
-        if (r >= 0)
-                r = label_backend_open_offline(&g->backend, o->policy_path, fcpath, err);
-        /* selabel has read everything at open: the files can go. */
-        remove_tree_flat(dir);
-        return r;
+        *ret = g->backend;
+        return 0;
 }
 
 static int context_init(const struct generate_options *o, struct generate_context **g_out)
@@ -217,6 +303,9 @@ static int context_init(const struct generate_options *o, struct generate_contex
         return 0;
 }
 
+static int cached_check_context(struct generate_context *g, const char *context,
+                                struct planet_error *err);
+
 static int context_finish(struct generate_context *g, struct planet_error *err)
 {
         int r;
@@ -228,7 +317,7 @@ static int context_finish(struct generate_context *g, struct planet_error *err)
         g->from = strdup(g->o.from ? g->o.from : GENERATE_DEFAULT_FROM);
         if (!g->from)
                 return -ENOMEM;
-        r = label_check_context(g->backend, g->from, err);
+        r = cached_check_context(g, g->from, err);
         if (r < 0)
                 return planet_error_prefix(err, "source context (--from)");
         if (label_context_type(g->from, &g->from_type) < 0)
@@ -264,6 +353,7 @@ int generate_context_open(const struct generate_options *o, struct generate_cont
         if (o->policy_path) {
                 r = open_offline(g, err);
         } else {
+                g->kernel = true;
                 if (o->fc_path || o->file_contexts_path) {
                         r = planet_error_set(err, EINVAL,
                                              "--fc/--file-contexts need --policy FILE: labels "
@@ -272,6 +362,7 @@ int generate_context_open(const struct generate_options *o, struct generate_cont
                         goto fail;
                 }
                 r = label_backend_open_kernel(&g->backend, err);
+                g->own_backend = r >= 0;
                 if (r >= 0 && label_backend_get_mode(g->backend) == LABEL_SELINUX_DISABLED)
                         r = planet_error_set(err, EOPNOTSUPP,
                                              "SELinux is disabled here and no --policy was "
@@ -280,8 +371,10 @@ int generate_context_open(const struct generate_options *o, struct generate_cont
         }
         if (r < 0)
                 goto fail;
-        g->own_backend = true;
-        r = context_finish(g, err);
+        if (!g->answers) /* kernel: a memo for this run only */
+                r = answer_cache_open(NULL, NULL, NULL, &g->answers, &(char *){NULL}, err);
+        if (r >= 0)
+                r = context_finish(g, err);
         if (r < 0)
                 goto fail;
         *ret = g;
@@ -300,7 +393,11 @@ int generate_context_open_with_backend(const struct generate_options *o,
         if (r < 0)
                 return r;
         g->backend = backend;
-        r = context_finish(g, err);
+        g->backend_given = true;
+        g->kernel = label_backend_get_kind(backend) == LABEL_BACKEND_KERNEL;
+        r = answer_cache_open(NULL, NULL, NULL, &g->answers, &(char *){NULL}, err);
+        if (r >= 0)
+                r = context_finish(g, err);
         if (r < 0) {
                 generate_context_free(g);
                 return r;
@@ -344,38 +441,23 @@ static int plan_set(struct exec_plan *p, enum plan_kind kind, const char *fmt, .
         return p->note ? 0 : -ENOMEM;
 }
 
-static struct answer *answer_find(struct generate_context *g, const char *key)
+/* Is the context valid in the policy? Only "yes" is remembered: a refusal
+ * is asked again, for its message. */
+static int cached_check_context(struct generate_context *g, const char *context,
+                                struct planet_error *err)
 {
-        for (size_t i = 0; i < g->n_answers; i++)
-                if (!strcmp(g->answers[i].key, key))
-                        return &g->answers[i];
-        return NULL;
-}
-
-/* Remember an answer (best effort: without memory it is simply asked again). */
-static void answer_add(struct generate_context *g, const char *key, const struct answer *a)
-{
-        struct answer *n = realloc(g->answers, (g->n_answers + 1) * sizeof(*n));
-        if (!n)
-                return;
-        g->answers = n;
-        struct answer c = *a;
-        c.key = strdup(key);
-        c.text = a->text ? strdup(a->text) : NULL;
-        if (!c.key || (a->text && !c.text)) {
-                free(c.key);
-                free(c.text);
-                return;
-        }
-        g->answers[g->n_answers++] = c;
-}
-
-static char *answer_key(char kind, const char *a, const char *b)
-{
-        char *k = NULL;
-        if (asprintf(&k, "%c\x1f%s\x1f%s", kind, a, b ? b : "") < 0)
-                return NULL;
-        return k;
+        _cleanup_free_ char *key = answer_key('V', context, NULL);
+        const char *a = key ? answer_cache_get(g->answers, key) : NULL;
+        if (a && !strcmp(a, "valid"))
+                return 0;
+        struct label_backend *b;
+        int r = policy_backend(g, &b, err);
+        if (r < 0)
+                return r;
+        r = label_check_context(b, context, err);
+        if (r >= 0)
+                answer_put(g, key, "valid", true);
+        return r;
 }
 
 /* Is the file type one of gravity's executables? The attribute where the
@@ -385,8 +467,12 @@ static int is_gravity_executable_uncached(struct generate_context *g, const char
                                           const char *file_type, bool *ret, const char **ret_how,
                                           struct planet_error *err)
 {
+        struct label_backend *b;
+        int r = policy_backend(g, &b, err);
+        if (r < 0)
+                return r;
         bool member = false;
-        int r = label_type_has_attribute(g->backend, file_type, g->o.executable_attribute, &member);
+        r = label_type_has_attribute(b, file_type, g->o.executable_attribute, &member);
         if (r >= 0) {
                 *ret = member;
                 *ret_how = "attribute";
@@ -394,7 +480,7 @@ static int is_gravity_executable_uncached(struct generate_context *g, const char
         }
         if (r != -ENOENT && r != -EOPNOTSUPP)
                 return planet_error_set(err, -r, "cannot ask the policy about %s", file_type);
-        r = label_check_access(g->backend, g->from, file_context, "file", "audit_access", ret, err);
+        r = label_check_access(b, g->from, file_context, "file", "audit_access", ret, err);
         *ret_how = "audit_access marker";
         return r;
 }
@@ -403,37 +489,126 @@ static int is_gravity_executable(struct generate_context *g, const char *file_co
                                  const char *file_type, bool *ret, const char **ret_how,
                                  struct planet_error *err)
 {
+        static const char *const hows[] = {"attribute", "audit_access marker"};
         _cleanup_free_ char *key = answer_key('M', file_context, NULL);
-        const struct answer *a = key ? answer_find(g, key) : NULL;
-        if (a) {
-                *ret = a->flag;
-                *ret_how = a->how;
+        const char *a = key ? answer_cache_get(g->answers, key) : NULL;
+        /* "0 0": not a member, by the attribute; "1 1": a member by the marker. */
+        if (a && (a[0] == '0' || a[0] == '1') && a[1] == ' ' && (a[2] == '0' || a[2] == '1') &&
+            !a[3]) {
+                *ret = a[0] == '1';
+                *ret_how = hows[a[2] - '0'];
                 return 0;
         }
         int r = is_gravity_executable_uncached(g, file_context, file_type, ret, ret_how, err);
-        if (r >= 0 && key)
-                answer_add(g, key, &(struct answer){.flag = *ret, .how = *ret_how});
+        if (r >= 0)
+                answer_put(g, key,
+                           *ret_how == hows[0] ? (*ret ? "1 0" : "0 0") : (*ret ? "1 1" : "0 1"),
+                           true);
         return r;
 }
 
-/* A file's label: lookup (by path, in the file contexts) or, for a file
- * that exists in the root, what it carries. -ENODATA: none. */
-static int cached_file_context(struct generate_context *g, const char *path, bool exists,
-                               const char *root, char **ret, struct planet_error *err)
+static int cached_backend_file_context(struct generate_context *g, const char *path, bool exists,
+                                       const char *root, char **ret, struct planet_error *err)
 {
-        _cleanup_free_ char *key = answer_key(exists ? 'F' : 'L', path, root);
-        const struct answer *a = key ? answer_find(g, key) : NULL;
+        _cleanup_free_ char *key = answer_key(exists ? 'F' : 'G', path, root);
+        const char *a = key ? answer_cache_get_run(g->answers, key) : NULL;
         if (a) {
-                if (a->r < 0)
-                        return a->r;
-                *ret = strdup(a->text);
+                if (!*a)
+                        return -ENODATA;
+                *ret = strdup(a);
                 return *ret ? 0 : -ENOMEM;
         }
         int r = exists ? label_get_file_context(g->backend, path, root, ret, err)
                        : label_lookup_file_context(g->backend, path, S_IFREG, ret, err);
-        if (key && (r >= 0 || r == -ENODATA))
-                answer_add(g, key,
-                           &(struct answer){.r = r < 0 ? r : 0, .text = r < 0 ? NULL : *ret});
+        if (r == -ENODATA)
+                answer_put(g, key, "", false);
+        else if (r >= 0)
+                answer_put(g, key, *ret, false);
+        return r;
+}
+
+/* A file's label: lookup (by path, in the file contexts) or, for a file
+ * that exists in the root, what it carries (kernel) or what the file
+ * contexts give it for its type of file (offline). -ENODATA: none.
+ * *ret_cite, offline with a .fc: "gravity.fc:12" when an entry of the .fc
+ * gave the label; NULL otherwise. */
+static int file_context_uncached(struct generate_context *g, const char *path, mode_t mode,
+                                 char **ret, char **ret_cite, struct planet_error *err)
+{
+        *ret_cite = NULL;
+        int r = open_labels(g, err);
+        if (r < 0)
+                return r;
+        const struct fc_entry *e = NULL;
+        const char *file = NULL;
+        r = fc_matcher_lookup(g->files, path, mode, &e, &file, err);
+        if (r == -ENOENT)
+                return planet_error_set(err, ENODATA, "%s has no entry in the file contexts", path);
+        if (r < 0)
+                return r;
+        char *con = strdup(e->context);
+        if (!con)
+                return -ENOMEM;
+        if (g->have_fc && file == g->fc.name &&
+            asprintf(ret_cite, "%s:%u", g->fc_name, e->line) < 0) {
+                free(con);
+                return -ENOMEM;
+        }
+        *ret = con;
+        return 0;
+}
+
+static int cached_file_context(struct generate_context *g, const char *path, bool exists,
+                               const char *root, char **ret, char **ret_cite,
+                               struct planet_error *err)
+{
+        *ret_cite = NULL;
+        if (g->kernel || g->backend_given)
+                /* The files' own labels (kernel), or the caller's backend:
+                 * asked once per path, remembered for this run only. */
+                return cached_backend_file_context(g, path, exists, root, ret, err);
+
+        /* Offline: the answer depends on the path and the type of file. */
+        mode_t mode = S_IFREG;
+        if (exists) {
+                _cleanup_free_ char *full = NULL;
+                bool plain = !root || !*root || !strcmp(root, "/");
+                if (asprintf(&full, "%s%s", plain ? "" : root, path) < 0)
+                        return -ENOMEM;
+                struct stat st;
+                if (lstat(full, &st) < 0)
+                        return planet_error_set(err, errno, "cannot look at %s: %m", full);
+                /* What setfiles/restorecon would give this file. */
+                mode = st.st_mode & S_IFMT;
+        }
+        _cleanup_free_ char *key = NULL;
+        if (asprintf(&key, "L\x1f%s\x1f%o", path, (unsigned) mode) < 0)
+                return -ENOMEM;
+        const char *a = answer_cache_get(g->answers, key);
+        /* "-" for no label; else "CONTEXT\x1fCITE" (CITE may be empty). */
+        if (a && !strcmp(a, "-"))
+                return -ENODATA;
+        const char *sep = a ? strchr(a, '\x1f') : NULL;
+        if (sep && sep > a) {
+                *ret = strndup(a, sep - a);
+                *ret_cite = sep[1] ? strdup(sep + 1) : NULL;
+                if (!*ret || (sep[1] && !*ret_cite)) {
+                        free(*ret);
+                        free(*ret_cite);
+                        return -ENOMEM;
+                }
+                return 0;
+        }
+        int r = file_context_uncached(g, path, mode, ret, ret_cite, err);
+        if (r == -ENODATA)
+                answer_put(g, key, "-", true);
+        else if (r >= 0 && !strchr(*ret, '\x1f') && !(*ret_cite && strchr(*ret_cite, '\x1f'))) {
+                /* (A context or citation holding the separator, which no
+                 * valid one does, is simply asked again next time.) */
+                _cleanup_free_ char *v = NULL;
+                if (asprintf(&v, "%s\x1f%s", *ret, *ret_cite ? *ret_cite : "") >= 0)
+                        answer_put(g, key, v, true);
+        }
         return r;
 }
 
@@ -441,14 +616,18 @@ static int cached_compute_exec(struct generate_context *g, const char *file_cont
                                struct planet_error *err)
 {
         _cleanup_free_ char *key = answer_key('C', file_context, NULL);
-        const struct answer *a = key ? answer_find(g, key) : NULL;
-        if (a) {
-                *ret = strdup(a->text);
+        const char *a = key ? answer_cache_get(g->answers, key) : NULL;
+        if (a && *a) {
+                *ret = strdup(a);
                 return *ret ? 0 : -ENOMEM;
         }
-        int r = label_compute_create(g->backend, g->from, file_context, "process", ret, err);
-        if (r >= 0 && key)
-                answer_add(g, key, &(struct answer){.text = *ret});
+        struct label_backend *b;
+        int r = policy_backend(g, &b, err);
+        if (r < 0)
+                return r;
+        r = label_compute_create(b, g->from, file_context, "process", ret, err);
+        if (r >= 0)
+                answer_put(g, key, *ret, true);
         return r;
 }
 
@@ -457,14 +636,73 @@ static int cached_check_transition(struct generate_context *g, const char *domai
                                    struct planet_error *err)
 {
         _cleanup_free_ char *key = answer_key('T', domain, file_context);
-        const struct answer *a = key ? answer_find(g, key) : NULL;
-        if (a) {
-                *ret = a->chk;
+        const char *a = key ? answer_cache_get(g->answers, key) : NULL;
+        if (a && strlen(a) == 5 && strspn(a, "01") == 5) {
+                *ret = (struct label_transition_check){
+                        .file_execute = a[0] == '1',
+                        .process_transition = a[1] == '1',
+                        .file_entrypoint = a[2] == '1',
+                        .nnp_transition = a[3] == '1',
+                        .nosuid_transition = a[4] == '1',
+                };
                 return 0;
         }
-        int r = label_check_transition(g->backend, g->from, domain, file_context, ret, err);
-        if (r >= 0 && key)
-                answer_add(g, key, &(struct answer){.chk = *ret});
+        struct label_backend *b;
+        int r = policy_backend(g, &b, err);
+        if (r < 0)
+                return r;
+        r = label_check_transition(b, g->from, domain, file_context, ret, err);
+        if (r >= 0) {
+                char v[6] = {
+                        ret->file_execute ? '1' : '0',      ret->process_transition ? '1' : '0',
+                        ret->file_entrypoint ? '1' : '0',   ret->nnp_transition ? '1' : '0',
+                        ret->nosuid_transition ? '1' : '0', '\0'};
+                answer_put(g, key, v, true);
+        }
+        return r;
+}
+
+/* May the source domain itself be entered from file_context (its own
+ * entrypoint)? */
+static int cached_own_entrypoint(struct generate_context *g, const char *file_context, bool *ret,
+                                 struct planet_error *err)
+{
+        _cleanup_free_ char *key = answer_key('E', file_context, NULL);
+        const char *a = key ? answer_cache_get(g->answers, key) : NULL;
+        if (a && (!strcmp(a, "0") || !strcmp(a, "1"))) {
+                *ret = a[0] == '1';
+                return 0;
+        }
+        struct label_backend *b;
+        int r = policy_backend(g, &b, err);
+        if (r < 0)
+                return r;
+        r = label_check_access(b, g->from, file_context, "file", "entrypoint", ret, err);
+        if (r >= 0)
+                answer_put(g, key, *ret ? "1" : "0", true);
+        return r;
+}
+
+/* label_resolve_exec_path() once per name and root in a run: units share
+ * binaries, and each resolution walks every component (at boot, over
+ * hundreds of units). Only found / not found is remembered (for this run:
+ * the answer is the file system's, not the policy's). */
+static int cached_resolve(struct generate_context *g, const char *path, const char *root,
+                          char **ret, struct planet_error *err)
+{
+        _cleanup_free_ char *key = answer_key('R', path, root);
+        const char *a = key ? answer_cache_get_run(g->answers, key) : NULL;
+        if (a && !*a)
+                return planet_error_set(err, ENOENT, "%s does not exist", path);
+        if (a) {
+                *ret = strdup(a);
+                return *ret ? 0 : -ENOMEM;
+        }
+        int r = label_resolve_exec_path(path, root, SYSTEMD_EXEC_SEARCH_PATH, ret, err);
+        if (r == -ENOENT)
+                answer_put(g, key, "", false);
+        else if (r >= 0)
+                answer_put(g, key, *ret, false);
         return r;
 }
 
@@ -512,13 +750,12 @@ static int plan_command(struct generate_context *g, const struct unit_file *u,
         if (r < 0)
                 return plan_set(p, PLAN_FAILED, "%s", sub.msg ? sub.msg : "bad specifier");
 
-        bool kernel = label_backend_get_kind(g->backend) == LABEL_BACKEND_KERNEL;
+        bool kernel = g->kernel;
         const char *root = g->o.root ? g->o.root : (kernel ? "/" : NULL);
         const char *lookup = expanded;
         bool exists = false;
         if (root) {
-                r = label_resolve_exec_path(expanded, root, SYSTEMD_EXEC_SEARCH_PATH, &resolved,
-                                            &sub);
+                r = cached_resolve(g, expanded, root, &resolved, &sub);
                 if (r >= 0) {
                         lookup = resolved;
                         exists = true;
@@ -535,7 +772,7 @@ static int plan_command(struct generate_context *g, const struct unit_file *u,
                                 expanded);
         }
 
-        r = cached_file_context(g, lookup, exists, kernel ? NULL : root, &filecon, &sub);
+        r = cached_file_context(g, lookup, exists, kernel ? NULL : root, &filecon, &cite, &sub);
         if (r == -ENODATA)
                 return plan_set(p, PLAN_VERBATIM, "%s: no label in the file contexts", lookup);
         if (r < 0)
@@ -553,12 +790,6 @@ static int plan_command(struct generate_context *g, const struct unit_file *u,
                 return plan_set(p, PLAN_VERBATIM, "%s: %s is not a gravity executable type", lookup,
                                 ftype);
 
-        if (g->have_fc) {
-                const struct fc_entry *e = fc_find_entry(&g->fc, lookup, S_IFREG);
-                if (e && !strcmp(e->context, filecon) &&
-                    asprintf(&cite, "%s:%u", g->fc_name, e->line) < 0)
-                        return -ENOMEM;
-        }
         if (!cite && asprintf(&cite, "%s",
                               kernel                    ? "the file's label"
                               : g->o.file_contexts_path ? base_name(g->o.file_contexts_path)
@@ -581,7 +812,7 @@ static int plan_command(struct generate_context *g, const struct unit_file *u,
                 r = label_context_with_type(g->from, s->explicit_domain, &domain);
                 if (r < 0)
                         return r;
-                r = label_check_context(g->backend, domain, &sub);
+                r = cached_check_context(g, domain, &sub);
                 if (r < 0)
                         return plan_set(p, PLAN_FAILED,
                                         "X-Planet-Domain=%s: %s is not a valid context in %s "
@@ -600,8 +831,7 @@ static int plan_command(struct generate_context *g, const struct unit_file *u,
                  * the container, planet-initd itself) stays in it by design:
                  * the policy says no transition is expected. */
                 bool own_entry = false;
-                r = label_check_access(g->backend, g->from, filecon, "file", "entrypoint",
-                                       &own_entry, err);
+                r = cached_own_entrypoint(g, filecon, &own_entry, err);
                 if (r < 0)
                         return r;
                 if (own_entry)
@@ -650,6 +880,7 @@ void generate_report_done(struct generate_report *r)
                 free(r->units[i].dropin);
         }
         free(r->units);
+        strv_free(r->notes);
         *r = (struct generate_report){0};
 }
 
@@ -759,29 +990,30 @@ static void buf_add(struct buf *b, const char *fmt, ...)
 {
         if (b->oom)
                 return;
-        va_list ap;
-        va_start(ap, fmt);
-        char *t = NULL;
-        int n = vasprintf(&t, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-                b->oom = true;
-                return;
-        }
-        if (b->len + n + 1 > b->cap) {
+        /* Formatted in place; a second pass only when it does not fit. */
+        for (int pass = 0; pass < 2; pass++) {
+                va_list ap;
+                va_start(ap, fmt);
+                int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
+                va_end(ap);
+                if (n < 0) {
+                        b->oom = true;
+                        return;
+                }
+                if (b->s && b->len + n < b->cap) {
+                        b->len += n;
+                        return;
+                }
                 size_t cap = (b->len + n + 1) * 2;
-                char *ns = realloc(b->s, cap);
+                char *ns = realloc(b->s, cap < 1024 ? 1024 : cap);
                 if (!ns) {
-                        free(t);
                         b->oom = true;
                         return;
                 }
                 b->s = ns;
-                b->cap = cap;
+                b->cap = cap < 1024 ? 1024 : cap;
         }
-        memcpy(b->s + b->len, t, n + 1);
-        b->len += n;
-        free(t);
+        b->oom = true; /* cannot happen: the second pass fits */
 }
 
 static void buf_add_word(struct buf *b, const char *w)
@@ -915,9 +1147,20 @@ static int generate_loaded_unit(struct generate_context *g, const struct unit_fi
         const struct unit_assignment *a;
         if ((a = unit_get(u, "Service", "X-Planet-Domain")) && *a->value)
                 s.explicit_domain = a->value;
-        for (size_t i = 0; i < ELEMENTSOF(nnp_implying_keys); i++)
-                if ((a = unit_get(u, "Service", nnp_implying_keys[i])) && *a->value &&
-                    parse_bool(a->value) != 0)
+        /* The last value of each NNP-implying key (as unit_get() would give
+         * it), found in one pass over the unit rather than one per key. */
+        const struct unit_assignment *nnp_last[ELEMENTSOF(nnp_implying_keys)] = {0};
+        for (size_t i = 0; i < u->n_assignments; i++) {
+                const struct unit_assignment *x = &u->assignments[i];
+                if (strcmp(x->section, "Service"))
+                        continue;
+                for (size_t k = 0; k < ELEMENTSOF(nnp_implying_keys); k++)
+                        if (x->key[0] == nnp_implying_keys[k][0] &&
+                            !strcmp(x->key, nnp_implying_keys[k]))
+                                nnp_last[k] = x;
+        }
+        for (size_t k = 0; k < ELEMENTSOF(nnp_implying_keys); k++)
+                if (nnp_last[k] && *nnp_last[k]->value && parse_bool(nnp_last[k]->value) != 0)
                         s.need_nnp = true;
 
         const struct unit_assignment *sup = unit_get(u, "Service", "X-Planet-Supervise");
@@ -1149,9 +1392,9 @@ out:
         return r;
 }
 
-static int generate_unit_aliased(struct generate_context *g, const char *name,
-                                 const char *const *aliases, struct generate_unit_result *ret,
-                                 struct planet_error *err)
+static int generate_unit_aliased(struct generate_context *g, const struct unit_dir_index *idx,
+                                 const char *name, const char *const *aliases,
+                                 struct generate_unit_result *ret, struct planet_error *err)
 {
         struct unit_file u = {0};
         _cleanup_error_ struct planet_error lerr = {0};
@@ -1159,7 +1402,8 @@ static int generate_unit_aliased(struct generate_context *g, const char *name,
         if (!ret->name)
                 return -ENOMEM;
 
-        int r = unit_load_aliased(g->o.unit_dirs, name, aliases, GENERATE_DROPIN_NAME, &u, &lerr);
+        int r = unit_load_indexed(g->o.unit_dirs, idx, name, aliases, GENERATE_DROPIN_NAME, &u,
+                                  &lerr);
         if (r == -ERFKILL)
                 return set_result(ret, GENERATE_LEFT, "masked");
         if (r == -EBADMSG)
@@ -1181,7 +1425,7 @@ static int generate_unit_aliased(struct generate_context *g, const char *name,
 int generate_unit(struct generate_context *g, const char *name, struct generate_unit_result *ret,
                   struct planet_error *err)
 {
-        return generate_unit_aliased(g, name, NULL, ret, err);
+        return generate_unit_aliased(g, NULL, name, NULL, ret, err);
 }
 
 /* ---- the system's units ------------------------------------------------- */
@@ -1209,42 +1453,61 @@ int generate_system_unit_dirs(const char *root, char ***ret)
 
 /* ---- output --------------------------------------------------------------- */
 
-static int read_small_file(const char *path, char **ret)
+/* Does path hold exactly text? Sizes are compared before any byte is
+ * read. false when it does not exist or cannot be read. */
+static bool file_has_content_at(int dir_fd, const char *path, const char *text)
 {
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
-        if (!f)
-                return -errno;
-        char *s = NULL;
-        size_t n = 0;
-        ssize_t l = getdelim(&s, &n, '\0', f);
-        if (l < 0) {
-                free(s);
-                if (ferror(f))
-                        return -EIO;
-                s = strdup("");
-                if (!s)
-                        return -ENOMEM;
+        _cleanup_close_ int fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                return false;
+        size_t len = strlen(text);
+        if ((size_t) st.st_size != len)
+                return false;
+        _cleanup_free_ char *buf = malloc(len + 1);
+        if (!buf)
+                return false;
+        size_t got = 0;
+        while (got <= len) {
+                ssize_t n = read(fd, buf + got, len + 1 - got);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return false;
+                if (n == 0)
+                        break;
+                got += n;
         }
-        *ret = s;
-        return 0;
+        return got == len && !memcmp(buf, text, len);
 }
 
-int generate_write_dropin(const char *out_dir, const char *unit, const char *file, const char *text,
-                          bool *ret_changed, struct planet_error *err)
+static bool file_has_content(const char *path, const char *text)
 {
-        _cleanup_free_ char *dir = NULL, *path = NULL, *tmp = NULL, *old = NULL;
+        return file_has_content_at(AT_FDCWD, path, text);
+}
+
+/* dir_exists: OUT/UNIT.d was there when the run began (false: it cannot
+ * hold an old copy, so nothing is compared and the directories are made). */
+static int write_dropin(const char *out_dir, int out_fd, const char *unit, const char *file,
+                        const char *text, bool dir_exists, bool *ret_changed,
+                        struct planet_error *err)
+{
+        _cleanup_free_ char *dir = NULL, *path = NULL, *tmp = NULL;
         if (asprintf(&dir, "%s/%s.d", out_dir, unit) < 0 ||
             asprintf(&path, "%s/%s", dir, file) < 0 ||
             asprintf(&tmp, "%s/.#%s.XXXXXX", dir, file) < 0)
                 return -ENOMEM;
 
-        if (read_small_file(path, &old) >= 0 && !strcmp(old, text)) {
+        /* Relative to OUT's descriptor when there is one: a shorter walk. */
+        if (dir_exists &&
+            (out_fd >= 0 ? file_has_content_at(out_fd, path + strlen(out_dir) + 1, text)
+                         : file_has_content(path, text))) {
                 *ret_changed = false;
                 return 0;
         }
-        if (mkdir(out_dir, 0755) < 0 && errno != EEXIST)
+        if (!dir_exists && mkdir(out_dir, 0755) < 0 && errno != EEXIST)
                 return planet_error_set(err, errno, "cannot create %s: %m", out_dir);
-        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+        if (!dir_exists && mkdir(dir, 0755) < 0 && errno != EEXIST)
                 return planet_error_set(err, errno, "cannot create %s: %m", dir);
         _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0)
@@ -1277,6 +1540,12 @@ int generate_write_dropin(const char *out_dir, const char *unit, const char *fil
         }
         *ret_changed = true;
         return 0;
+}
+
+int generate_write_dropin(const char *out_dir, const char *unit, const char *file, const char *text,
+                          bool *ret_changed, struct planet_error *err)
+{
+        return write_dropin(out_dir, -1, unit, file, text, true, ret_changed, err);
 }
 
 static int remove_dropin(const char *out_dir, const char *unit, bool check, bool *ret_changed,
@@ -1329,9 +1598,18 @@ int generate_run(struct generate_context *g, struct generate_report *ret, struct
 {
         struct generate_report rep = {0};
         _cleanup_strv_free_ char **names = NULL;
-        int r = unit_list_services(g->o.unit_dirs, &names, err);
+        /* One listing of each unit directory and of OUT, instead of a
+         * lookup per unit of every file and directory that might be there. */
+        _cleanup_(unit_dir_index_freep) struct unit_dir_index *idx = NULL, *out_idx = NULL;
+        const char *const out_dirs[] = {g->o.out_dir, NULL};
+        int r = unit_dir_index_new(g->o.unit_dirs, &idx, err);
+        if (r >= 0)
+                r = unit_dir_index_services(idx, &names);
+        if (r >= 0)
+                r = unit_dir_index_new(out_dirs, &out_idx, err);
         if (r < 0)
                 return r;
+        int out_fd = unit_dir_index_fd(out_idx, 0); /* -EBADF: OUT does not exist yet */
         size_t n_names = 0;
         STRV_FOREACH (name, names)
                 n_names++;
@@ -1343,21 +1621,19 @@ int generate_run(struct generate_context *g, struct generate_report *ret, struct
         char **alias_of = calloc(n_names + 1, sizeof(char *));
         if (!alias_of)
                 return -ENOMEM;
+        bool any_alias = false;
         for (size_t i = 0; i < n_names; i++)
                 for (const char *const *d = g->o.unit_dirs; d && *d; d++) {
-                        _cleanup_free_ char *p = NULL;
-                        struct stat st;
-                        if (asprintf(&p, "%s/%s", *d, names[i]) < 0) {
-                                strv_free(alias_of);
-                                return -ENOMEM;
-                        }
-                        if (lstat(p, &st) < 0)
+                        unsigned char type = DT_UNKNOWN;
+                        if (!unit_dir_index_has(idx, d - g->o.unit_dirs, names[i], &type))
                                 continue;
                         char *t = NULL;
-                        if (unit_alias_target(*d, names[i], &t) > 0 &&
-                            sorted_strv_contains(names, n_names, t))
+                        /* Only a symlink can be an alias. */
+                        if (type != DT_REG && unit_alias_target(*d, names[i], &t) > 0 &&
+                            sorted_strv_contains(names, n_names, t)) {
                                 alias_of[i] = t;
-                        else
+                                any_alias = true;
+                        } else
                                 free(t);
                         break;
                 }
@@ -1376,33 +1652,44 @@ int generate_run(struct generate_context *g, struct generate_report *ret, struct
                                 goto fail;
                         }
                 } else {
-                        _cleanup_free_ const char **aliases = calloc(n_names + 1, sizeof(char *));
-                        if (!aliases) {
+                        /* (Only when there are aliases at all: most runs have
+                         * none, and this is per unit.) */
+                        _cleanup_free_ const char **aliases =
+                                any_alias ? calloc(n_names + 1, sizeof(char *)) : NULL;
+                        if (any_alias && !aliases) {
                                 r = -ENOMEM;
                                 goto fail;
                         }
                         size_t na = 0;
-                        for (size_t j = 0; j < n_names; j++)
+                        for (size_t j = 0; any_alias && j < n_names; j++)
                                 if (alias_of[j] && !strcmp(alias_of[j], *name))
                                         aliases[na++] = names[j];
-                        r = generate_unit_aliased(g, *name, aliases, &res, err);
+                        r = generate_unit_aliased(g, idx, *name, aliases, &res, err);
                         if (r < 0)
                                 goto fail;
                 }
+                _cleanup_free_ char *dname = strjoin3(*name, ".d", "");
+                if (!dname) {
+                        unit_result_done(&res);
+                        r = -ENOMEM;
+                        goto fail;
+                }
+                bool had_dir = unit_dir_index_has(out_idx, 0, dname, NULL);
                 if (res.verdict == GENERATE_WRAPPED) {
                         rep.n_wrapped++;
                         if (g->o.check) {
-                                _cleanup_free_ char *path = NULL, *old = NULL;
-                                if (asprintf(&path, "%s/%s.d/%s", g->o.out_dir, *name,
-                                             GENERATE_DROPIN_NAME) < 0) {
+                                _cleanup_free_ char *rel =
+                                        strjoin3(dname, "/", GENERATE_DROPIN_NAME);
+                                if (!rel) {
+                                        unit_result_done(&res);
                                         r = -ENOMEM;
                                         goto fail;
                                 }
                                 res.drift =
-                                        read_small_file(path, &old) < 0 || strcmp(old, res.dropin);
+                                        !had_dir || !file_has_content_at(out_fd, rel, res.dropin);
                         } else {
-                                r = generate_write_dropin(g->o.out_dir, *name, GENERATE_DROPIN_NAME,
-                                                          res.dropin, &res.changed, err);
+                                r = write_dropin(g->o.out_dir, out_fd, *name, GENERATE_DROPIN_NAME,
+                                                 res.dropin, had_dir, &res.changed, err);
                         }
                 } else {
                         if (res.verdict == GENERATE_LEFT)
@@ -1412,7 +1699,7 @@ int generate_run(struct generate_context *g, struct generate_report *ret, struct
                         /* A unit that is no longer ours loses our drop-in; a
                          * failed one keeps the last good one (planet-initd
                          * then refuses on drift rather than run unwrapped). */
-                        if (res.verdict == GENERATE_LEFT) {
+                        if (res.verdict == GENERATE_LEFT && had_dir) {
                                 bool stale = false;
                                 r = remove_dropin(g->o.out_dir, *name, g->o.check, &stale, err);
                                 if (g->o.check)
@@ -1477,6 +1764,24 @@ int generate_run(struct generate_context *g, struct generate_report *ret, struct
                 }
         }
         strv_free(alias_of);
+
+        /* The answers this run had to read the policy for, for the next
+         * (--check reads the cache but writes nothing, not even it). */
+        if (!g->o.check) {
+                _cleanup_error_ struct planet_error cerr = {0};
+                if (answer_cache_save(g->answers, &cerr) < 0) {
+                        char *note = NULL;
+                        if (asprintf(&note,
+                                     "answers not cached (%s): the next run reads the policy "
+                                     "again",
+                                     cerr.msg ? cerr.msg : "out of memory") >= 0)
+                                add_note(g, note);
+                }
+        }
+        rep.policy_read = g->policy_read;
+        rep.n_cached_answers = answer_cache_n_loaded(g->answers);
+        rep.notes = TAKE_PTR(g->notes);
+        g->n_notes = 0;
         *ret = rep;
         return 0;
 fail:

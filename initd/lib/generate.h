@@ -64,6 +64,12 @@ struct generate_options {
         const char *fc_path;
         const char *file_contexts_path;
         const char *policy_path; /* offline backend; NULL → kernel backend */
+        /* Offline: where the policy's and the file contexts' answers are
+         * kept between runs (answer-cache.h; keyed by the SHA-256 of the
+         * policy and of every label file, the source context and the
+         * attribute). With an answer for every question and path, those
+         * files are hashed but not read. NULL: no cache. */
+        const char *cache_dir;
         const char *from;        /* source context; NULL → GENERATE_DEFAULT_FROM */
         const char *root;        /* where binaries are looked up; NULL: by path only */
         const char *out_dir;
@@ -71,7 +77,7 @@ struct generate_options {
         /* NULL → GENERATE_EXECUTABLE_ATTRIBUTE; the marker rule is looked
          * for on the same attribute's types. */
         const char *executable_attribute;
-        bool check; /* compare with out_dir instead of writing */
+        bool check; /* compare with out_dir instead of writing (the cache too) */
         /* Generator mode: a gravity binary whose transition cannot be
          * verified is still wrapped (without --expect-domain) so planet-initd
          * refuses it at start with its own explanation, instead of failing. */
@@ -98,6 +104,14 @@ struct generate_report {
         struct generate_unit_result *units;
         size_t n_units;
         size_t n_wrapped, n_left, n_failed, n_drift;
+        /* Offline: whether the policy had to be read (a question was not in
+         * the answer cache), and how many answers the cache gave. */
+        bool policy_read;
+        size_t n_cached_answers;
+        /* Things to tell a person that are not failures: an answer cache
+         * that was ignored (corrupt, foreign) or could not be written.
+         * NULL-terminated, or NULL. */
+        char **notes;
 };
 void generate_report_done(struct generate_report *r);
 

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "string-util.h"
 #include "unit.h"
 
 #define WHITESPACE " \t\n\r"
@@ -21,15 +22,6 @@ static bool is_ws(char c)
         return c && strchr(WHITESPACE, c);
 }
 
-static char *strip_dup(const char *s, size_t len)
-{
-        while (len > 0 && is_ws(*s))
-                s++, len--;
-        while (len > 0 && is_ws(s[len - 1]))
-                len--;
-        return strndup(s, len);
-}
-
 /* ---- unit_file ------------------------------------------------------------ */
 
 void unit_file_done(struct unit_file *u)
@@ -39,12 +31,8 @@ void unit_file_done(struct unit_file *u)
         free(u->name);
         free(u->fragment_path);
         strv_free(u->dropin_paths);
-        for (size_t i = 0; i < u->n_assignments; i++) {
-                free(u->assignments[i].section);
-                free(u->assignments[i].key);
-                free(u->assignments[i].value);
-                free(u->assignments[i].origin);
-        }
+        for (size_t i = 0; i < u->n_assignments; i++)
+                free(u->assignments[i].section); /* the block of all four */
         free(u->assignments);
         *u = (struct unit_file){0};
 }
@@ -52,25 +40,50 @@ void unit_file_done(struct unit_file *u)
 static int add_assignment(struct unit_file *u, const char *section, const char *key, size_t key_len,
                           const char *value, size_t value_len, const char *origin, unsigned line)
 {
-        struct unit_assignment *a =
-                realloc(u->assignments, (u->n_assignments + 1) * sizeof(*u->assignments));
-        if (!a)
-                return -ENOMEM;
-        u->assignments = a;
-        struct unit_assignment n = {
-                .section = strdup(section),
-                .key = strip_dup(key, key_len),
-                .value = strip_dup(value, value_len),
-        };
-        if (asprintf(&n.origin, "%s:%u", origin, line) < 0)
-                n.origin = NULL;
-        if (!n.section || !n.key || !n.value || !n.origin) {
-                free(n.section);
-                free(n.key);
-                free(n.value);
-                free(n.origin);
-                return -ENOMEM;
+        /* Grown by doubling: a unit has dozens of assignments. The array's
+         * capacity is the next power of two of its length. */
+        size_t n_now = u->n_assignments;
+        if (n_now == 0 || (n_now >= 8 && (n_now & (n_now - 1)) == 0)) {
+                size_t cap = n_now == 0 ? 8 : n_now * 2;
+                struct unit_assignment *a = reallocarray(u->assignments, cap, sizeof(*a));
+                if (!a)
+                        return -ENOMEM;
+                u->assignments = a;
         }
+        /* The four strings in one allocation, owned through .section. */
+        while (key_len > 0 && is_ws(*key))
+                key++, key_len--;
+        while (key_len > 0 && is_ws(key[key_len - 1]))
+                key_len--;
+        while (value_len > 0 && is_ws(*value))
+                value++, value_len--;
+        while (value_len > 0 && is_ws(value[value_len - 1]))
+                value_len--;
+        char num[16], *d = num + sizeof(num);
+        *--d = 0;
+        do
+                *--d = '0' + line % 10;
+        while ((line /= 10) > 0);
+        *--d = ':';
+        size_t nl = num + sizeof(num) - 1 - d;
+        size_t sl = strlen(section), ol = strlen(origin);
+        char *block = malloc(sl + 1 + key_len + 1 + value_len + 1 + ol + nl + 1);
+        if (!block)
+                return -ENOMEM;
+        struct unit_assignment n = {.section = block};
+        memcpy(block, section, sl + 1);
+        block += sl + 1;
+        n.key = block;
+        memcpy(block, key, key_len);
+        block[key_len] = 0;
+        block += key_len + 1;
+        n.value = block;
+        memcpy(block, value, value_len);
+        block[value_len] = 0;
+        block += value_len + 1;
+        n.origin = block;
+        memcpy(block, origin, ol);
+        memcpy(block + ol, d, nl + 1);
         u->assignments[u->n_assignments++] = n;
         return 0;
 }
@@ -123,6 +136,13 @@ int unit_parse(struct unit_file *u, const char *text, size_t len, const char *or
         if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
                 pos = 3;
 
+        /* One mutable copy; each line is cut out of it in place. */
+        _cleanup_free_ char *copy = malloc(len + 1);
+        if (!copy)
+                return -ENOMEM;
+        memcpy(copy, text, len);
+        copy[len] = 0;
+
         while (pos < len) {
                 size_t start = pos;
                 while (pos < len && text[pos] != '\n' && text[pos] != '\r' && text[pos] != 0)
@@ -140,9 +160,8 @@ int unit_parse(struct unit_file *u, const char *text, size_t len, const char *or
                                                 "refuses such a file",
                                                 origin, line, UNIT_LINE_MAX);
 
-                _cleanup_free_ char *buf = strndup(text + start, end - start);
-                if (!buf)
-                        return -ENOMEM;
+                char *buf = copy + start;
+                buf[end - start] = 0;
 
                 if (continuation) {
                         const char *s = buf;
@@ -169,7 +188,9 @@ int unit_parse(struct unit_file *u, const char *text, size_t len, const char *or
                         memcpy(joined + cl, buf, n + 1);
                         continuation = joined;
                 } else if (escaped) {
-                        continuation = TAKE_PTR(buf);
+                        continuation = strdup(buf);
+                        if (!continuation)
+                                return -ENOMEM;
                         first_line = line;
                 }
 
@@ -194,9 +215,12 @@ int unit_parse(struct unit_file *u, const char *text, size_t len, const char *or
 
 /* ---- loading from search directories ------------------------------------- */
 
-static int read_file(const char *path, char **ret, size_t *ret_len, struct planet_error *err)
+/* path names the file in messages; it is opened relative to dir_fd as rel
+ * (AT_FDCWD and path itself when there is no directory at hand). */
+static int read_file_at(int dir_fd, const char *rel, const char *path, char **ret, size_t *ret_len,
+                        struct planet_error *err)
 {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        _cleanup_close_ int fd = openat(dir_fd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return planet_error_set(err, errno, "cannot open %s: %m", path);
         struct stat st;
@@ -224,6 +248,11 @@ static int read_file(const char *path, char **ret, size_t *ret_len, struct plane
         *ret = TAKE_PTR(buf);
         *ret_len = got;
         return 0;
+}
+
+static int read_file(const char *path, char **ret, size_t *ret_len, struct planet_error *err)
+{
+        return read_file_at(AT_FDCWD, path, path, ret, ret_len, err);
 }
 
 static int strv_push(char ***v, size_t *n, char *s)
@@ -269,11 +298,11 @@ static int dropin_dir_names(const char *name, char ***ret)
         char *s;
         int r;
 
-        if (asprintf(&s, "%s.d", name) < 0 || (r = strv_push(&v, &n, s)) < 0)
+        if (!(s = strjoin3(name, ".d", "")) || (r = strv_push(&v, &n, s)) < 0)
                 return -ENOMEM;
         _cleanup_free_ char *template = NULL;
         if (unit_name_to_template(name, &template, NULL) >= 0) {
-                if (asprintf(&s, "%s.d", template) < 0 || (r = strv_push(&v, &n, s)) < 0)
+                if (!(s = strjoin3(template, ".d", "")) || (r = strv_push(&v, &n, s)) < 0)
                         return -ENOMEM;
         }
         const char *dot = strrchr(name, '.');
@@ -284,19 +313,133 @@ static int dropin_dir_names(const char *name, char ***ret)
         for (size_t i = prefix_len; i-- > 0;) {
                 if (name[i] != '-' || i == 0)
                         continue;
-                if (asprintf(&s, "%.*s%s.d", (int) i + 1, name, dot) < 0 ||
+                _cleanup_free_ char *prefix = strndup(name, i + 1);
+                if (!prefix || !(s = strjoin3(prefix, dot, ".d")) ||
                     (r = strv_push(&v, &n, s)) < 0)
                         return -ENOMEM;
         }
-        if (asprintf(&s, "%s.d", dot + 1) < 0 || (r = strv_push(&v, &n, s)) < 0)
+        if (!(s = strjoin3(dot + 1, ".d", "")) || (r = strv_push(&v, &n, s)) < 0)
                 return -ENOMEM;
         *ret = TAKE_PTR(v);
         return 0;
 }
 
-static int collect_dropins(const char *const *search_dirs, const char *name,
-                           const char *const *aliases, const char *skip_dropin, char ***ret,
-                           struct planet_error *err)
+/* ---- the directory index ------------------------------------------------ */
+
+struct dir_entry {
+        char *name;
+        unsigned char type;
+};
+
+struct dir_listing {
+        struct dir_entry *entries; /* sorted by name */
+        size_t n;
+        DIR *dir; /* kept open: files are opened relative to it */
+};
+
+struct unit_dir_index {
+        struct dir_listing *dirs;
+        size_t n_dirs;
+};
+
+static int cmp_dir_entry(const void *a, const void *b)
+{
+        return strcmp(((const struct dir_entry *) a)->name, ((const struct dir_entry *) b)->name);
+}
+
+void unit_dir_index_free(struct unit_dir_index *idx)
+{
+        if (!idx)
+                return;
+        for (size_t i = 0; i < idx->n_dirs; i++) {
+                for (size_t j = 0; j < idx->dirs[i].n; j++)
+                        free(idx->dirs[i].entries[j].name);
+                free(idx->dirs[i].entries);
+                if (idx->dirs[i].dir)
+                        closedir(idx->dirs[i].dir);
+        }
+        free(idx->dirs);
+        free(idx);
+}
+
+int unit_dir_index_new(const char *const *search_dirs, struct unit_dir_index **ret,
+                       struct planet_error *err)
+{
+        struct unit_dir_index *idx = calloc(1, sizeof(*idx));
+        if (!idx)
+                return -ENOMEM;
+        size_t n = 0;
+        for (const char *const *sd = search_dirs; sd && *sd; sd++)
+                n++;
+        idx->dirs = calloc(n ? n : 1, sizeof(*idx->dirs));
+        if (!idx->dirs) {
+                free(idx);
+                return -ENOMEM;
+        }
+        idx->n_dirs = n;
+        for (size_t i = 0; i < n; i++) {
+                struct dir_listing *l = &idx->dirs[i];
+                DIR *d = opendir(search_dirs[i]);
+                if (!d) {
+                        if (errno == ENOENT)
+                                continue; /* empty, as for the lookups */
+                        int r = planet_error_set(err, errno, "cannot read unit directory %s: %m",
+                                                 search_dirs[i]);
+                        unit_dir_index_free(idx);
+                        return r;
+                }
+                size_t cap = 0;
+                struct dirent *de;
+                while ((de = readdir(d))) {
+                        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+                                continue;
+                        if (l->n == cap) {
+                                cap = cap ? cap * 2 : 64;
+                                struct dir_entry *ne = reallocarray(l->entries, cap, sizeof(*ne));
+                                if (!ne) {
+                                        l->dir = d;
+                                        unit_dir_index_free(idx);
+                                        return -ENOMEM;
+                                }
+                                l->entries = ne;
+                        }
+                        l->entries[l->n].name = strdup(de->d_name);
+                        if (!l->entries[l->n].name) {
+                                l->dir = d;
+                                unit_dir_index_free(idx);
+                                return -ENOMEM;
+                        }
+                        l->entries[l->n++].type = de->d_type;
+                }
+                l->dir = d;
+                if (l->n > 1)
+                        qsort(l->entries, l->n, sizeof(*l->entries), cmp_dir_entry);
+        }
+        *ret = idx;
+        return 0;
+}
+
+int unit_dir_index_fd(const struct unit_dir_index *idx, size_t i)
+{
+        return i < idx->n_dirs && idx->dirs[i].dir ? dirfd(idx->dirs[i].dir) : -EBADF;
+}
+
+bool unit_dir_index_has(const struct unit_dir_index *idx, size_t i, const char *name,
+                        unsigned char *ret_type)
+{
+        if (i >= idx->n_dirs || idx->dirs[i].n == 0)
+                return false;
+        const struct dir_entry key = {.name = (char *) name};
+        const struct dir_entry *e =
+                bsearch(&key, idx->dirs[i].entries, idx->dirs[i].n, sizeof(key), cmp_dir_entry);
+        if (e && ret_type)
+                *ret_type = e->type;
+        return e != NULL;
+}
+
+static int collect_dropins(const char *const *search_dirs, const struct unit_dir_index *idx,
+                           const char *name, const char *const *aliases, const char *skip_dropin,
+                           char ***ret, struct planet_error *err)
 {
         _cleanup_strv_free_ char **dir_names = NULL;
         _cleanup_strv_free_ char **basenames = NULL, **paths = NULL;
@@ -325,6 +468,8 @@ static int collect_dropins(const char *const *search_dirs, const char *name,
 
         for (const char *const *sd = search_dirs; sd && *sd; sd++)
                 STRV_FOREACH (dn, dir_names) {
+                        if (idx && !unit_dir_index_has(idx, sd - search_dirs, *dn, NULL))
+                                continue;
                         _cleanup_free_ char *dir = NULL;
                         if (asprintf(&dir, "%s/%s", *sd, *dn) < 0)
                                 return -ENOMEM;
@@ -393,6 +538,13 @@ int unit_load(const char *const *search_dirs, const char *name, const char *skip
 int unit_load_aliased(const char *const *search_dirs, const char *name, const char *const *aliases,
                       const char *skip_dropin, struct unit_file *ret, struct planet_error *err)
 {
+        return unit_load_indexed(search_dirs, NULL, name, aliases, skip_dropin, ret, err);
+}
+
+int unit_load_indexed(const char *const *search_dirs, const struct unit_dir_index *idx,
+                      const char *name, const char *const *aliases, const char *skip_dropin,
+                      struct unit_file *ret, struct planet_error *err)
+{
         struct unit_file u = {0};
         _cleanup_free_ char *template = NULL, *found = NULL;
         int r;
@@ -402,21 +554,34 @@ int unit_load_aliased(const char *const *search_dirs, const char *name, const ch
 
         bool is_instance = unit_name_to_template(name, &template, NULL) >= 0 && !strstr(name, "@.");
         const char *candidates[] = {name, is_instance ? template : NULL};
+        unsigned char found_type = DT_UNKNOWN;
+        int found_dir_fd = AT_FDCWD;
+        const char *found_rel = NULL;
         for (size_t c = 0; c < ELEMENTSOF(candidates) && !found; c++) {
                 if (!candidates[c])
                         continue;
                 for (const char *const *sd = search_dirs; sd && *sd && !found; sd++) {
+                        if (idx &&
+                            !unit_dir_index_has(idx, sd - search_dirs, candidates[c], &found_type))
+                                continue;
                         _cleanup_free_ char *p = NULL;
-                        if (asprintf(&p, "%s/%s", *sd, candidates[c]) < 0)
+                        if (!(p = strjoin3(*sd, "/", candidates[c])))
                                 return -ENOMEM;
                         struct stat st;
-                        if (lstat(p, &st) == 0)
+                        if (idx || lstat(p, &st) == 0) {
                                 found = TAKE_PTR(p);
+                                int dfd = idx ? unit_dir_index_fd(idx, sd - search_dirs) : -1;
+                                if (dfd >= 0) {
+                                        found_dir_fd = dfd;
+                                        found_rel = candidates[c];
+                                }
+                        }
                 }
         }
         if (!found)
                 return planet_error_set(err, ENOENT, "unit %s not found", name);
-        if (is_masked(found))
+        /* A regular file is masked only when empty: read_file() tells. */
+        if (found_type != DT_REG && is_masked(found))
                 return planet_error_set(err, ERFKILL, "unit %s is masked (%s)", name, found);
 
         u.name = strdup(name);
@@ -427,11 +592,16 @@ int unit_load_aliased(const char *const *search_dirs, const char *name, const ch
         }
         _cleanup_free_ char *text = NULL;
         size_t len;
-        r = read_file(found, &text, &len, err);
+        r = read_file_at(found_dir_fd, found_rel ? found_rel : found, found, &text, &len, err);
+        if (r >= 0 && len == 0) {
+                unit_file_done(&u);
+                return planet_error_set(err, ERFKILL, "unit %s is masked (%s)", name, found);
+        }
         if (r >= 0)
                 r = unit_parse(&u, text, len, found, err);
         if (r >= 0)
-                r = collect_dropins(search_dirs, name, aliases, skip_dropin, &u.dropin_paths, err);
+                r = collect_dropins(search_dirs, idx, name, aliases, skip_dropin, &u.dropin_paths,
+                                    err);
         STRV_FOREACH (d, r >= 0 ? u.dropin_paths : NULL) {
                 _cleanup_free_ char *dtext = NULL;
                 size_t dlen;
@@ -454,8 +624,8 @@ const struct unit_assignment *unit_get(const struct unit_file *u, const char *se
                                        const char *key)
 {
         for (size_t i = u->n_assignments; i-- > 0;)
-                if (!strcmp(u->assignments[i].section, section) &&
-                    !strcmp(u->assignments[i].key, key))
+                if (!strcmp(u->assignments[i].key, key) &&
+                    !strcmp(u->assignments[i].section, section))
                         return &u->assignments[i];
         return NULL;
 }
@@ -905,6 +1075,10 @@ int unit_expand_name_specifiers(const char *unit_name, const char *s, char **ret
         const char *at = strchr(unit_name, '@');
         if (!dot)
                 return planet_error_set(err, EINVAL, "'%s' is not a unit name", unit_name);
+        if (!strchr(s, '%')) { /* nothing to expand: the common case */
+                *ret = strdup(s);
+                return *ret ? 0 : -ENOMEM;
+        }
         const char *prefix_end = at && at < dot ? at : dot;
         const char *inst = at && at < dot ? at + 1 : NULL;
         size_t inst_len = inst ? (size_t) (dot - inst) : 0;
@@ -983,34 +1157,21 @@ int unit_expand_name_specifiers(const char *unit_name, const char *s, char **ret
         return 0;
 }
 
-int unit_list_services(const char *const *dirs, char ***ret, struct planet_error *err)
+int unit_dir_index_services(const struct unit_dir_index *idx, char ***ret)
 {
         _cleanup_strv_free_ char **v = NULL;
         size_t n = 0;
-        for (const char *const *sd = dirs; sd && *sd; sd++) {
-                DIR *d = opendir(*sd);
-                if (!d) {
-                        if (errno == ENOENT)
+        for (size_t i = 0; i < idx->n_dirs; i++)
+                for (size_t j = 0; j < idx->dirs[i].n; j++) {
+                        const struct dir_entry *e = &idx->dirs[i].entries[j];
+                        size_t l = strlen(e->name);
+                        if (e->name[0] == '.' || l <= 8 || strcmp(e->name + l - 8, ".service"))
                                 continue;
-                        return planet_error_set(err, errno, "cannot read unit directory %s: %m",
-                                                *sd);
-                }
-                struct dirent *de;
-                while ((de = readdir(d))) {
-                        size_t l = strlen(de->d_name);
-                        if (de->d_name[0] == '.' || l <= 8 ||
-                            strcmp(de->d_name + l - 8, ".service"))
+                        if (e->type != DT_REG && e->type != DT_LNK && e->type != DT_UNKNOWN)
                                 continue;
-                        if (de->d_type != DT_REG && de->d_type != DT_LNK &&
-                            de->d_type != DT_UNKNOWN)
-                                continue;
-                        if (strv_push(&v, &n, strdup(de->d_name)) < 0) {
-                                closedir(d);
+                        if (strv_push(&v, &n, strdup(e->name)) < 0)
                                 return -ENOMEM;
-                        }
                 }
-                closedir(d);
-        }
         if (n > 1)
                 qsort(v, n, sizeof(char *), cmp_str);
         size_t k = 0;
@@ -1027,6 +1188,17 @@ int unit_list_services(const char *const *dirs, char ***ret, struct planet_error
                 return -ENOMEM;
         *ret = TAKE_PTR(v);
         return 0;
+}
+
+int unit_list_services(const char *const *dirs, char ***ret, struct planet_error *err)
+{
+        struct unit_dir_index *idx = NULL;
+        int r = unit_dir_index_new(dirs, &idx, err);
+        if (r < 0)
+                return r;
+        r = unit_dir_index_services(idx, ret);
+        unit_dir_index_free(idx);
+        return r;
 }
 
 int unit_alias_target(const char *dir, const char *name, char **ret)

@@ -29,6 +29,8 @@
 
 #include "error.h"
 
+/* The four strings of an assignment share one allocation (owned through
+ * .section); unit_file_done() frees them. */
 struct unit_assignment {
         char *section; /* "Service" */
         char *key;     /* "ExecStart" */
@@ -65,6 +67,34 @@ int unit_load(const char *const *search_dirs, const char *name, const char *skip
  * may be NULL). */
 int unit_load_aliased(const char *const *search_dirs, const char *name, const char *const *aliases,
                       const char *skip_dropin, struct unit_file *ret, struct planet_error *err);
+
+/* The entries of each search directory, listed once (one getdents per
+ * directory instead of a failed lookup per candidate file and drop-in
+ * directory of every unit: most are not there). A snapshot: files created
+ * later are not seen, as systemd's own loading sees one listing. */
+struct unit_dir_index;
+int unit_dir_index_new(const char *const *search_dirs, struct unit_dir_index **ret,
+                       struct planet_error *err);
+void unit_dir_index_free(struct unit_dir_index *idx);
+static inline void unit_dir_index_freep(struct unit_dir_index **idx)
+{
+        unit_dir_index_free(*idx);
+}
+/* Is NAME in the i-th search directory? *ret_type (may be NULL) is its
+ * d_type (DT_REG, DT_DIR, DT_LNK, or DT_UNKNOWN where the file system does
+ * not say). */
+bool unit_dir_index_has(const struct unit_dir_index *idx, size_t i, const char *name,
+                        unsigned char *ret_type);
+
+/* A descriptor of the i-th directory (owned by idx) to open files in it
+ * relative to; -EBADF when it does not exist. */
+int unit_dir_index_fd(const struct unit_dir_index *idx, size_t i);
+
+/* unit_load_aliased() through idx (built over the same search_dirs; NULL:
+ * look each candidate up). Same answers. */
+int unit_load_indexed(const char *const *search_dirs, const struct unit_dir_index *idx,
+                      const char *name, const char *const *aliases, const char *skip_dropin,
+                      struct unit_file *ret, struct planet_error *err);
 
 /* Is DIR/NAME a symlink to a unit of the same type under another name (an
  * alias)? 1 with *ret the target's name, 0 if not (a regular file, a mask,
@@ -133,3 +163,5 @@ int unit_expand_name_specifiers(const char *unit_name, const char *s, char **ret
 /* The *.service names in dirs (regular files and symlinks, templates
  * "a@.service" included), de-duplicated and sorted. */
 int unit_list_services(const char *const *dirs, char ***ret, struct planet_error *err);
+/* The same from a listing already made. */
+int unit_dir_index_services(const struct unit_dir_index *idx, char ***ret);

@@ -23,6 +23,8 @@ flags=(--units "$src/units" --fc "$src/policy/gravity.fc"
        --policy "$fixture/etc/selinux/default/policy/policy.33")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# The answer cache (default: the user's) goes to the temporary tree.
+export XDG_CACHE_HOME=$tmp/cache
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 ok() { echo "ok: $*"; }
@@ -44,6 +46,22 @@ grep -q -- '--domain gravity_installer_t -- /usr/bin/gravity' "$tmp/out/gravity-
 # A second run over its own output changes nothing.
 out=$("$ps" generate "${flags[@]}" --out "$tmp/out")
 if grep -q '(updated)' <<<"$out"; then fail "second run rewrote files: $out"; else ok "idempotent"; fi
+# ... and answered from the answer cache the first run left (XDG_CACHE_HOME),
+# with the same drop-ins as a run that reads the policy (--no-cache).
+grep -q 'not read, every answer from the answer cache' <<<"$out" &&
+        ok "second run: the policy is not read again (answer cache)" ||
+        fail "second run read the policy again: $out"
+[ -n "$(find "$XDG_CACHE_HOME/planet-selinux" -name 'answers-*.v1' 2>/dev/null)" ] ||
+        fail "no answer cache in \$XDG_CACHE_HOME/planet-selinux"
+out=$("$ps" generate "${flags[@]}" --no-cache --out "$tmp/out-nocache")
+grep -q ': read$' <<<"$out" && diff -r "$tmp/out" "$tmp/out-nocache" >/dev/null &&
+        ok "--no-cache reads the policy and writes the same drop-ins" ||
+        fail "--no-cache differs: $out"
+for f in "$XDG_CACHE_HOME"/planet-selinux/answers-*.v1; do printf 'garbage\n' >"$f"; done
+err=$("$ps" generate "${flags[@]}" --out "$tmp/out-corrupt" -q 2>&1 >/dev/null)
+grep -q 'note: answer cache .* ignored' <<<"$err" && diff -r "$tmp/out" "$tmp/out-corrupt" >/dev/null &&
+        ok "a corrupt answer cache: a note, the same drop-ins" ||
+        fail "corrupt answer cache not handled: $err"
 
 # 2. --check
 "$ps" generate "${flags[@]}" --out "$expected" --check -q && ok "--check passes on expected/" ||

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "answer-cache.h"
 #include "generate.h"
 #include "../unit/tmptree.h"
 
@@ -637,4 +638,361 @@ Test(generate, aliases_share_one_dropin, .init = setup, .fini = teardown)
         cr_assert(strstr(d, "-- /opt/gentest/bin/svc --via-alias\n"), "%s", d);
         cr_assert_null(dropin("al.service"));
         generate_report_done(&rep);
+}
+
+/* ---- the answer cache --------------------------------------------------- */
+
+/* Units that ask every kind of policy question the generator has: a
+ * transition, the same label again, NNP, a type with no transition, a plain
+ * type, the source's own entrypoint, a permitted and a closed facet, a path
+ * without a label, and (with the marker variant) the audit_access marker. */
+static void put_question_units(void)
+{
+        put("units/svc.service", "[Service]\nExecStart=/opt/gentest/bin/svc --a\n");
+        put("units/svc2.service", "[Service]\nExecStartPre=/opt/gentest/bin/svc2\n"
+                                  "ExecStart=/opt/gentest/bin/svc\n");
+        put("units/nnp.service", "[Service]\nExecStart=/opt/gentest/bin/nonnp\n"
+                                 "NoNewPrivileges=yes\n");
+        put("units/nonnp.service", "[Service]\nExecStart=/opt/gentest/bin/nonnp\n");
+        put("units/orphan.service", "[Service]\nExecStart=/opt/gentest/bin/orphan\n");
+        put("units/plain.service", "[Service]\nExecStart=/opt/gentest/bin/plain\n");
+        put("units/helper.service", "[Service]\nExecStart=/opt/gentest/bin/init\n");
+        put("units/alt.service", "[Service]\nExecStart=/opt/gentest/bin/svc\n"
+                                 "X-Planet-Domain=gentest_alt_t\n");
+        put("units/closed.service", "[Service]\nExecStart=/opt/gentest/bin/svc\n"
+                                    "X-Planet-Domain=gentest_closed_t\n");
+        put("units/unlabeled.service", "[Service]\nExecStart=/srv/nothing/here\n");
+}
+
+/* Everything a run decided, as one string: verdicts, summaries, drop-ins. */
+static char *report_text(const struct generate_report *rep)
+{
+        char *s = NULL;
+        size_t n = 0;
+        FILE *f = open_memstream(&s, &n);
+        cr_assert_not_null(f);
+        for (size_t i = 0; i < rep->n_units; i++)
+                fprintf(f, "%s %d %s\n%s\n", rep->units[i].name, rep->units[i].verdict,
+                        rep->units[i].summary, rep->units[i].dropin ? rep->units[i].dropin : "-");
+        fprintf(f, "%zu %zu %zu\n", rep->n_wrapped, rep->n_left, rep->n_failed);
+        fclose(f);
+        return s;
+}
+
+/* The one answers-*.v1 file in dir (NULL when none); asserts there is at
+ * most one. */
+static char *cache_file(const char *dir)
+{
+        DIR *d = opendir(dir);
+        if (!d)
+                return NULL;
+        char *found = NULL;
+        struct dirent *de;
+        while ((de = readdir(d)))
+                if (!strncmp(de->d_name, "answers-", 8)) {
+                        cr_assert_null(found, "one answer file per input, found a second: %s",
+                                       de->d_name);
+                        cr_assert(asprintf(&found, "%s/%s", dir, de->d_name) > 0);
+                }
+        closedir(d);
+        return found;
+}
+
+static size_t count_cache_files(const char *dir)
+{
+        DIR *d = opendir(dir);
+        cr_assert_not_null(d);
+        size_t n = 0;
+        struct dirent *de;
+        while ((de = readdir(d)))
+                n += !strncmp(de->d_name, "answers-", 8);
+        closedir(d);
+        return n;
+}
+
+static void write_file(const char *path, const char *text)
+{
+        FILE *f = fopen(path, "we");
+        cr_assert_not_null(f, "%s", path);
+        cr_assert_eq(fputs(text, f) >= 0, true);
+        cr_assert_eq(fclose(f), 0);
+}
+
+/* A reference run without a cache, into its own OUT. */
+static char *reference(struct generate_options o)
+{
+        char ref_out[700];
+        snprintf(ref_out, sizeof(ref_out), "%s/ref-out", tmp);
+        o.out_dir = ref_out;
+        o.cache_dir = NULL;
+        struct generate_report rep = {0};
+        run_with(&o, &rep);
+        cr_assert(rep.policy_read, "without a cache the policy is read");
+        char *s = report_text(&rep);
+        generate_report_done(&rep);
+        return s;
+}
+
+static bool has_note(const struct generate_report *rep, const char *what)
+{
+        STRV_FOREACH (n, rep->notes)
+                if (strstr(*n, what))
+                        return true;
+        return false;
+}
+
+Test(generate, answer_cache_same_results_without_reading_the_policy, .init = setup,
+     .fini = teardown)
+{
+        put_question_units();
+        char cache[700];
+        snprintf(cache, sizeof(cache), "%s/cache", tmp);
+        for (int marker = 0; marker <= 1; marker++) {
+                struct generate_options o = options();
+                o.cache_dir = cache;
+                if (marker)
+                        o.executable_attribute = "gentest_expanded_away_attribute";
+                _cleanup_free_ char *want = reference(o);
+
+                struct generate_report rep = {0};
+                run_with(&o, &rep); /* cold: asks the policy, writes the file */
+                cr_assert(rep.policy_read);
+                cr_assert_eq(rep.n_cached_answers, 0);
+                cr_assert_null(rep.notes, "a missing cache is no news");
+                _cleanup_free_ char *cold = report_text(&rep);
+                generate_report_done(&rep);
+                cr_assert_str_eq(cold, want);
+
+                run_with(&o, &rep); /* warm: every answer from the file */
+                cr_assert_not(rep.policy_read, "an unchanged policy is not read again");
+                cr_assert_gt(rep.n_cached_answers, 0);
+                _cleanup_free_ char *warm = report_text(&rep);
+                generate_report_done(&rep);
+                cr_assert_str_eq(warm, want);
+
+                /* --check agrees, from the cache. */
+                o.check = true;
+                run_with(&o, &rep);
+                cr_assert_eq(rep.n_drift, 0);
+                cr_assert_not(rep.policy_read);
+                generate_report_done(&rep);
+        }
+        cr_assert_eq(count_cache_files(cache), 2, "another attribute is another scope");
+
+        /* --check writes nothing, not even a cache. */
+        char fresh[700];
+        snprintf(fresh, sizeof(fresh), "%s/fresh-cache", tmp);
+        struct generate_options o = options();
+        o.cache_dir = fresh;
+        o.check = true;
+        struct generate_report rep = {0};
+        run_with(&o, &rep);
+        cr_assert(rep.policy_read);
+        generate_report_done(&rep);
+        cr_assert_eq(access(fresh, F_OK), -1, "--check created %s", fresh);
+}
+
+Test(generate, answer_cache_corrupt_or_foreign_is_ignored, .init = setup, .fini = teardown)
+{
+        put_question_units();
+        char cache[700];
+        snprintf(cache, sizeof(cache), "%s/cache", tmp);
+        struct generate_options o = options();
+        o.cache_dir = cache;
+        _cleanup_free_ char *want = reference(o);
+        struct generate_report rep = {0};
+        run_with(&o, &rep);
+        generate_report_done(&rep);
+        _cleanup_free_ char *path = cache_file(cache);
+        cr_assert_not_null(path);
+        _cleanup_free_ char *good = slurp(path);
+        cr_assert_not_null(good);
+
+        /* A wrong answer without a matching checksum (a flipped byte, an
+         * edit): ignored, the policy asked, the file replaced. */
+        _cleanup_free_ char *bad = strdup(good);
+        char *p = strstr(bad, "gentest_svc_t");
+        cr_assert_not_null(p, "the transition's answer is in the file:\n%s", good);
+        p[strlen("gentest_sv")] = 'X';
+        const char *const damaged[] = {
+                bad,
+                "",                                    /* empty */
+                "planet-selinux policy answers, form", /* truncated */
+        };
+        const char *const why[] = {"corrupt", "truncated", "truncated"};
+        for (size_t i = 0; i < ELEMENTSOF(damaged); i++) {
+                write_file(path, damaged[i]);
+                run_with(&o, &rep);
+                cr_assert(has_note(&rep, why[i]), "case %zu: note says %s", i, why[i]);
+                cr_assert(rep.policy_read, "case %zu", i);
+                _cleanup_free_ char *got = report_text(&rep);
+                generate_report_done(&rep);
+                cr_assert_str_eq(got, want, "case %zu: no wrong drop-in", i);
+                _cleanup_free_ char *again = slurp(path);
+                cr_assert_str_eq(again, good, "case %zu: the file is rewritten", i);
+        }
+
+        /* A consistent file (valid checksum) for other inputs copied under
+         * this name: its header says so, and it is ignored. */
+        char *policy_line = strstr(good, "policy sha256 ");
+        cr_assert_not_null(policy_line);
+        _cleanup_free_ char *foreign = strdup(good);
+        foreign[policy_line - good + strlen("policy sha256 ")] ^= 1; /* another policy */
+        *strstr(foreign, "checksum ") = '\0';
+        char body[700], hex[ANSWER_CACHE_DIGEST_HEX];
+        snprintf(body, sizeof(body), "%s/body", tmp);
+        write_file(body, foreign);
+        struct planet_error err = {0};
+        cr_assert_eq(answer_cache_digest_file(body, hex, &err), 0);
+        char *with_sum = NULL;
+        cr_assert(asprintf(&with_sum, "%schecksum %s\n", foreign, hex) > 0);
+        write_file(path, with_sum);
+        free(with_sum);
+        run_with(&o, &rep);
+        cr_assert(has_note(&rep, "another policy"));
+        cr_assert(rep.policy_read);
+        _cleanup_free_ char *got = report_text(&rep);
+        generate_report_done(&rep);
+        cr_assert_str_eq(got, want);
+        _cleanup_free_ char *again = slurp(path);
+        cr_assert_str_eq(again, good);
+
+        /* A cache that cannot be written: a note, the same results. */
+        char blocked[700];
+        snprintf(blocked, sizeof(blocked), "%s/not-a-dir", tmp);
+        write_file(blocked, "");
+        o.cache_dir = blocked;
+        run_with(&o, &rep);
+        cr_assert(has_note(&rep, "answers not cached"));
+        _cleanup_free_ char *got2 = report_text(&rep);
+        generate_report_done(&rep);
+        cr_assert_str_eq(got2, want);
+}
+
+Test(generate, answer_cache_of_another_policy_or_fc_is_not_used, .init = setup, .fini = teardown)
+{
+        put("units/svc.service", "[Service]\nExecStart=/opt/gentest/bin/svc\n");
+        char cache[700], copy[700];
+        snprintf(cache, sizeof(cache), "%s/cache", tmp);
+        snprintf(copy, sizeof(copy), "%s/policy.33", tmp);
+        _cleanup_free_ char *cmd = NULL;
+        cr_assert(asprintf(&cmd, "cp '%s' '%s'", policy, copy) > 0);
+        cr_assert_eq(system(cmd), 0);
+
+        struct generate_options o = options();
+        o.cache_dir = cache;
+        o.policy_path = copy;
+        struct generate_report rep = {0};
+        run_with(&o, &rep);
+        generate_report_done(&rep);
+        run_with(&o, &rep);
+        cr_assert_not(rep.policy_read);
+        generate_report_done(&rep);
+
+        /* The same file, changed in place: the type is renamed (same length,
+         * a policy libsepol reads). The old answers must not be used. */
+        FILE *f = fopen(copy, "r+e");
+        cr_assert_not_null(f);
+        struct stat st;
+        cr_assert_eq(fstat(fileno(f), &st), 0);
+        size_t len = st.st_size;
+        char *buf = malloc(len);
+        cr_assert_not_null(buf);
+        cr_assert_eq(fread(buf, 1, len, f), len);
+        char *hit = memmem(buf, len, "gentest_svc_t", strlen("gentest_svc_t"));
+        cr_assert_not_null(hit);
+        cr_assert_null(memmem(hit + 1, len - (hit + 1 - buf), "gentest_svc_t", 13),
+                       "the name occurs once");
+        cr_assert_eq(fseek(f, hit - buf + strlen("gentest_sv"), SEEK_SET), 0);
+        cr_assert_eq(fputc('q', f), 'q');
+        cr_assert_eq(fclose(f), 0);
+        free(buf);
+
+        run_with(&o, &rep);
+        cr_assert(rep.policy_read, "a changed policy is read");
+        cr_assert_null(rep.notes, "another policy's file is simply not this one's");
+        generate_report_done(&rep);
+        _cleanup_free_ char *d = dropin("svc.service");
+        cr_assert(strstr(d, "--expect-domain gentest_svq_t"), "%s", d);
+        cr_assert_eq(count_cache_files(cache), 2);
+
+        /* A relabeling .fc: new labels, never the old file's. */
+        _cleanup_free_ char *orig = slurp(fc);
+        char *line = strstr(orig, "gentest_svc_exec_t");
+        cr_assert_not_null(line);
+        char relabeled_text[1024], relabeled[700];
+        snprintf(relabeled_text, sizeof(relabeled_text), "%.*sgentest_nonnp_exec_t%s",
+                 (int) (line - orig), orig, line + strlen("gentest_svc_exec_t"));
+        snprintf(relabeled, sizeof(relabeled), "%s/gentest.fc", tmp);
+        write_file(relabeled, orig);
+        o.fc_path = relabeled;
+        run_with(&o, &rep); /* the same .fc content elsewhere: warm */
+        cr_assert_not(rep.policy_read);
+        generate_report_done(&rep);
+        write_file(relabeled, relabeled_text);
+        run_with(&o, &rep);
+        generate_report_done(&rep);
+        _cleanup_free_ char *d2 = dropin("svc.service");
+        cr_assert(strstr(d2, "--expect-domain gentest_nonnp_t"), "%s", d2);
+}
+
+/* Rename gentest_svc_t in place in a copy of the policy (same length: a
+ * policy libsepol reads, with another name for the service's domain). */
+static void rename_svc_type(const char *path, char to)
+{
+        FILE *f = fopen(path, "r+e");
+        cr_assert_not_null(f);
+        struct stat st;
+        cr_assert_eq(fstat(fileno(f), &st), 0);
+        size_t len = st.st_size;
+        char *buf = malloc(len);
+        cr_assert_not_null(buf);
+        cr_assert_eq(fread(buf, 1, len, f), len);
+        char *hit = memmem(buf, len, "gentest_svc_t", strlen("gentest_svc_t"));
+        if (!hit)
+                hit = memmem(buf, len, "gentest_svq_t", strlen("gentest_svq_t"));
+        cr_assert_not_null(hit);
+        cr_assert_eq(fseek(f, hit - buf + strlen("gentest_sv"), SEEK_SET), 0);
+        cr_assert_eq(fputc(to, f), to);
+        cr_assert_eq(fclose(f), 0);
+        free(buf);
+}
+
+Test(generate, answer_cache_policy_changed_during_the_run, .init = setup, .fini = teardown)
+{
+        char cache[700], copy[700];
+        snprintf(cache, sizeof(cache), "%s/cache", tmp);
+        snprintf(copy, sizeof(copy), "%s/policy.33", tmp);
+        _cleanup_free_ char *cmd = NULL;
+        cr_assert(asprintf(&cmd, "cp '%s' '%s'", policy, copy) > 0);
+        cr_assert_eq(system(cmd), 0);
+        put("units/plain.service", "[Service]\nExecStart=/opt/gentest/bin/plain\n");
+        struct generate_options o = options();
+        o.cache_dir = cache;
+        o.policy_path = copy;
+        struct generate_report rep = {0};
+        run_with(&o, &rep); /* the cache knows plain's answers, not svc's */
+        generate_report_done(&rep);
+
+        /* Opened (and hashed) over the original; the file is rebuilt before
+         * the question about svc makes the run read it. */
+        put("units/svc.service", "[Service]\nExecStart=/opt/gentest/bin/svc\n");
+        struct planet_error err = {0};
+        struct generate_context *g = NULL;
+        cr_assert_eq(generate_context_open(&o, &g, &err), 0, "%s", err.msg);
+        rename_svc_type(copy, 'q');
+        cr_assert_eq(generate_run(g, &rep, &err), 0, "%s", err.msg);
+        generate_context_free(g);
+        cr_assert(rep.policy_read);
+        cr_assert(has_note(&rep, "policy changed while this run read it"));
+        generate_report_done(&rep);
+
+        /* Back to the original bytes: svc's answer must come from them, not
+         * from the rebuilt file read under the original's digest. */
+        rename_svc_type(copy, 'c');
+        run_with(&o, &rep);
+        cr_assert(rep.policy_read, "nothing of the changed file was cached");
+        generate_report_done(&rep);
+        _cleanup_free_ char *d = dropin("svc.service");
+        cr_assert(strstr(d, "--expect-domain gentest_svc_t"), "%s", d);
 }

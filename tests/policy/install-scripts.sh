@@ -24,7 +24,10 @@ semanage port -a -t http_port_t -p tcp 7496
 "$top/scripts/install-policy" "$pp"
 semodule -l | grep -x >/dev/null gravity || { echo "FAIL: gravity not installed"; fail=1; }
 semodule -l | grep -x >/dev/null container || { echo "FAIL: container not installed"; fail=1; }
-semanage port -l | grep -E '^gravity_kube_port_t +tcp +10248-10250, 6443' >/dev/null || { echo "FAIL: kube ports"; semanage port -l | grep gravity; fail=1; }
+kube=$(semanage port -l | grep -E '^gravity_kube_port_t +tcp ' || true)
+for p in 6443 10248-10250 10256-10259; do
+        grep -qE "[ ,]$p(,|$)" <<<"$kube" || { echo "FAIL: kube port $p: $kube"; fail=1; }
+done
 semanage port -l -C | grep -E 'http_port_t +tcp +7496' >/dev/null || { echo "FAIL: admin's 7496 changed"; fail=1; }
 grep -qx 'port tcp 7496 gravity_serf_port_t' "$PLANET_POLICY_STATE" && { echo "FAIL: recorded a port it did not add"; fail=1; }
 # Idempotent: the second run adds nothing twice.
