@@ -13,13 +13,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <selinux/selinux.h>
-
 #include "config.h"
 #include "exec.h"
 #include "journal.h"
 #include "label.h"
 #include "probe.h"
+#include "selinuxfs.h"
 #include "supervise.h"
 
 #define PROG "planet-initd"
@@ -231,7 +230,7 @@ int main(int argc, char **argv)
         a.req.no_new_privs = r > 0;
         (void) journal_current_unit(&unit);
 
-        r = label_backend_open_kernel(&b, &err);
+        r = label_backend_open_kernel_without_file_contexts(&b, &err);
         if (r < 0) {
                 planet_error_print(&err, PROG);
                 return EXIT_REFUSED;
@@ -251,9 +250,9 @@ int main(int argc, char **argv)
 
         struct start_log log = {.plan = &plan, .req = &a.req, .mode = mode, .unit = unit};
         if (!a.supervise) {
-                if (plan.exec_context && setexeccon_raw(plan.exec_context) < 0) {
-                        fprintf(stderr, PROG ": cannot set the exec context %s: %m\n",
-                                plan.exec_context);
+                if (plan.exec_context &&
+                    selinuxfs_set_exec_context(plan.exec_context, &err) < 0) {
+                        planet_error_print(&err, PROG);
                         return EXIT_REFUSED;
                 }
                 /* setexeccon only affects the execve: the entry's socket is

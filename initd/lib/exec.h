@@ -26,7 +26,13 @@
  *  5. Permissive: the same decisions, but a missing allow rule or missing
  *     transition is a note, not a refusal (the kernel would not deny it);
  *     drift is refused in every mode.
- * NoNewPrivileges is the caller's to detect (prctl(PR_GET_NO_NEW_PRIVS)). */
+ * NoNewPrivileges is the caller's to detect (prctl(PR_GET_NO_NEW_PRIVS)).
+ *
+ * What it asks the backend: the current context, the label the binary
+ * carries (label_get_file_context: its xattr on the kernel backend),
+ * compute_create, check_access and check_context. Never what file_contexts
+ * says a path should carry (label_lookup_file_context), so planet-initd opens
+ * the kernel backend without file_contexts and links no libselinux. */
 
 #include <stdbool.h>
 #include <sys/types.h>

@@ -36,3 +36,20 @@ struct label_backend {
 
 /* Join root and an absolute path ("/r" + "/usr/bin/x"); root NULL or "/" → copy. */
 char *label_path_in_root(const char *root, const char *path);
+
+/* The kernel backend (label.c) asks the kernel through selinuxfs.h; what a
+ * path *should* be labeled comes from a userspace database (the system's
+ * file_contexts) and is plugged in, so that the backend itself needs no
+ * libselinux: label_backend_open_kernel (label-kernel-fc.c) plugs in
+ * selabel, label_backend_open_kernel_without_file_contexts nothing. */
+struct label_file_contexts_ops {
+        /* As label_lookup_file_context; -ENODATA for none. */
+        int (*lookup)(void *data, const char *path, mode_t mode, char **ret,
+                      struct planet_error *err);
+        void (*free)(void *data);
+};
+/* On success the backend owns data (freed with ops->free); on failure the
+ * caller still does. ops NULL: lookups fail with -EOPNOTSUPP. */
+int label_kernel_backend_new(struct label_backend **ret,
+                             const struct label_file_contexts_ops *file_contexts,
+                             void *file_contexts_data, struct planet_error *err);

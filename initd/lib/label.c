@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The label core's API, path resolution, and the kernel backend. The offline
  * backend is in label-offline.c so that kernel-only programs do not link
- * libsepol. */
+ * libsepol; the kernel backend asks the kernel through selinuxfs.h, not
+ * libselinux, and its one libselinux need — the system's file_contexts for
+ * label_lookup_file_context — is plugged in from label-kernel-fc.c, so that
+ * planet-initd, which never asks file_contexts, links neither libselinux nor
+ * PCRE2. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -10,10 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <selinux/avc.h>
-#include <selinux/selinux.h>
-
 #include "label-internal.h"
+#include "selinuxfs.h"
 
 #define DEFAULT_SEARCH_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 /* As the kernel: at most 40 symlinks followed in one resolution. */
@@ -537,41 +539,42 @@ static int kernel_require_enabled(struct label_backend *b, struct planet_error *
         return 0;
 }
 
-/* The kernel backend asks the system's file_contexts (selabel, opened on
- * first use) for what a path should be labeled. */
+/* Every policy question goes to selinuxfs at `selinuxfs`; what a path
+ * should be labeled (file_contexts, a userspace database the kernel knows
+ * nothing of) to the plugged-in lookup, when there is one. */
 struct kernel_backend {
         struct label_backend base; /* first: the API hands out &base */
-        struct selabel_handle *file_contexts;
+        char *selinuxfs;           /* mount point; NULL when SELinux is disabled */
+        const struct label_file_contexts_ops *file_contexts;
+        void *file_contexts_data;
 };
+
+static struct kernel_backend *to_kernel(struct label_backend *b)
+{
+        return (struct kernel_backend *) b;
+}
 
 static void kernel_free(struct label_backend *b)
 {
-        struct kernel_backend *k = (struct kernel_backend *) b;
-        if (k->file_contexts)
-                selabel_close(k->file_contexts);
+        struct kernel_backend *k = to_kernel(b);
+        if (k->file_contexts && k->file_contexts->free)
+                k->file_contexts->free(k->file_contexts_data);
+        free(k->selinuxfs);
         free(k);
 }
 
 static int kernel_lookup_file_context(struct label_backend *b, const char *path, mode_t mode,
                                       char **ret, struct planet_error *err)
 {
-        struct kernel_backend *k = (struct kernel_backend *) b;
-        if (!k->file_contexts) {
-                k->file_contexts = selabel_open(SELABEL_CTX_FILE, NULL, 0);
-                if (!k->file_contexts)
-                        return planet_error_set(err, errno ? errno : EINVAL,
-                                                "cannot load the system's file contexts: %m "
-                                                "(is a policy installed under /etc/selinux?)");
-        }
-        char *con = NULL;
-        if (selabel_lookup_raw(k->file_contexts, &con, path, mode) < 0) {
-                if (errno == ENOENT)
-                        return planet_error_set(err, ENODATA,
-                                                "%s has no file_contexts entry (<<none>>)", path);
-                return planet_error_set(err, errno, "file_contexts lookup of %s failed: %m", path);
-        }
-        *ret = con;
-        return 0;
+        struct kernel_backend *k = to_kernel(b);
+        if (!k->file_contexts)
+                /* planet-initd's backend: it only asks for the labels files
+                 * carry (get_file_context), never what they should carry. */
+                return planet_error_set(err, EOPNOTSUPP,
+                                        "this kernel backend was opened without file_contexts "
+                                        "(cannot say what %s should be labeled)",
+                                        path);
+        return k->file_contexts->lookup(k->file_contexts_data, path, mode, ret, err);
 }
 
 static int kernel_current_context(struct label_backend *b, char **ret, struct planet_error *err)
@@ -579,11 +582,7 @@ static int kernel_current_context(struct label_backend *b, char **ret, struct pl
         int r = kernel_require_enabled(b, err);
         if (r < 0)
                 return r;
-        char *con = NULL;
-        if (getcon_raw(&con) < 0)
-                return planet_error_set(err, errno, "getcon() failed: %m");
-        *ret = con;
-        return 0;
+        return selinuxfs_get_current_context(ret, err);
 }
 
 static int kernel_get_file_context(struct label_backend *b, const char *path, const char *root,
@@ -595,66 +594,69 @@ static int kernel_get_file_context(struct label_backend *b, const char *path, co
         _cleanup_free_ char *full = label_path_in_root(root, path);
         if (!full)
                 return -ENOMEM;
-        /* path is already resolved inside root; lgetfilecon keeps a stray
-         * symlink from being followed out of it. */
-        char *con = NULL;
-        if (lgetfilecon_raw(full, &con) < 0) {
-                if (errno == ENODATA || errno == ENOTSUP)
-                        return planet_error_set(err, ENODATA, "%s carries no SELinux label", full);
-                return planet_error_set(err, errno, "cannot read the label of %s: %m", full);
-        }
-        *ret = con;
-        return 0;
-}
-
-static int kernel_class(const char *tclass, security_class_t *ret, struct planet_error *err)
-{
-        security_class_t c = string_to_security_class(tclass);
-        if (c == 0)
-                return planet_error_set(err, EINVAL, "the loaded policy has no class '%s'", tclass);
-        *ret = c;
-        return 0;
+        /* path is already resolved inside root; not following a final
+         * symlink keeps a stray one from leading out of it. -ENODATA when
+         * unlabeled. */
+        return selinuxfs_get_file_context(full, ret, err);
 }
 
 static int kernel_compute_create(struct label_backend *b, const char *scon, const char *tcon,
                                  const char *tclass, char **ret, struct planet_error *err)
 {
-        security_class_t c = 0;
+        struct kernel_backend *k = to_kernel(b);
+        uint16_t c = 0;
         int r = kernel_require_enabled(b, err);
         if (r < 0)
                 return r;
-        r = kernel_class(tclass, &c, err);
+        r = selinuxfs_class_index(k->selinuxfs, tclass, &c, err);
         if (r < 0)
                 return r;
-        char *con = NULL;
-        if (security_compute_create_raw(scon, tcon, c, &con) < 0)
-                return planet_error_set(err, errno,
-                                        "security_compute_create(%s, %s, %s) failed: %m "
-                                        "(is each context valid in the loaded policy?)",
-                                        scon, tcon, tclass);
-        *ret = con;
-        return 0;
+        r = selinuxfs_compute_create(k->selinuxfs, scon, tcon, c, ret, err);
+        if (r < 0 && r != -ENOMEM)
+                planet_error_prefix(err,
+                                    "security_compute_create(%s, %s, %s) failed (is each "
+                                    "context valid in the loaded policy?)",
+                                    scon, tcon, tclass);
+        return r;
+}
+
+/* An unknown class or permission is answered as libselinux's
+ * selinux_check_access() and the kernel itself answer it: allowed when the
+ * policy says handle_unknown=allow (deny_unknown 0), else an error naming
+ * what is missing. */
+static int kernel_unknown(struct kernel_backend *k, bool *ret, int r, struct planet_error *err)
+{
+        enum selinuxfs_handle_unknown h;
+        if (r != -EINVAL)
+                return r;
+        if (selinuxfs_get_handle_unknown(k->selinuxfs, &h, NULL) >= 0 &&
+            h == SELINUXFS_UNKNOWN_ALLOW) {
+                planet_error_clear(err);
+                *ret = true;
+                return 0;
+        }
+        return r; /* err names the missing class or permission */
 }
 
 static int kernel_check_access(struct label_backend *b, const char *scon, const char *tcon,
                                const char *tclass, const char *perm, bool *ret,
                                struct planet_error *err)
 {
-        security_class_t c = 0;
+        struct kernel_backend *k = to_kernel(b);
+        struct selinuxfs_av_decision avd;
+        uint16_t c = 0;
+        uint32_t av = 0;
         int r = kernel_require_enabled(b, err);
         if (r < 0)
                 return r;
-        r = kernel_class(tclass, &c, err);
+        r = selinuxfs_class_index(k->selinuxfs, tclass, &c, err);
+        if (r >= 0)
+                r = selinuxfs_perm_bit(k->selinuxfs, tclass, perm, &av, err);
+        if (r < 0)
+                return kernel_unknown(k, ret, r, err);
+        r = selinuxfs_compute_av(k->selinuxfs, scon, tcon, c, av, &avd, err);
         if (r < 0)
                 return r;
-        access_vector_t av = string_to_av_perm(c, perm);
-        if (av == 0)
-                return planet_error_set(err, EINVAL, "class '%s' has no permission '%s'", tclass,
-                                        perm);
-        struct av_decision avd;
-        if (security_compute_av_raw(scon, tcon, c, av, &avd) < 0)
-                return planet_error_set(err, errno, "security_compute_av(%s, %s, %s) failed: %m",
-                                        scon, tcon, tclass);
         *ret = (avd.allowed & av) == av;
         return 0;
 }
@@ -665,11 +667,7 @@ static int kernel_check_context(struct label_backend *b, const char *context,
         int r = kernel_require_enabled(b, err);
         if (r < 0)
                 return r;
-        if (security_check_context_raw(context) < 0)
-                return planet_error_set(err, EINVAL, "'%s' is not a valid context in the loaded "
-                                                     "policy",
-                                        context);
-        return 0;
+        return selinuxfs_check_context(to_kernel(b)->selinuxfs, context, err);
 }
 
 static int kernel_type_has_attribute(struct label_backend *b, const char *type,
@@ -690,7 +688,9 @@ static const struct label_backend_ops kernel_ops = {
         .type_has_attribute = kernel_type_has_attribute,
 };
 
-int label_backend_open_kernel(struct label_backend **ret, struct planet_error *err)
+int label_kernel_backend_new(struct label_backend **ret,
+                             const struct label_file_contexts_ops *file_contexts,
+                             void *file_contexts_data, struct planet_error *err)
 {
         struct kernel_backend *k = calloc(1, sizeof(*k));
         if (!k)
@@ -699,19 +699,31 @@ int label_backend_open_kernel(struct label_backend **ret, struct planet_error *e
         b->ops = &kernel_ops;
         b->kind = LABEL_BACKEND_KERNEL;
 
-        int enabled = is_selinux_enabled();
-        if (enabled <= 0) {
+        int r = selinuxfs_detect(&k->selinuxfs);
+        if (r < 0) {
+                free(k);
+                return r;
+        }
+        if (r == 0) {
                 b->mode = LABEL_SELINUX_DISABLED;
         } else {
-                int e = security_getenforce();
-                if (e < 0) {
-                        free(k);
-                        return planet_error_set(err, errno,
-                                                "cannot read the SELinux mode "
-                                                "(/sys/fs/selinux/enforce): %m");
+                bool enforcing = false;
+                r = selinuxfs_get_enforce(k->selinuxfs, &enforcing, err);
+                if (r < 0) {
+                        kernel_free(b);
+                        return planet_error_prefix(err, "cannot read the SELinux mode");
                 }
-                b->mode = e ? LABEL_SELINUX_ENFORCING : LABEL_SELINUX_PERMISSIVE;
+                b->mode = enforcing ? LABEL_SELINUX_ENFORCING : LABEL_SELINUX_PERMISSIVE;
         }
+        /* Only now: on failure above the caller still owns the data. */
+        k->file_contexts = file_contexts;
+        k->file_contexts_data = file_contexts_data;
         *ret = b;
         return 0;
+}
+
+int label_backend_open_kernel_without_file_contexts(struct label_backend **ret,
+                                                    struct planet_error *err)
+{
+        return label_kernel_backend_new(ret, NULL, NULL, err);
 }

@@ -39,8 +39,18 @@ enum label_selinux_mode {
 };
 
 /* Kernel backend. Succeeds when SELinux is disabled too (mode DISABLED); the
- * compute functions then fail with -EOPNOTSUPP and a message saying so. */
+ * compute functions then fail with -EOPNOTSUPP and a message saying so.
+ * Policy questions go to the kernel directly (selinuxfs.h: selinuxfs,
+ * /proc/thread-self/attr, the security.selinux xattr; SELinux counts as
+ * enabled exactly when libselinux's is_selinux_enabled() would say so);
+ * label_lookup_file_context asks the system's file_contexts through
+ * libselinux's selabel. */
 int label_backend_open_kernel(struct label_backend **ret, struct planet_error *err);
+/* The same kernel backend without file_contexts: label_lookup_file_context
+ * fails with -EOPNOTSUPP, everything else answers as above. A program that
+ * opens only this one (planet-initd) links neither libselinux nor PCRE2. */
+int label_backend_open_kernel_without_file_contexts(struct label_backend **ret,
+                                                    struct planet_error *err);
 
 /* Offline backend. file_contexts may be NULL when only policy questions are
  * asked; file lookups then fail with -ENOENT naming the missing option. */
@@ -99,7 +109,10 @@ int label_lookup_file_context(struct label_backend *b, const char *path, mode_t 
 int label_compute_create(struct label_backend *b, const char *scon, const char *tcon,
                          const char *tclass, char **ret, struct planet_error *err);
 
-/* Is scon allowed perm on tcon:tclass? Unknown class or permission → -EINVAL. */
+/* Is scon allowed perm on tcon:tclass? Unknown class or permission → -EINVAL,
+ * except on the kernel backend when the loaded policy handles unknown
+ * classes and permissions by allowing them (deny_unknown 0): then allowed,
+ * as the kernel and libselinux's selinux_check_access() answer. */
 int label_check_access(struct label_backend *b, const char *scon, const char *tcon,
                        const char *tclass, const char *perm, bool *ret_allowed,
                        struct planet_error *err);

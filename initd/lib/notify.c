@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -258,33 +260,29 @@ void notify_datagram_done(struct notify_datagram *d)
         d->pidfd = -1;
 }
 
-int notify_receive(int fd, struct notify_datagram *d)
-{
-        union {
-                struct cmsghdr align;
-                char buf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int)) +
-                         CMSG_SPACE(sizeof(int) * NOTIFY_FDS_MAX)];
-        } control;
-        struct iovec iov = {.iov_base = d->buf, .iov_len = sizeof(d->buf) - 1};
-        struct msghdr mh = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = &control,
-                .msg_controllen = sizeof(control),
-        };
+/* Control space for one datagram: credentials, a pidfd, SCM_MAX_FD fds. */
+#define NOTIFY_CONTROL_SIZE                                                                        \
+        (CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int)) +                              \
+         CMSG_SPACE(sizeof(int) * NOTIFY_FDS_MAX))
+union notify_control {
+        struct cmsghdr align;
+        char buf[NOTIFY_CONTROL_SIZE];
+};
 
+static void datagram_reset(struct notify_datagram *d)
+{
         d->len = d->size = 0;
         d->truncated = false;
         d->pid = 0;
         d->uid = (uid_t) -1;
         d->pidfd = -1;
         d->n_fds = 0;
+}
 
-        ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC);
-        if (n < 0)
-                return errno == EWOULDBLOCK ? -EAGAIN : -errno;
-
-        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+/* Take what recvmsg delivered (n bytes, the control data in mh) into d. */
+static void datagram_take(struct notify_datagram *d, struct msghdr *mh, size_t n)
+{
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
                 if (c->cmsg_level != SOL_SOCKET)
                         continue;
                 if (c->cmsg_type == SCM_CREDENTIALS &&
@@ -311,13 +309,109 @@ int notify_receive(int fd, struct notify_datagram *d)
 
         /* MSG_TRUNC makes recvmsg return the real length, so a datagram that
          * did not fit is recognised and dropped whole, never half-relayed. */
-        d->len = d->size = (size_t) n;
-        if ((size_t) n > NOTIFY_DATAGRAM_MAX || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+        d->len = d->size = n;
+        if (n > NOTIFY_DATAGRAM_MAX || (mh->msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
                 d->truncated = true;
-                d->len = (size_t) n < sizeof(d->buf) - 1 ? (size_t) n : sizeof(d->buf) - 1;
+                d->len = n < sizeof(d->buf) - 1 ? n : sizeof(d->buf) - 1;
         }
         d->buf[d->len] = '\0';
+}
+
+int notify_receive(int fd, struct notify_datagram *d)
+{
+        union notify_control control;
+        struct iovec iov = {.iov_base = d->buf, .iov_len = sizeof(d->buf) - 1};
+        struct msghdr mh = {
+                .msg_iov = &iov,
+                .msg_iovlen = 1,
+                .msg_control = &control,
+                .msg_controllen = sizeof(control),
+        };
+
+        datagram_reset(d);
+        ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC);
+        if (n < 0)
+                return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+        datagram_take(d, &mh, (size_t) n);
         return 0;
+}
+
+int notify_receive_batch(int fd, struct notify_batch *b)
+{
+        union notify_control control[NOTIFY_BATCH_MAX];
+        struct iovec iov[NOTIFY_BATCH_MAX];
+        struct mmsghdr mm[NOTIFY_BATCH_MAX];
+
+        /* Only the datagrams received are touched (their pages, too). */
+        for (size_t i = 0; i < NOTIFY_BATCH_MAX; i++) {
+                iov[i] = (struct iovec){.iov_base = b->d[i].buf,
+                                        .iov_len = sizeof(b->d[i].buf) - 1};
+                mm[i] = (struct mmsghdr){.msg_hdr = {
+                                                 .msg_iov = &iov[i],
+                                                 .msg_iovlen = 1,
+                                                 .msg_control = &control[i],
+                                                 .msg_controllen = sizeof(control[i]),
+                                         }};
+        }
+        b->n = 0;
+        b->drained = false;
+        int n;
+        do
+                n = recvmmsg(fd, mm, NOTIFY_BATCH_MAX, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC,
+                             NULL);
+        while (n < 0 && errno == EINTR);
+        if (n < 0) {
+                if (errno != EWOULDBLOCK)
+                        return -errno;
+                b->drained = true;
+                return -EAGAIN;
+        }
+        /* With MSG_DONTWAIT, recvmmsg stops at an empty queue. */
+        b->drained = (size_t) n < NOTIFY_BATCH_MAX;
+        for (int i = 0; i < n; i++) {
+                datagram_reset(&b->d[i]);
+                datagram_take(&b->d[i], &mm[i].msg_hdr, mm[i].msg_len);
+        }
+        b->n = (size_t) n;
+        return 0;
+}
+
+void notify_batch_done(struct notify_batch *b)
+{
+        int fds[NOTIFY_BATCH_MAX * (NOTIFY_FDS_MAX + 1)];
+        size_t n = 0;
+        for (size_t i = 0; i < b->n; i++) {
+                struct notify_datagram *d = &b->d[i];
+                if (d->pidfd >= 0)
+                        fds[n++] = d->pidfd;
+                for (size_t k = 0; k < d->n_fds; k++)
+                        if (d->fds[k] >= 0)
+                                fds[n++] = d->fds[k];
+                d->pidfd = -1;
+                d->n_fds = 0;
+        }
+        b->n = 0;
+        if (n == 0)
+                return;
+        /* Insertion sort: received in order, the numbers are nearly sorted. */
+        for (size_t i = 1; i < n; i++) {
+                int v = fds[i];
+                size_t j = i;
+                for (; j > 0 && fds[j - 1] > v; j--)
+                        fds[j] = fds[j - 1];
+                fds[j] = v;
+        }
+        /* One close_range() per run of consecutive numbers: a run holds our
+         * fds and nothing else, so closing it whole closes exactly them. */
+        for (size_t i = 0; i < n;) {
+                size_t j = i + 1;
+                while (j < n && fds[j] == fds[j - 1] + 1)
+                        j++;
+                if (j - i == 1 || close_range((unsigned) fds[i], (unsigned) fds[j - 1], 0) < 0)
+                        for (size_t k = i; k < j; k++)
+                                (void) close(fds[k]);
+                i = j;
+        }
 }
 
 static pid_t parent_of(pid_t pid)
@@ -386,6 +480,41 @@ bool notify_sender_is_descendant(pid_t pid, int pidfd, pid_t ancestor)
         return true;
 }
 
+#ifndef PIDFS_MAGIC
+#define PIDFS_MAGIC 0x50494446
+#endif
+
+bool notify_sender_check(struct notify_sender_cache *c, pid_t pid, int pidfd, pid_t ancestor)
+{
+        struct stat st;
+        if (pidfd < 0 || c->pidfs == 0)
+                return notify_sender_is_descendant(pid, pidfd, ancestor);
+        if (c->pidfs < 0) {
+                /* Before pidfs every pidfd was the one anon inode: an inode
+                 * number would then name no process at all. */
+                struct statfs sfs;
+                c->pidfs = fstatfs(pidfd, &sfs) == 0 && (uint32_t) sfs.f_type == PIDFS_MAGIC;
+                if (!c->pidfs)
+                        return notify_sender_is_descendant(pid, pidfd, ancestor);
+        }
+        if (fstat(pidfd, &st) < 0 || st.st_ino == 0)
+                return notify_sender_is_descendant(pid, pidfd, ancestor);
+        for (size_t i = 0; i < NOTIFY_SENDER_CACHE_SIZE; i++)
+                if (c->entry[i].ino == (uint64_t) st.st_ino)
+                        return c->entry[i].descendant;
+        bool ok = notify_sender_is_descendant(pid, pidfd, ancestor);
+        /* Only "yes" is remembered (it was proved for this very process:
+         * the pidfd named a live process with that pid after the walk). A
+         * "no" may be a race of the walk with re-parenting, and strangers
+         * may pay for their own walks. */
+        if (ok) {
+                c->entry[c->next].ino = (uint64_t) st.st_ino;
+                c->entry[c->next].descendant = true;
+                c->next = (c->next + 1) % NOTIFY_SENDER_CACHE_SIZE;
+        }
+        return ok;
+}
+
 int notify_send(int fd, const struct notify_address *a, const char *payload, size_t len,
                 const int *fds, size_t n_fds)
 {
@@ -420,4 +549,49 @@ int notify_send(int fd, const struct notify_address *a, const char *payload, siz
                 if (errno != EINTR)
                         return -errno;
         }
+}
+
+size_t notify_send_many(int fd, const struct notify_outgoing *m, size_t n, int *ret_errno)
+{
+        struct mmsghdr mm[NOTIFY_BATCH_MAX];
+        struct iovec iov[NOTIFY_BATCH_MAX];
+        union {
+                struct cmsghdr align;
+                char buf[CMSG_SPACE(sizeof(int) * NOTIFY_FDS_MAX)];
+        } control[NOTIFY_BATCH_MAX];
+        size_t sent = 0;
+
+        *ret_errno = 0;
+        while (sent < n) {
+                size_t k = n - sent < NOTIFY_BATCH_MAX ? n - sent : NOTIFY_BATCH_MAX;
+                for (size_t i = 0; i < k; i++) {
+                        const struct notify_outgoing *o = &m[sent + i];
+                        iov[i] = (struct iovec){.iov_base = (void *) o->payload, .iov_len = o->len};
+                        mm[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1}};
+                        if (o->n_fds > NOTIFY_FDS_MAX) {
+                                *ret_errno = E2BIG;
+                                return sent + i; /* the ones before it go first */
+                        }
+                        if (o->n_fds > 0) {
+                                struct msghdr *mh = &mm[i].msg_hdr;
+                                memset(&control[i], 0, sizeof(control[i]));
+                                mh->msg_control = &control[i];
+                                mh->msg_controllen = CMSG_SPACE(sizeof(int) * o->n_fds);
+                                struct cmsghdr *c = CMSG_FIRSTHDR(mh);
+                                c->cmsg_level = SOL_SOCKET;
+                                c->cmsg_type = SCM_RIGHTS;
+                                c->cmsg_len = CMSG_LEN(sizeof(int) * o->n_fds);
+                                memcpy(CMSG_DATA(c), o->fds, sizeof(int) * o->n_fds);
+                        }
+                }
+                int r = sendmmsg(fd, mm, (unsigned) k, MSG_NOSIGNAL);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r < 0) {
+                        *ret_errno = errno;
+                        return sent;
+                }
+                sent += (size_t) r;
+        }
+        return sent;
 }

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/un.h>
@@ -81,15 +82,16 @@ int notify_message_parse(const void *buf, size_t len, struct notify_message *ret
                          struct planet_error *err);
 
 struct notify_datagram {
-        char buf[NOTIFY_DATAGRAM_MAX + 1];
+        /* The small fields first: a short datagram touches one page. */
         size_t len;     /* bytes in buf */
         size_t size;    /* the datagram's real size (MSG_TRUNC), may exceed len */
         bool truncated; /* payload or control data did not fit: drop whole */
         pid_t pid;      /* from SCM_CREDENTIALS; 0 when absent */
         uid_t uid;
         int pidfd; /* from SCM_PIDFD when the kernel sends it; else -1 */
-        int fds[NOTIFY_FDS_MAX];
         size_t n_fds;
+        char buf[NOTIFY_DATAGRAM_MAX + 1];
+        int fds[NOTIFY_FDS_MAX];
 };
 /* Close what the datagram still owns. */
 void notify_datagram_done(struct notify_datagram *d);
@@ -97,6 +99,25 @@ void notify_datagram_done(struct notify_datagram *d);
 /* Read one datagram (MSG_TRUNC|MSG_CMSG_CLOEXEC). -EAGAIN when none is
  * queued. Received fds are close-on-exec and owned by d. */
 int notify_receive(int fd, struct notify_datagram *d);
+
+/* Up to NOTIFY_BATCH_MAX datagrams in one recvmmsg: what a busy sender has
+ * queued costs one system call, not one each. */
+#define NOTIFY_BATCH_MAX 8
+struct notify_batch {
+        size_t n;
+        /* True when the socket's queue was seen empty at the end of this
+         * receive (fewer datagrams than asked for): everything received
+         * later was sent after this point. */
+        bool drained;
+        struct notify_datagram d[NOTIFY_BATCH_MAX];
+};
+/* Receive what is queued, up to NOTIFY_BATCH_MAX (b->n ≥ 1), each as
+ * notify_receive would. -EAGAIN when none is queued (b->drained set). */
+int notify_receive_batch(int fd, struct notify_batch *b);
+/* Close every fd the batch's datagrams still own: one close_range() per
+ * run of consecutive numbers (received fds take the lowest free numbers, so
+ * a batch's mostly are one or two runs). */
+void notify_batch_done(struct notify_batch *b);
 
 /* Is pid the process `ancestor` or one of its descendants? Walks the ppid
  * chain in /proc. With a pidfd (SO_PASSPIDFD) the answer is checked against
@@ -108,8 +129,46 @@ int notify_receive(int fd, struct notify_datagram *d);
  * it sends with its parent's pid when privileged. */
 bool notify_sender_is_descendant(pid_t pid, int pidfd, pid_t ancestor);
 
+/* notify_sender_is_descendant's verdicts, remembered per process. The key
+ * is the pidfd's inode number: pidfs (Linux 6.9) gives every process one
+ * that is never reused while the system runs, so a hit names the very
+ * process that sent the datagram, whatever happened to its pid number since.
+ * Only "descendant" is remembered, and it cannot go stale: a descendant
+ * stays one while it lives
+ * (orphans of the tree are re-parented to the ancestor, a child subreaper,
+ * or a subreaper below it).
+ * Without a pidfd, or with pidfds that are not pidfs inodes (older
+ * kernels: they all share one inode), nothing is remembered and every
+ * datagram is walked. A long-lived helper process of the service then costs
+ * one fstat() per datagram instead of a /proc walk. */
+#define NOTIFY_SENDER_CACHE_SIZE 32
+struct notify_sender_cache {
+        int pidfs; /* -1 not known yet, 0 pidfds are not pidfs inodes, 1 they are */
+        size_t next;
+        struct {
+                uint64_t ino; /* 0: empty */
+                bool descendant; /* only proved descendants are entered */
+        } entry[NOTIFY_SENDER_CACHE_SIZE];
+};
+#define NOTIFY_SENDER_CACHE_INIT {.pidfs = -1}
+/* notify_sender_is_descendant(pid, pidfd, ancestor), answered from the
+ * cache when pidfd is a known process. A cache serves one ancestor: always
+ * pass the same. */
+bool notify_sender_check(struct notify_sender_cache *c, pid_t pid, int pidfd, pid_t ancestor);
+
 /* Send one datagram to a (NULL: fd is connected): payload plus fds as
  * SCM_RIGHTS (n_fds may be 0). Credentials are the caller's own (the kernel
  * attaches them). */
 int notify_send(int fd, const struct notify_address *a, const char *payload, size_t len,
                 const int *fds, size_t n_fds);
+
+struct notify_outgoing {
+        const char *payload;
+        size_t len;
+        const int *fds;
+        size_t n_fds;
+};
+/* Send n datagrams, in order, on the connected fd with sendmmsg(). Returns
+ * how many were sent: n, or fewer when sending the next one failed with
+ * *ret_errno (the rest are not sent). */
+size_t notify_send_many(int fd, const struct notify_outgoing *m, size_t n, int *ret_errno);

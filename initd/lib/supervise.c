@@ -11,13 +11,13 @@
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <selinux/selinux.h>
-
 #include "notify.h"
+#include "selinuxfs.h"
 #include "supervise.h"
 
 #define LOG_PREFIX "planet-initd: "
@@ -263,6 +263,9 @@ struct supervisor {
         bool child_address_is_path;
         bool said_mainpid;
         struct ratelimit complaints;
+        struct notify_batch *batch; /* receive buffers, while relaying */
+        int child_pidfd;            /* -1 when the kernel has no pidfd_open */
+        struct notify_sender_cache senders;
 
         bool ready;
         uint64_t ready_deadline;
@@ -307,7 +310,15 @@ static void send_upstream(struct supervisor *s, const char *msg, const int *fds,
                         strerror(-r));
 }
 
-static void handle_datagram(struct supervisor *s, struct notify_datagram *d)
+/* The relays of one received batch, sent upstream together, in order. */
+struct relay_batch {
+        size_t n;
+        char *payload[NOTIFY_BATCH_MAX];
+        struct notify_outgoing out[NOTIFY_BATCH_MAX];
+};
+
+static void handle_datagram(struct supervisor *s, struct notify_datagram *d,
+                            struct relay_batch *relay)
 {
         _cleanup_error_ struct planet_error perr = {0};
         struct notify_message m = {0};
@@ -321,11 +332,32 @@ static void handle_datagram(struct supervisor *s, struct notify_datagram *d)
                                 d->size, (int) d->pid, NOTIFY_DATAGRAM_MAX);
                 return;
         }
-        /* The direct child is the common sender and needs no /proc walk:
-         * until we reap it, its pid cannot name another process. */
+        /* Who sent it. The kernel gives the sender's pid as a number, taken
+         * at receive time, so the question is always whether the number
+         * can have changed hands since the datagram was sent.
+         *
+         * The direct child, the common sender, is settled without a system
+         * call. Its pid P is ours from fork until we reap it; it cannot
+         * send before the start gate opens (supervise_run), and before
+         * opening it we discard everything queued, so nothing a previous
+         * holder of P sent can be left in the queue; and we reap only after
+         * draining the socket with the child a zombie (reap): everything it
+         * ever sent is read while P still names it. After the reap P is no
+         * longer taken as the child.
+         *
+         * Anyone else must be the child's descendant (NotifyAccess=all
+         * within the service's own tree): the ppid chain is walked in /proc
+         * and, with SO_PASSPIDFD, the pidfd the kernel attached to this
+         * datagram (it names the sending process itself, not a number)
+         * proves the walk was about the sender and lets the verdict be
+         * remembered per process (notify_sender_check). Without a pidfd
+         * (kernels before 6.5) a sender that exited, was reaped and whose
+         * number went to one of our descendants after a full wrap of the
+         * pid space between the send and our read would be misattributed;
+         * we read continuously, and that kernel gives nothing better. */
         bool from_child = d->pid == s->child && !s->child_exited;
         if (!from_child && (d->pid <= 0 || d->pid == s->self ||
-                            !notify_sender_is_descendant(d->pid, d->pidfd, s->self))) {
+                            !notify_sender_check(&s->senders, d->pid, d->pidfd, s->self))) {
                 if (ratelimit_ok(&s->complaints))
                         fprintf(stderr,
                                 LOG_PREFIX
@@ -356,42 +388,123 @@ static void handle_datagram(struct supervisor *s, struct notify_datagram *d)
                 notify_message_done(&m);
                 return;
         }
-        /* fds only travel with FDSTORE=1 or BARRIER=1, as systemd would
-         * close them otherwise. */
-        bool pass_fds = (m.flags & (NOTIFY_FDSTORE | NOTIFY_BARRIER)) && d->n_fds > 0;
-        if (m.relay_len > 0)
-                send_upstream(s, m.relay, pass_fds ? d->fds : NULL, pass_fds ? d->n_fds : 0);
         if (m.flags & NOTIFY_READY)
                 s->ready = true;
-        notify_message_done(&m);
-        /* Our copies of the fds close here: for BARRIER that is part of the
-         * protocol (the sender waits for every copy to close). */
+        if (m.relay_len == 0) {
+                notify_message_done(&m);
+                return;
+        }
+        /* fds only travel with FDSTORE=1 or BARRIER=1, as systemd would
+         * close them otherwise. Our copies close after the batch is sent:
+         * for BARRIER that is part of the protocol (the sender waits for
+         * every copy to close, and systemd's closes once it has processed
+         * everything before it). */
+        bool pass_fds = (m.flags & (NOTIFY_FDSTORE | NOTIFY_BARRIER)) && d->n_fds > 0;
+        relay->payload[relay->n] = TAKE_PTR(m.relay);
+        relay->out[relay->n] = (struct notify_outgoing){
+                .payload = relay->payload[relay->n],
+                .len = m.relay_len,
+                .fds = pass_fds ? d->fds : NULL,
+                .n_fds = pass_fds ? d->n_fds : 0,
+        };
+        relay->n++;
 }
 
+static void complain_upstream(struct supervisor *s, int e)
+{
+        if (ratelimit_ok(&s->complaints))
+                fprintf(stderr, LOG_PREFIX "cannot notify systemd (%s): %s\n",
+                        s->upstream.sun.sun_path[0] ? s->upstream.sun.sun_path : "abstract socket",
+                        strerror(e));
+}
+
+static void flush_upstream(struct supervisor *s, struct relay_batch *relay)
+{
+        size_t i = 0;
+        bool reconnected = false;
+
+        while (s->upstream_fd >= 0 && i < relay->n) {
+                if (!s->upstream_connected) {
+                        const struct notify_outgoing *o = &relay->out[i++];
+                        int r = notify_send(s->upstream_fd, &s->upstream, o->payload, o->len,
+                                            o->fds, o->n_fds);
+                        if (r < 0)
+                                complain_upstream(s, -r);
+                        continue;
+                }
+                int e = 0;
+                i += notify_send_many(s->upstream_fd, relay->out + i, relay->n - i, &e);
+                if (i == relay->n)
+                        break;
+                /* Should the socket behind the name have been replaced,
+                 * connect anew once; else this datagram is lost (said so)
+                 * and the rest follow in order. */
+                if ((e == ECONNREFUSED || e == ENOTCONN) && !reconnected &&
+                    connect(s->upstream_fd, (struct sockaddr *) &s->upstream.sun,
+                            s->upstream.len) >= 0) {
+                        reconnected = true;
+                        continue;
+                }
+                complain_upstream(s, e);
+                i++;
+        }
+        for (size_t k = 0; k < relay->n; k++)
+                free(relay->payload[k]);
+        relay->n = 0;
+}
+
+/* Read, check and relay everything queued, a batch at a time. */
 static void drain_notify(struct supervisor *s)
 {
-        if (s->notify_fd < 0)
+        if (s->notify_fd < 0 || !s->batch)
                 return;
-        struct notify_datagram *d = malloc(sizeof(*d));
-        if (!d)
-                return;
+        struct relay_batch relay = {0};
         for (;;) {
-                int r = notify_receive(s->notify_fd, d);
-                if (r == -EINTR)
-                        continue;
+                int r = notify_receive_batch(s->notify_fd, s->batch);
                 if (r < 0)
-                        break;
-                handle_datagram(s, d);
-                notify_datagram_done(d);
+                        break; /* -EAGAIN: empty */
+                for (size_t i = 0; i < s->batch->n; i++)
+                        handle_datagram(s, &s->batch->d[i], &relay);
+                flush_upstream(s, &relay);
+                bool drained = s->batch->drained;
+                notify_batch_done(s->batch);
+                if (drained)
+                        break; /* the queue was empty: no extra call to hear it again */
         }
-        free(d);
 }
 
+/* Before the service may speak: whatever is queued was sent by someone else
+ * (the child waits at the start gate), possibly under the pid the child now
+ * has. Dropped, said once. */
+static void discard_notify(struct supervisor *s)
+{
+        size_t dropped = 0;
+        while (s->notify_fd >= 0 && s->batch && notify_receive_batch(s->notify_fd, s->batch) >= 0) {
+                dropped += s->batch->n;
+                bool drained = s->batch->drained;
+                notify_batch_done(s->batch);
+                if (drained)
+                        break;
+        }
+        if (dropped > 0)
+                fprintf(stderr,
+                        LOG_PREFIX "dropped %zu notify datagrams sent before the service "
+                                   "started (not from the service)\n",
+                        dropped);
+}
+
+/* Reap what exited, each after draining the notify socket while it is still
+ * a zombie: a zombie keeps its pid and /proc entry, so what it said just
+ * before exiting is read while its sender can be authenticated. */
 static void reap(struct supervisor *s)
 {
         for (;;) {
+                siginfo_t si = {0};
+                if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid <= 0)
+                        break;
+                drain_notify(s);
                 int status;
-                pid_t p = waitpid(-1, &status, WNOHANG);
+                pid_t p = waitpid(si.si_pid, &status, WNOHANG);
                 if (p <= 0)
                         break;
                 if (p == s->child) {
@@ -576,7 +689,7 @@ static void random_suffix(char *buf, size_t size)
 }
 
 static _Noreturn void child_exec(const struct supervise_options *o, struct supervise_child_env *env,
-                                 const sigset_t *orig_mask, int error_pipe)
+                                 const sigset_t *orig_mask, int error_pipe, int gate)
 {
         int e;
         supervise_child_env_set_pid(env, getpid());
@@ -588,10 +701,17 @@ static _Noreturn void child_exec(const struct supervise_options *o, struct super
                         (void) fcntl(3 + (int) i, F_SETFD, fl & ~FD_CLOEXEC);
         }
         sigprocmask(SIG_SETMASK, orig_mask, NULL);
-        if (o->exec_context && setexeccon_raw(o->exec_context) < 0) {
-                e = errno;
-                goto fail;
+        /* The start gate: wait until the parent has emptied the notify
+         * socket (EOF when it closes its end), so that nothing queued there
+         * can be taken for ours (handle_datagram). */
+        if (gate >= 0) {
+                char c;
+                while (read(gate, &c, 1) < 0 && errno == EINTR)
+                        ;
         }
+        /* No error text in the forked child: the errno travels up the pipe. */
+        if (o->exec_context && (e = -selinuxfs_set_exec_context(o->exec_context, NULL)) > 0)
+                goto fail;
         execve(o->path, o->argv, env->envp);
         e = errno;
 fail:
@@ -602,13 +722,18 @@ fail:
 
 int supervise_run(const struct supervise_options *o, int *ret_exit_status, struct planet_error *err)
 {
-        struct supervisor s = {
-                .o = o, .self = getpid(), .notify_fd = -1, .upstream_fd = -1, .probe_fd = -1};
+        struct supervisor s = {.o = o,
+                               .self = getpid(),
+                               .notify_fd = -1,
+                               .upstream_fd = -1,
+                               .probe_fd = -1,
+                               .child_pidfd = -1,
+                               .senders = NOTIFY_SENDER_CACHE_INIT};
         _cleanup_(supervise_child_env_done) struct supervise_child_env env = {0};
         _cleanup_close_ int sfd = -1, notify_fd = -1, upstream_fd = -1;
         char child_socket[sizeof(s.child_address.sun.sun_path) + 2] = "";
         sigset_t fwd, orig_mask;
-        int pipefd[2], r;
+        int pipefd[2], gate[2] = {-1, -1}, r;
 
         *ret_exit_status = 1;
 
@@ -664,6 +789,16 @@ int supervise_run(const struct supervise_options *o, int *ret_exit_status, struc
                 r = planet_error_set(err, errno, "cannot create a pipe: %m");
                 goto restore;
         }
+        if (s.notify_fd >= 0) {
+                s.batch = malloc(sizeof(*s.batch));
+                if (!s.batch || pipe2(gate, O_CLOEXEC) < 0) {
+                        r = planet_error_set(err, s.batch ? errno : ENOMEM,
+                                             "cannot prepare the notify relay: %m");
+                        close(pipefd[0]);
+                        close(pipefd[1]);
+                        goto restore;
+                }
+        }
 
         s.child = fork();
         if (s.child < 0) {
@@ -674,9 +809,22 @@ int supervise_run(const struct supervise_options *o, int *ret_exit_status, struc
         }
         if (s.child == 0) {
                 close(pipefd[0]);
-                child_exec(o, &env, &orig_mask, pipefd[1]);
+                if (gate[1] >= 0)
+                        close(gate[1]);
+                child_exec(o, &env, &orig_mask, pipefd[1], gate[0]);
         }
         close(pipefd[1]);
+        if (gate[0] >= 0) {
+                close(gate[0]);
+                gate[0] = -1;
+                discard_notify(&s);
+                close(gate[1]); /* the gate opens */
+                gate[1] = -1;
+        }
+        /* Held while the child lives: the kernel then attaches to each of
+         * its datagrams (SCM_PIDFD) a pidfd on this same pidfs inode instead
+         * of allocating one per datagram. Best effort (Linux 5.3). */
+        s.child_pidfd = (int) syscall(SYS_pidfd_open, s.child, 0);
 
         /* EOF means the exec happened (the pipe is close-on-exec); an int
          * means it failed with that errno. */
@@ -708,12 +856,14 @@ int supervise_run(const struct supervise_options *o, int *ret_exit_status, struc
         if (o->watchdog && o->watchdog_usec > 0)
                 s.watchdog_next = start + o->watchdog_usec / 2;
 
+        /* Work only on what poll reported: a relayed datagram costs its
+         * receive and send (and a wake-up), not a round of idle calls. */
+        bool notify_pending = true, exits_pending = true;
         for (;;) {
-                /* Relay before reaping, so that what a process said just
-                 * before exiting still reaches systemd while its sender can
-                 * be authenticated (a zombie keeps its /proc entry). */
-                drain_notify(&s);
-                reap(&s);
+                if (notify_pending)
+                        drain_notify(&s);
+                if (exits_pending)
+                        reap(&s); /* drains before each reap */
                 if (s.child_exited) {
                         drain_notify(&s);
                         break;
@@ -741,14 +891,20 @@ int supervise_run(const struct supervise_options *o, int *ret_exit_status, struc
                         r = planet_error_set(err, errno, "poll failed: %m");
                         goto restore;
                 }
-                if (s.probe_fd >= 0 && pfd[2].revents)
+                notify_pending = k > 0 && pfd[1].revents;
+                exits_pending = false;
+                if (s.probe_fd >= 0 && k > 0 && pfd[2].revents)
                         probe_readable(&s);
-                struct signalfd_siginfo si;
-                while (read(sfd, &si, sizeof(si)) == (ssize_t) sizeof(si)) {
-                        if ((int) si.ssi_signo == SIGCHLD)
-                                continue; /* reaped at the top of the loop */
-                        if (!s.child_exited)
-                                (void) kill(s.child, (int) si.ssi_signo);
+                if (k > 0 && pfd[0].revents) {
+                        struct signalfd_siginfo si;
+                        while (read(sfd, &si, sizeof(si)) == (ssize_t) sizeof(si)) {
+                                if ((int) si.ssi_signo == SIGCHLD) {
+                                        exits_pending = true;
+                                        continue;
+                                }
+                                if (!s.child_exited)
+                                        (void) kill(s.child, (int) si.ssi_signo);
+                        }
                 }
         }
 
@@ -763,6 +919,12 @@ int supervise_run(const struct supervise_options *o, int *ret_exit_status, struc
         r = 0;
 restore:
         (void) sigprocmask(SIG_SETMASK, &orig_mask, NULL);
+        for (int i = 0; i < 2; i++)
+                if (gate[i] >= 0)
+                        close(gate[i]);
+        if (s.child_pidfd >= 0)
+                close(s.child_pidfd);
+        free(s.batch);
         if (s.child_address_is_path)
                 (void) unlink(s.child_address.sun.sun_path);
         return r;

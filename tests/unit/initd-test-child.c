@@ -146,6 +146,30 @@ int main(int argc, char **argv)
                         }
                         waitpid(p, NULL, 0);
                         i++;
+                } else if (!strcmp(cmd, "orphan-notify")) {
+                        /* A grandchild orphaned to the wrapper (its parent
+                         * exits at once) says something and exits at once:
+                         * the wrapper must read it before reaping it. */
+                        unescape(arg, buf);
+                        pid_t c = fork();
+                        if (c == 0) {
+                                if (fork() == 0) {
+                                        usleep(100 * 1000);
+                                        send_raw(buf, strlen(buf), -1);
+                                        _exit(0);
+                                }
+                                _exit(0);
+                        }
+                        waitpid(c, NULL, 0);
+                        i++;
+                } else if (!strcmp(cmd, "notify-many")) {
+                        /* STATUS=1 … STATUS=N as fast as they go. */
+                        int n = atoi(arg);
+                        for (int k = 1; k <= n; k++) {
+                                int len = snprintf(buf, sizeof(buf), "STATUS=%d", k);
+                                send_raw(buf, (size_t) len, -1);
+                        }
+                        i++;
                 } else if (!strcmp(cmd, "barrier")) {
                         int p[2];
                         if (pipe2(p, O_CLOEXEC) < 0)

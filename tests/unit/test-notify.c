@@ -4,6 +4,8 @@
  * processes. */
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -195,4 +197,152 @@ Test(notify_auth, descendants_only)
         waitpid(c, NULL, 0);
         /* Gone: cannot be authenticated any more. */
         cr_assert_not(notify_sender_is_descendant(c, -1, self));
+}
+
+static bool fd_open(int fd)
+{
+        return fcntl(fd, F_GETFD) >= 0;
+}
+
+Test(notify_receive, batches_keep_order_fds_and_truncation)
+{
+        struct notify_address a;
+        int fd = bound(&a), tx = -1, p[2];
+        struct notify_batch *b = malloc(sizeof(*b));
+        cr_assert_eq(notify_socket_open_sender(&tx, NULL), 0);
+        cr_assert_eq(pipe(p), 0);
+
+        cr_assert_eq(notify_receive_batch(fd, b), -EAGAIN);
+        cr_assert(b->drained);
+
+        char big[6000];
+        memset(big, 'A', sizeof(big));
+        cr_assert_eq(notify_send(tx, &a, "STATUS=1", 8, NULL, 0), 0);
+        cr_assert_eq(notify_send(tx, &a, "FDSTORE=1", 9, p, 2), 0);
+        cr_assert_eq(notify_send(tx, &a, big, sizeof(big), NULL, 0), 0);
+        cr_assert_eq(notify_send(tx, &a, "STATUS=4", 8, NULL, 0), 0);
+        cr_assert_eq(notify_receive_batch(fd, b), 0);
+        cr_assert_eq(b->n, 4);
+        cr_assert(b->drained, "fewer than asked for: the queue was seen empty");
+        cr_assert_str_eq(b->d[0].buf, "STATUS=1");
+        cr_assert_str_eq(b->d[1].buf, "FDSTORE=1");
+        cr_assert_eq(b->d[1].n_fds, 2);
+        cr_assert(b->d[2].truncated);
+        cr_assert_eq(b->d[2].size, sizeof(big));
+        cr_assert_str_eq(b->d[3].buf, "STATUS=4");
+        for (size_t i = 0; i < b->n; i++) {
+                cr_assert_eq(b->d[i].pid, getpid());
+                cr_assert_eq(b->d[i].n_fds, i == 1 ? 2u : 0u);
+        }
+        int held[] = {b->d[1].fds[0], b->d[1].fds[1], b->d[0].pidfd, b->d[3].pidfd};
+        notify_batch_done(b);
+        for (size_t i = 0; i < ELEMENTSOF(held); i++)
+                if (held[i] >= 0)
+                        cr_assert_not(fd_open(held[i]), "fd %d still open", held[i]);
+        cr_assert(fd_open(fd) && fd_open(tx) && fd_open(p[0]), "only the batch's fds close");
+
+        /* More than a batch: the first receive is not "drained". */
+        for (int i = 0; i < NOTIFY_BATCH_MAX + 2; i++) {
+                char m[32];
+                int k = snprintf(m, sizeof(m), "STATUS=%d", i);
+                cr_assert_eq(notify_send(tx, &a, m, (size_t) k, NULL, 0), 0);
+        }
+        cr_assert_eq(notify_receive_batch(fd, b), 0);
+        cr_assert_eq(b->n, NOTIFY_BATCH_MAX);
+        cr_assert_not(b->drained);
+        notify_batch_done(b);
+        cr_assert_eq(notify_receive_batch(fd, b), 0);
+        cr_assert_eq(b->n, 2);
+        cr_assert_str_eq(b->d[1].buf, "STATUS=9");
+        notify_batch_done(b);
+        free(b);
+        close(p[0]);
+        close(p[1]);
+        close(tx);
+        close(fd);
+}
+
+Test(notify_send, many_in_order_with_their_fds)
+{
+        struct notify_address a;
+        int fd = bound(&a), tx = -1, p[2];
+        struct notify_datagram d;
+        cr_assert_eq(notify_socket_open_sender(&tx, NULL), 0);
+        cr_assert_eq(connect(tx, (struct sockaddr *) &a.sun, a.len), 0);
+        cr_assert_eq(pipe(p), 0);
+        struct notify_outgoing out[NOTIFY_BATCH_MAX + 3];
+        char text[ELEMENTSOF(out)][16];
+        for (size_t i = 0; i < ELEMENTSOF(out); i++) {
+                int k = snprintf(text[i], sizeof(text[i]), "STATUS=%zu", i);
+                out[i] = (struct notify_outgoing){.payload = text[i], .len = (size_t) k};
+        }
+        out[2].fds = p;
+        out[2].n_fds = 1;
+        int e = -1;
+        cr_assert_eq(notify_send_many(tx, out, ELEMENTSOF(out), &e), ELEMENTSOF(out));
+        cr_assert_eq(e, 0);
+        for (size_t i = 0; i < ELEMENTSOF(out); i++) {
+                cr_assert_eq(notify_receive(fd, &d), 0);
+                cr_assert_str_eq(d.buf, text[i], "datagram %zu out of order", i);
+                cr_assert_eq(d.n_fds, i == 2 ? 1u : 0u);
+                notify_datagram_done(&d);
+        }
+        /* A peer that went away: nothing sent, the error said. */
+        close(fd);
+        cr_assert_eq(notify_send_many(tx, out, 2, &e), 0);
+        cr_assert(e == ECONNREFUSED || e == ENOTCONN, "errno %d", e);
+        close(p[0]);
+        close(p[1]);
+        close(tx);
+}
+
+Test(notify_auth, verdicts_are_remembered_per_process)
+{
+        struct notify_sender_cache c = NOTIFY_SENDER_CACHE_INIT;
+        struct notify_address a;
+        int fd = bound(&a);
+        struct notify_datagram d;
+
+        pid_t child = fork();
+        if (child == 0) {
+                int tx = -1;
+                if (notify_socket_open_sender(&tx, NULL) < 0 ||
+                    notify_send(tx, &a, "READY=1", 7, NULL, 0) < 0)
+                        _exit(1);
+                pause();
+                _exit(0);
+        }
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        cr_assert_eq(poll(&pfd, 1, 5000), 1);
+        cr_assert_eq(notify_receive(fd, &d), 0);
+        cr_assert_eq(d.pid, child);
+        if (d.pidfd < 0)
+                cr_skip_test("no SCM_PIDFD on this kernel: nothing is remembered");
+        cr_assert(notify_sender_check(&c, d.pid, d.pidfd, getpid()));
+        size_t entries = 0;
+        for (size_t i = 0; i < NOTIFY_SENDER_CACHE_SIZE; i++)
+                entries += c.entry[i].ino != 0;
+        if (c.pidfs == 0)
+                cr_assert_eq(entries, 0u, "without pidfs inodes nothing may be remembered");
+        else
+                cr_assert_eq(entries, 1u);
+        /* Asked again: answered from the cache, the same. */
+        cr_assert(notify_sender_check(&c, d.pid, d.pidfd, getpid()));
+        notify_datagram_done(&d);
+
+        int tx = -1;
+        cr_assert_eq(notify_socket_open_sender(&tx, NULL), 0);
+        cr_assert_eq(notify_send(tx, &a, "READY=1", 7, NULL, 0), 0);
+        cr_assert_eq(notify_receive(fd, &d), 0);
+        struct notify_sender_cache c2 = NOTIFY_SENDER_CACHE_INIT; /* one ancestor per cache */
+        cr_assert_not(notify_sender_check(&c2, d.pid, d.pidfd, child), "we are not our child's");
+        entries = 0;
+        for (size_t i = 0; i < NOTIFY_SENDER_CACHE_SIZE; i++)
+                entries += c2.entry[i].ino != 0;
+        cr_assert_eq(entries, 0u, "a 'no' is not remembered");
+        notify_datagram_done(&d);
+        kill(child, SIGKILL);
+        waitpid(child, NULL, 0);
+        close(tx);
+        close(fd);
 }

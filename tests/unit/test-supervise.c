@@ -168,6 +168,35 @@ Test(supervise, descendants_are_accepted)
         cr_assert_eq(initd_wait(&p, 5000), 0);
 }
 
+Test(supervise, a_burst_and_the_last_words_arrive_in_order)
+{
+        /* More than a receive batch, sent as fast as they go, the service
+         * exiting right after the last: every one relayed, in order (the
+         * wrapper reads the socket before it reaps its child). */
+        for (int round = 0; round < 5; round++) {
+                struct initd_proc p;
+                const char *args[] = {"--supervise", "--", "CHILD", "notify-many", "40", NULL};
+                run(&p, args);
+                for (int k = 1; k <= 40; k++) {
+                        char want[32];
+                        snprintf(want, sizeof(want), "STATUS=%d", k);
+                        cr_assert_str_eq(next_msg(), want, "round %d", round);
+                }
+                cr_assert_eq(initd_wait(&p, 5000), 0);
+        }
+}
+
+Test(supervise, an_orphan_is_heard_before_it_is_reaped)
+{
+        struct initd_proc p;
+        const char *args[] = {"--supervise", "--",    "CHILD", "orphan-notify", "STATUS=orphan",
+                              "sleep",       "400",   "notify", "STATUS=done",  NULL};
+        run(&p, args);
+        cr_assert_str_eq(next_msg(), "STATUS=orphan");
+        cr_assert_str_eq(next_msg(), "STATUS=done");
+        cr_assert_eq(initd_wait(&p, 5000), 0);
+}
+
 Test(supervise, a_non_descendant_is_dropped)
 {
         struct initd_proc p;

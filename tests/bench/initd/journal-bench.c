@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What does planet-initd's journal entry cost? One source, three builds
  * (tests/bench/initd/run compares them):
- *   journal-bench-none        links libselinux only, sends nothing (baseline)
+ *   journal-bench-none        asks the kernel as planet-initd does (selinuxfs.h),
+ *                             sends nothing (baseline)
  *   journal-bench-direct      the native protocol over the socket (journal.c)
  *   journal-bench-libsystemd  sd_journal_send() from libsystemd
  * argv[1]: how many entries to send (default 1), the same fields planet-initd
  * sends on a start. */
 #include <stdlib.h>
 
-#include <selinux/selinux.h>
+#include "selinuxfs.h"
 
 #if defined(USE_DIRECT)
 #include "journal.h"
@@ -19,8 +20,8 @@
 int main(int argc, char **argv)
 {
         long n = argc > 1 ? atol(argv[1]) : 1;
-        int enabled = is_selinux_enabled(); /* as planet-initd: libselinux is loaded */
-        (void) enabled;
+        _cleanup_free_ char *selinuxfs = NULL;
+        (void) selinuxfs_detect(&selinuxfs); /* as planet-initd's start */
         for (long i = 0; i < n; i++) {
 #if defined(USE_DIRECT)
                 const struct journal_field f[] = {

@@ -6,6 +6,9 @@
  *       send N` under it (or the sender directly when no wrapper is given)
  *       and time N datagrams end to end: throughput for a burst, and the
  *       latency distribution (p50/p99/max) for N messages paced 50 µs apart.
+ *   notify-bench relay-rounds R N WRAPPER ARGS... --
+ *       R rounds of N messages each, direct and through the wrapper
+ *       alternately; latencies and times pooled per path.
  *   notify-bench send N     the service: N burst messages, then N paced
  *   notify-bench rss CMD…   run CMD, print its peak RSS in KiB (wait4)
  *   notify-bench drain PATH bind a datagram socket at PATH and read forever
@@ -19,6 +22,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,14 +89,51 @@ static int do_send(long n)
         return 0;
 }
 
-static void report(const char *what, uint64_t *lat, long n, uint64_t span_ns)
+/* What one or more trials measured, pooled. */
+struct relay_stats {
+        uint64_t *burst, *paced; /* latencies, ns */
+        long n;                  /* per phase, so far */
+        double burst_span_s;     /* sum over trials */
+        long wrapper_cpu_us;     /* the wrapper's user+sys, the sender's subtracted */
+};
+
+static void report(const char *what, uint64_t *lat, long n, double span_s)
 {
         qsort(lat, (size_t) n, sizeof(*lat), cmp_u64);
-        printf("%-8s %8.0f msg/s  p50 %6.1f us  p99 %6.1f us  max %7.1f us\n", what,
-               n / (span_ns / 1e9), lat[n / 2] / 1e3, lat[(n * 99) / 100] / 1e3, lat[n - 1] / 1e3);
+        printf("%-8s %8.0f msg/s  p50 %6.1f us  p99 %6.1f us  max %7.1f us\n", what, n / span_s,
+               lat[n / 2] / 1e3, lat[(n * 99) / 100] / 1e3, lat[n - 1] / 1e3);
 }
 
-static int do_relay(long n, int argc, char **argv, const char *self)
+static void report_stats(struct relay_stats *st, bool wrapped)
+{
+        report("burst", st->burst, st->n, st->burst_span_s);
+        /* Paced throughput is the pacing: only the latencies matter. */
+        qsort(st->paced, (size_t) st->n, sizeof(uint64_t), cmp_u64);
+        printf("%-8s %14s  p50 %6.1f us  p99 %6.1f us  max %7.1f us\n", "paced", "(50 us apart)",
+               st->paced[st->n / 2] / 1e3, st->paced[(st->n * 99) / 100] / 1e3,
+               st->paced[st->n - 1] / 1e3);
+        if (wrapped)
+                printf("relay CPU (user+sys of the wrapper): %.1f us per message\n",
+                       (double) st->wrapper_cpu_us / (2.0 * (double) st->n));
+}
+
+static int receive_one(int fd, struct notify_datagram *d)
+{
+        for (;;) {
+                int r = notify_receive(fd, d);
+                if (r != -EAGAIN)
+                        return r;
+                struct pollfd p = {.fd = fd, .events = POLLIN};
+                if (poll(&p, 1, 10000) <= 0) {
+                        fprintf(stderr, "notify-bench: stalled\n");
+                        return -ETIMEDOUT;
+                }
+        }
+}
+
+/* One trial: n burst then n paced messages from a sender run under the
+ * wrapper (argc > 0) or directly; latencies appended to st. */
+static int relay_trial(long n, int argc, char **argv, const char *self, struct relay_stats *st)
 {
         struct notify_address a;
         int fd = -1;
@@ -120,41 +161,26 @@ static int do_relay(long n, int argc, char **argv, const char *self)
                 _exit(127);
         }
 
-        uint64_t *lat = calloc((size_t) n, sizeof(*lat));
         struct notify_datagram *d = malloc(sizeof(*d));
         uint64_t first = 0, last = 0;
         for (int phase = 0; phase < 2; phase++) {
-                for (long i = 0; i < n;) {
-                        int r = notify_receive(fd, d);
-                        if (r == -EAGAIN) {
-                                struct pollfd p = {.fd = fd, .events = POLLIN};
-                                if (poll(&p, 1, 10000) <= 0) {
-                                        fprintf(stderr, "notify-bench: stalled after %ld\n", i);
-                                        return 1;
-                                }
-                                continue;
-                        }
-                        if (r < 0)
+                uint64_t *lat = (phase == 0 ? st->burst : st->paced) + st->n;
+                for (long i = 0; i < n; i++) {
+                        if (receive_one(fd, d) < 0)
                                 return 1;
                         uint64_t t = now_ns(), sent = strtoull(d->buf + 7, NULL, 10);
                         notify_datagram_done(d);
                         if (i == 0)
                                 first = sent;
                         last = t;
-                        lat[i++] = t - sent;
+                        lat[i] = t - sent;
                 }
-                report(phase == 0 ? "burst" : "paced", lat, n, last - first);
+                if (phase == 0)
+                        st->burst_span_s += (double) (last - first) / 1e9;
         }
         long sender_cpu = 0;
         for (;;) {
-                int r = notify_receive(fd, d);
-                if (r == -EAGAIN) {
-                        struct pollfd p = {.fd = fd, .events = POLLIN};
-                        if (poll(&p, 1, 10000) <= 0)
-                                return 1;
-                        continue;
-                }
-                if (r < 0)
+                if (receive_one(fd, d) < 0)
                         return 1;
                 notify_datagram_done(d);
                 if (!strncmp(d->buf, "X_CPU_USEC=", 11)) {
@@ -167,12 +193,45 @@ static int do_relay(long n, int argc, char **argv, const char *self)
         wait4(pid, &status, 0, &ru);
         long cpu = (long) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
                    ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
-        if (argc > 0)
-                printf("relay CPU (user+sys of the wrapper): %.1f us per message\n",
-                       (double) (cpu - sender_cpu) / (2.0 * (double) n));
-        free(lat);
+        st->wrapper_cpu_us += cpu - sender_cpu;
+        st->n += n;
         free(d);
+        close(fd);
         return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+}
+
+static int stats_init(struct relay_stats *st, long total)
+{
+        *st = (struct relay_stats){.burst = calloc((size_t) total, sizeof(uint64_t)),
+                                   .paced = calloc((size_t) total, sizeof(uint64_t))};
+        return st->burst && st->paced ? 0 : -ENOMEM;
+}
+
+static int do_relay(long n, int argc, char **argv, const char *self)
+{
+        struct relay_stats st;
+        if (stats_init(&st, n) < 0 || relay_trial(n, argc, argv, self, &st) != 0)
+                return 1;
+        report_stats(&st, argc > 0);
+        return 0;
+}
+
+/* Direct and through the wrapper, alternating round by round so that the
+ * load changes of a shared machine hit both alike; figures pooled. */
+static int do_relay_rounds(long rounds, long n, int argc, char **argv, const char *self)
+{
+        struct relay_stats direct, relayed;
+        if (stats_init(&direct, rounds * n) < 0 || stats_init(&relayed, rounds * n) < 0)
+                return 1;
+        for (long r = 0; r < rounds; r++)
+                if (relay_trial(n, 0, NULL, self, &direct) != 0 ||
+                    relay_trial(n, argc, argv, self, &relayed) != 0)
+                        return 1;
+        printf("-- direct to the receiver (no relay):\n");
+        report_stats(&direct, false);
+        printf("-- through the wrapper:\n");
+        report_stats(&relayed, true);
+        return 0;
 }
 
 static int do_rss(char **argv)
@@ -301,8 +360,16 @@ int main(int argc, char **argv)
                 return do_relay(atol(argv[2]), argc > 3 ? k - 3 + (k < argc) : 0, argv + 3,
                                 argv[0]);
         }
+        if (argc >= 6 && !strcmp(argv[1], "relay-rounds")) {
+                int k = 4;
+                while (k < argc && strcmp(argv[k], "--"))
+                        k++;
+                return do_relay_rounds(atol(argv[2]), atol(argv[3]), k - 4 + (k < argc), argv + 4,
+                                       argv[0]);
+        }
         if (argc >= 3 && !strcmp(argv[1], "rss"))
                 return do_rss(argv + 2);
-        fprintf(stderr, "usage: notify-bench relay N [WRAPPER ARGS --] | send N | rss CMD...\n");
+        fprintf(stderr, "usage: notify-bench relay N [WRAPPER ARGS --] | relay-rounds R N WRAPPER "
+                        "ARGS -- | send N | rss CMD... | start ... | drain PATH\n");
         return 2;
 }
