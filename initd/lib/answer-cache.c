@@ -14,6 +14,7 @@
 #include <gcrypt.h>
 
 #include "answer-cache.h"
+#include "fileio.h"
 
 /* Bump when the file's layout changes. */
 #define FORMAT "planet-selinux policy answers, format 1"
@@ -77,14 +78,10 @@ int answer_cache_digest_file(const char *path, char ret_hex[ANSWER_CACHE_DIGEST_
         int r = gcrypt_init(err);
         if (r < 0)
                 return r;
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return planet_error_set(err, errno, "cannot open %s: %m", path);
         struct stat st;
-        if (fstat(fd, &st) < 0)
-                return planet_error_set(err, errno, "cannot stat %s: %m", path);
-        if (!S_ISREG(st.st_mode))
-                return planet_error_set(err, EINVAL, "%s is not a regular file", path);
+        _cleanup_close_ int fd = open_regular_file_at(AT_FDCWD, path, path, &st, err);
+        if (fd < 0)
+                return fd;
         if (st.st_size == 0) {
                 digest_buffer("", 0, ret_hex);
                 return 0;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "string-util.h"
 #include "unit.h"
 
@@ -220,14 +221,10 @@ int unit_parse(struct unit_file *u, const char *text, size_t len, const char *or
 static int read_file_at(int dir_fd, const char *rel, const char *path, char **ret, size_t *ret_len,
                         struct planet_error *err)
 {
-        _cleanup_close_ int fd = openat(dir_fd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return planet_error_set(err, errno, "cannot open %s: %m", path);
         struct stat st;
-        if (fstat(fd, &st) < 0)
-                return planet_error_set(err, errno, "cannot stat %s: %m", path);
-        if (!S_ISREG(st.st_mode))
-                return planet_error_set(err, EINVAL, "%s is not a regular file", path);
+        _cleanup_close_ int fd = open_regular_file_at(dir_fd, rel, path, &st, err);
+        if (fd < 0)
+                return fd;
         if (st.st_size > 64 * 1024 * 1024)
                 return planet_error_set(err, EFBIG, "%s is too large for a unit file", path);
         _cleanup_free_ char *buf = malloc(st.st_size + 1);
