@@ -16,6 +16,7 @@
 
 #include "label-internal.h"
 #include "selinuxfs.h"
+#include "string-util.h"
 
 #define DEFAULT_SEARCH_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 /* As the kernel: at most 40 symlinks followed in one resolution. */
@@ -158,7 +159,7 @@ static int chase_in_root(const char *root, const char *path, char **ret, struct 
                 }
 
                 _cleanup_free_ char *candidate = NULL, *full = NULL;
-                if (asprintf(&candidate, "%s/%s", done, comp) < 0)
+                if (!(candidate = strjoin3(done, "/", comp)))
                         return -ENOMEM;
                 full = label_path_in_root(root, candidate);
                 if (!full)
@@ -184,7 +185,7 @@ static int chase_in_root(const char *root, const char *path, char **ret, struct 
                                                         full);
                         target[l] = '\0';
                         _cleanup_free_ char *joined = NULL;
-                        if (asprintf(&joined, "%s%s%s", target, *todo ? "/" : "", todo) < 0)
+                        if (!(joined = strjoin3(target, *todo ? "/" : "", todo)))
                                 return -ENOMEM;
                         free(todo);
                         todo = TAKE_PTR(joined);
@@ -240,7 +241,7 @@ int label_resolve_exec_path(const char *path, const char *root, const char *sear
                         if (dir[0] != '/')
                                 continue; /* relative PATH entries are a hazard; skip */
                         _cleanup_free_ char *cand = NULL;
-                        if (asprintf(&cand, "%s/%s", dir, path) < 0)
+                        if (!(cand = strjoin3(dir, "/", path)))
                                 return -ENOMEM;
                         if (is_executable_file(root, cand)) {
                                 abs = TAKE_PTR(cand);
@@ -254,13 +255,13 @@ int label_resolve_exec_path(const char *path, const char *root, const char *sear
                         return -ENOENT;
                 }
         } else if (path[0] == '/' || root) {
-                if (asprintf(&abs, "%s%s", path[0] == '/' ? "" : "/", path) < 0)
+                if (!(abs = strjoin3(path[0] == '/' ? "" : "/", path, "")))
                         return -ENOMEM;
         } else {
                 char cwd[PATH_MAX];
                 if (!getcwd(cwd, sizeof(cwd)))
                         return planet_error_set(err, errno, "cannot get the working directory: %m");
-                if (asprintf(&abs, "%s/%s", cwd, path) < 0)
+                if (!(abs = strjoin3(cwd, "/", path)))
                         return -ENOMEM;
         }
 
