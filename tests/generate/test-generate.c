@@ -869,6 +869,32 @@ Test(generate, answer_cache_corrupt_or_foreign_is_ignored, .init = setup, .fini 
         cr_assert_str_eq(got2, want);
 }
 
+/* Rename gentest_svc_t (or gentest_svq_t, to undo it) in place in a copy of
+ * the policy: same length, so a policy libsepol reads, with another name for
+ * the service's domain. The name must occur once, or the rename would be
+ * ambiguous. */
+static void rename_svc_type(const char *path, char to)
+{
+        FILE *f = fopen(path, "r+e");
+        cr_assert_not_null(f);
+        struct stat st;
+        cr_assert_eq(fstat(fileno(f), &st), 0);
+        size_t len = st.st_size;
+        char *buf = malloc(len);
+        cr_assert_not_null(buf);
+        cr_assert_eq(fread(buf, 1, len, f), len);
+        char *hit = memmem(buf, len, "gentest_svc_t", strlen("gentest_svc_t"));
+        if (!hit)
+                hit = memmem(buf, len, "gentest_svq_t", strlen("gentest_svq_t"));
+        cr_assert_not_null(hit);
+        cr_assert_null(memmem(hit + 1, len - (hit + 1 - buf), hit, strlen("gentest_svc_t")),
+                       "the name occurs once");
+        cr_assert_eq(fseek(f, hit - buf + strlen("gentest_sv"), SEEK_SET), 0);
+        cr_assert_eq(fputc(to, f), to);
+        cr_assert_eq(fclose(f), 0);
+        free(buf);
+}
+
 Test(generate, answer_cache_of_another_policy_or_fc_is_not_used, .init = setup, .fini = teardown)
 {
         put("units/svc.service", "[Service]\nExecStart=/opt/gentest/bin/svc\n");
@@ -889,24 +915,9 @@ Test(generate, answer_cache_of_another_policy_or_fc_is_not_used, .init = setup, 
         cr_assert_not(rep.policy_read);
         generate_report_done(&rep);
 
-        /* The same file, changed in place: the type is renamed (same length,
-         * a policy libsepol reads). The old answers must not be used. */
-        FILE *f = fopen(copy, "r+e");
-        cr_assert_not_null(f);
-        struct stat st;
-        cr_assert_eq(fstat(fileno(f), &st), 0);
-        size_t len = st.st_size;
-        char *buf = malloc(len);
-        cr_assert_not_null(buf);
-        cr_assert_eq(fread(buf, 1, len, f), len);
-        char *hit = memmem(buf, len, "gentest_svc_t", strlen("gentest_svc_t"));
-        cr_assert_not_null(hit);
-        cr_assert_null(memmem(hit + 1, len - (hit + 1 - buf), "gentest_svc_t", 13),
-                       "the name occurs once");
-        cr_assert_eq(fseek(f, hit - buf + strlen("gentest_sv"), SEEK_SET), 0);
-        cr_assert_eq(fputc('q', f), 'q');
-        cr_assert_eq(fclose(f), 0);
-        free(buf);
+        /* The same file, changed in place: the type is renamed. The old
+         * answers must not be used. */
+        rename_svc_type(copy, 'q');
 
         run_with(&o, &rep);
         cr_assert(rep.policy_read, "a changed policy is read");
@@ -934,28 +945,6 @@ Test(generate, answer_cache_of_another_policy_or_fc_is_not_used, .init = setup, 
         generate_report_done(&rep);
         _cleanup_free_ char *d2 = dropin("svc.service");
         cr_assert(strstr(d2, "--expect-domain gentest_nonnp_t"), "%s", d2);
-}
-
-/* Rename gentest_svc_t in place in a copy of the policy (same length: a
- * policy libsepol reads, with another name for the service's domain). */
-static void rename_svc_type(const char *path, char to)
-{
-        FILE *f = fopen(path, "r+e");
-        cr_assert_not_null(f);
-        struct stat st;
-        cr_assert_eq(fstat(fileno(f), &st), 0);
-        size_t len = st.st_size;
-        char *buf = malloc(len);
-        cr_assert_not_null(buf);
-        cr_assert_eq(fread(buf, 1, len, f), len);
-        char *hit = memmem(buf, len, "gentest_svc_t", strlen("gentest_svc_t"));
-        if (!hit)
-                hit = memmem(buf, len, "gentest_svq_t", strlen("gentest_svq_t"));
-        cr_assert_not_null(hit);
-        cr_assert_eq(fseek(f, hit - buf + strlen("gentest_sv"), SEEK_SET), 0);
-        cr_assert_eq(fputc(to, f), to);
-        cr_assert_eq(fclose(f), 0);
-        free(buf);
 }
 
 Test(generate, answer_cache_policy_changed_during_the_run, .init = setup, .fini = teardown)

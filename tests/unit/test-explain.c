@@ -333,10 +333,6 @@ Test(explain, unit_from_proc_cgroup)
         rm_rf(proc);
 }
 
-struct journal_run {
-        struct explain *x;
-};
-
 Test(explain, unit_from_journal_start_entries)
 {
         _cleanup_free_ char *file = build_path("fixture.journal");
