@@ -90,6 +90,9 @@ bool unit_dir_index_has(const struct unit_dir_index *idx, size_t i, const char *
  * relative to; -EBADF when it does not exist. */
 int unit_dir_index_fd(const struct unit_dir_index *idx, size_t i);
 
+/* The j-th entry (sorted by name) of the i-th directory; NULL past the end. */
+const char *unit_dir_index_entry(const struct unit_dir_index *idx, size_t i, size_t j);
+
 /* unit_load_aliased() through idx (built over the same search_dirs; NULL:
  * look each candidate up). Same answers. */
 int unit_load_indexed(const char *const *search_dirs, const struct unit_dir_index *idx,

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Every *.service of a unit search path, loaded as unit_load_indexed() loads
+ * one, on two threads: the generator's per-unit input (open, read, parse the
+ * unit and its drop-ins) is most of its time, and it depends on nothing but
+ * the files. unit_batch_start() lists the directories and starts a worker;
+ * the caller goes on with other work (hashing the policy) and then calls
+ * unit_batch_finish(), which loads what is left alongside the worker and
+ * joins it. Results are kept per unit in listing order, so what the caller
+ * does with them does not depend on which thread loaded what.
+ *
+ * Beside each unit the batch can read one companion file, OUT/NAME.d/FILE
+ * (the generator's previous output), when OUT's listing has NAME.d: the
+ * caller then compares in memory instead of reading it on its own thread.
+ *
+ * The worker only reads files and fills its own slots; it never touches the
+ * caller's state. When a thread cannot be started the caller's thread does
+ * all the loading (slower, never a failure). */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "unit.h"
+
+struct unit_batch_options {
+        const char *const *unit_dirs; /* highest priority first, NULL-terminated */
+        const char *skip_dropin;      /* as unit_load()'s (may be NULL) */
+        /* The companion: OUT (may be NULL: none) and the file in OUT/NAME.d/. */
+        const char *companion_dir;
+        const char *companion_file;
+        /* Load on the caller's thread only (tests compare both ways). */
+        bool single_thread;
+};
+
+struct unit_batch_item {
+        const char *name; /* "kubelet.service" */
+        /* A symlink to another listed unit under another name (the first
+         * directory that has the name decides): not loaded, its NAME.d/
+         * drop-ins go with the target's. */
+        const char *alias_of;
+        /* The listed names that are aliases of this one (NULL-terminated), or
+         * NULL. Their drop-in directories were applied. */
+        const char *const *aliases;
+        /* unit_load_indexed()'s return value; unit when >= 0, error (its
+         * message) when < 0. */
+        int load_result;
+        struct unit_file unit;
+        struct planet_error error;
+        /* companion_dir/NAME.d exists (at listing time). */
+        bool companion_dir_exists;
+        /* The companion file was a regular file and was read whole. */
+        bool companion_read;
+        char *companion; /* its bytes, NUL-terminated (may hold NULs) */
+        size_t companion_len;
+};
+
+struct unit_batch;
+
+/* Lists unit_dirs (and companion_dir), finds the aliases and starts
+ * loading. Fails only when a unit directory cannot be listed (a message
+ * naming it) or on OOM; a companion_dir that does not exist is empty. */
+int unit_batch_start(const struct unit_batch_options *o, struct unit_batch **ret,
+                     struct planet_error *err);
+
+/* Loads what the worker has not taken yet and waits for it; afterwards
+ * every item is final. Idempotent. */
+void unit_batch_finish(struct unit_batch *b);
+
+/* Stops the worker at its next unit (if still running) and frees all. */
+void unit_batch_free(struct unit_batch *b);
+static inline void unit_batch_freep(struct unit_batch **b)
+{
+        unit_batch_free(*b);
+}
+
+/* The units, sorted by name, after unit_batch_finish(). */
+size_t unit_batch_n_items(const struct unit_batch *b);
+struct unit_batch_item *unit_batch_item(struct unit_batch *b, size_t i);
+
+/* The listing of unit_dirs, for lookups of other names. */
+const struct unit_dir_index *unit_batch_index(const struct unit_batch *b);
+
+/* companion_dir's descriptor (-EBADF when it did not exist), and the
+ * entries of its listing (sorted; NULL past the end). */
+int unit_batch_companion_fd(const struct unit_batch *b);
+const char *unit_batch_companion_entry(const struct unit_batch *b, size_t j);
