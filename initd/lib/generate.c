@@ -77,23 +77,19 @@ static const char *const service_keys_head[] = {
 };
 _Static_assert(ELEMENTSOF(service_keys_head) == FIRST_NNP_KEY, "service key table");
 _Static_assert(N_SERVICE_KEYS < NO_KEY, "service key ids fit a byte");
-static const char *service_key_name(size_t k)
-{
-        if (k < FIRST_NNP_KEY)
-                return service_keys_head[k];
-        if (k < FIRST_EXEC_KEY)
-                return nnp_implying_keys[k - FIRST_NNP_KEY];
-        return exec_keys[k - FIRST_EXEC_KEY];
-}
-
-/* The id of a key, NO_KEY for the others (most of a unit's). */
+/* The id of a key, NO_KEY for the others (most of a unit's). The first
+ * byte decides nearly every miss without a call. */
 static size_t service_key_index(const char *key)
 {
-        for (size_t k = 0; k < N_SERVICE_KEYS; k++) {
-                const char *n = service_key_name(k);
-                if (n[0] == key[0] && !strcmp(n, key))
+        for (size_t k = 0; k < ELEMENTSOF(service_keys_head); k++)
+                if (service_keys_head[k][0] == key[0] && !strcmp(service_keys_head[k], key))
                         return k;
-        }
+        for (size_t k = 0; k < ELEMENTSOF(nnp_implying_keys); k++)
+                if (nnp_implying_keys[k][0] == key[0] && !strcmp(nnp_implying_keys[k], key))
+                        return FIRST_NNP_KEY + k;
+        for (size_t k = 0; k < ELEMENTSOF(exec_keys); k++)
+                if (exec_keys[k][0] == key[0] && !strcmp(exec_keys[k], key))
+                        return FIRST_EXEC_KEY + k;
         return NO_KEY;
 }
 
@@ -1057,36 +1053,32 @@ struct buf {
         bool oom;
 };
 
-static void buf_add(struct buf *b, const char *fmt, ...) _printf_(2, 3);
-static void buf_add(struct buf *b, const char *fmt, ...)
+/* Appends the strings up to a NULL (buf_puts() adds it). Plain copies, not
+ * printf: a drop-in is some forty pieces and a run writes hundreds. */
+static void buf_put_strings(struct buf *b, ...)
 {
         if (b->oom)
                 return;
-        /* Formatted in place; a second pass only when it does not fit. */
-        for (int pass = 0; pass < 2; pass++) {
-                va_list ap;
-                va_start(ap, fmt);
-                int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
-                va_end(ap);
-                if (n < 0) {
-                        b->oom = true;
-                        return;
+        va_list ap;
+        va_start(ap, b);
+        for (const char *p; (p = va_arg(ap, const char *));) {
+                size_t n = strlen(p);
+                if (b->len + n + 1 > b->cap) {
+                        size_t cap = (b->len + n + 1) * 2;
+                        char *ns = realloc(b->s, cap < 1024 ? 1024 : cap);
+                        if (!ns) {
+                                b->oom = true;
+                                break;
+                        }
+                        b->s = ns;
+                        b->cap = cap < 1024 ? 1024 : cap;
                 }
-                if (b->s && b->len + n < b->cap) {
-                        b->len += n;
-                        return;
-                }
-                size_t cap = (b->len + n + 1) * 2;
-                char *ns = realloc(b->s, cap < 1024 ? 1024 : cap);
-                if (!ns) {
-                        b->oom = true;
-                        return;
-                }
-                b->s = ns;
-                b->cap = cap < 1024 ? 1024 : cap;
+                memcpy(b->s + b->len, p, n + 1);
+                b->len += n;
         }
-        b->oom = true; /* cannot happen: the second pass fits */
+        va_end(ap);
 }
+#define buf_puts(b, ...) buf_put_strings(b, __VA_ARGS__, (const char *) NULL)
 
 static void buf_add_word(struct buf *b, const char *w)
 {
@@ -1094,7 +1086,7 @@ static void buf_add_word(struct buf *b, const char *w)
         if (!q)
                 b->oom = true;
         else
-                buf_add(b, " %s", q);
+                buf_puts(b, " ", q);
 }
 
 /* The command as written (prefixes, path, argv[0] for @, raw arguments). */
@@ -1105,10 +1097,10 @@ static void emit_verbatim(struct buf *b, const char *key, const struct unit_exec
                 b->oom = true;
                 return;
         }
-        buf_add(b, "%s=%s%s", key, c->prefixes, path);
+        buf_puts(b, key, "=", c->prefixes, path);
         if (c->flags & UNIT_EXEC_SEPARATE_ARGV0)
                 buf_add_word(b, c->argv[0]);
-        buf_add(b, "%s%s\n", *c->args_raw ? " " : "", c->args_raw);
+        buf_puts(b, *c->args_raw ? " " : "", c->args_raw, "\n");
 }
 
 struct supervise_opts {
@@ -1127,28 +1119,28 @@ static void emit_wrapped(struct buf *b, struct generate_context *g, const char *
                 keep[k++] = '-';
         if (c->flags & UNIT_EXEC_NO_ENV_EXPAND)
                 keep[k++] = ':';
-        buf_add(b, "%s=%s%s", key, keep, g->o.initd_path);
+        buf_puts(b, key, "=", keep, g->o.initd_path);
         if (sv && sv->supervise) {
-                buf_add(b, " --supervise");
+                buf_puts(b, " --supervise");
                 if (sv->ready) {
-                        buf_add(b, " --ready");
+                        buf_puts(b, " --ready");
                         buf_add_word(b, sv->ready);
                 }
                 if (sv->ready_timeout) {
-                        buf_add(b, " --ready-timeout");
+                        buf_puts(b, " --ready-timeout");
                         buf_add_word(b, sv->ready_timeout);
                 }
                 if (sv->watchdog_probe) {
-                        buf_add(b, " --watchdog-probe");
+                        buf_puts(b, " --watchdog-probe");
                         buf_add_word(b, sv->watchdog_probe);
                 }
         }
         if (p->kind == PLAN_WRAP || (p->explicit_domain && p->expect_type))
-                buf_add(b, " %s %s", p->explicit_domain ? "--domain" : "--expect-domain",
-                        p->expect_type);
-        buf_add(b, " --");
+                buf_puts(b, p->explicit_domain ? " --domain " : " --expect-domain ",
+                         p->expect_type);
+        buf_puts(b, " --");
         buf_add_word(b, c->path);
-        buf_add(b, "%s%s\n", *c->args_raw ? " " : "", c->args_raw);
+        buf_puts(b, *c->args_raw ? " " : "", c->args_raw, "\n");
 }
 
 struct key_plan {
@@ -1299,23 +1291,17 @@ static int generate_loaded_unit(struct generate_context *g, const struct unit_fi
         _cleanup_free_ char *fail_text = NULL;
         for (size_t k = 0; k < ELEMENTSOF(exec_keys); k++) {
                 kp[k].key = exec_keys[k];
-                size_t nv = 0;
-                _cleanup_free_ const struct unit_assignment **vals =
-                        calloc(list_n[k] ? list_n[k] : 1, sizeof(*vals));
-                if (!vals) {
-                        r = -ENOMEM;
-                        goto out;
-                }
-                for (size_t i = list_start[k]; i < u->n_assignments && nv < list_n[k]; i++)
-                        if (key_of[i] == FIRST_EXEC_KEY + k && *u->assignments[i].value)
-                                vals[nv++] = &u->assignments[i];
-                for (size_t i = 0; i < nv; i++) {
+                /* The list's values after its last reset. */
+                for (size_t i = list_start[k]; list_n[k] > 0 && i < u->n_assignments; i++) {
+                        const struct unit_assignment *val = &u->assignments[i];
+                        if (key_of[i] != FIRST_EXEC_KEY + k || !*val->value)
+                                continue;
                         struct unit_exec_command *cmds = NULL;
                         size_t nc = 0;
                         _cleanup_error_ struct planet_error perr = {0};
-                        r = unit_exec_parse(vals[i]->value, &cmds, &nc, &perr);
+                        r = unit_exec_parse(val->value, &cmds, &nc, &perr);
                         if (r < 0) {
-                                r = set_result(ret, GENERATE_FAILED, "%s: %s=%s", vals[i]->origin,
+                                r = set_result(ret, GENERATE_FAILED, "%s: %s=%s", val->origin,
                                                exec_keys[k], perr.msg ? perr.msg : "unparsable");
                                 goto out;
                         }
@@ -1415,32 +1401,31 @@ static int generate_loaded_unit(struct generate_context *g, const struct unit_fi
         }
 
         /* The drop-in. */
-        buf_add(&b, "# Generated by planet-selinux generate from %s", u->name);
+        buf_puts(&b, "# Generated by planet-selinux generate from ", u->name);
         STRV_FOREACH (d, u->dropin_paths)
-                buf_add(&b, " + %s", base_name(*d));
-        buf_add(&b, ".\n# Do not edit: change the unit or the policy and regenerate.\n");
+                buf_puts(&b, " + ", base_name(*d));
+        buf_puts(&b, ".\n# Do not edit: change the unit or the policy and regenerate.\n");
         for (size_t k = 0; k < ELEMENTSOF(exec_keys); k++)
                 for (size_t j = 0; kp[k].rewrite && j < kp[k].n; j++) {
                         const struct exec_plan *p = &kp[k].plans[j];
                         if (p->kind == PLAN_WRAP)
-                                buf_add(&b, "# %s:\n%s", kp[k].key, p->note);
+                                buf_puts(&b, "# ", kp[k].key, ":\n", p->note);
                         else if (p->kind == PLAN_FAILED)
-                                buf_add(&b,
-                                        "# %s: UNVERIFIED, planet-initd decides at start:\n#   "
-                                        "%s\n",
-                                        kp[k].key, p->note);
+                                buf_puts(&b, "# ", kp[k].key,
+                                         ": UNVERIFIED, planet-initd decides at start:\n#   ",
+                                         p->note, "\n");
                 }
-        buf_add(&b, "\n[Service]\n");
+        buf_puts(&b, "\n[Service]\n");
         if (sv.supervise) {
                 /* With a probe the wrapper sends READY=1 itself. */
                 if (sv.ready && strcmp(type, "notify"))
-                        buf_add(&b, "Type=notify\n");
-                buf_add(&b, "NotifyAccess=main\n");
+                        buf_puts(&b, "Type=notify\n");
+                buf_puts(&b, "NotifyAccess=main\n");
         }
         for (size_t k = 0; k < ELEMENTSOF(exec_keys); k++) {
                 if (!kp[k].rewrite)
                         continue;
-                buf_add(&b, "%s=\n", kp[k].key);
+                buf_puts(&b, kp[k].key, "=\n");
                 for (size_t j = 0; j < kp[k].n; j++) {
                         const struct exec_plan *p = &kp[k].plans[j];
                         /* '@' cannot go through the wrapper: even unverified,
@@ -1711,13 +1696,13 @@ int generate_run(struct generate_context *g, struct generate_report *ret, struct
         struct generate_report rep = {0};
         /* One listing of each unit directory and of OUT, instead of a
          * lookup per unit of every file and directory that might be there;
-         * the units and our previous drop-ins read on two threads. */
+         * the units and our previous drop-ins read on a second thread
+         * while this one works on those already read. */
         _cleanup_(unit_batch_freep) struct unit_batch *batch = NULL;
         _cleanup_strv_free_ char **gone = NULL;
         int r = take_batch(g, &batch, err);
         if (r < 0)
                 return r;
-        unit_batch_finish(batch);
         size_t n_names = unit_batch_n_items(batch);
 
         for (size_t i = 0; i < n_names; i++) {
@@ -1798,7 +1783,7 @@ int generate_run(struct generate_context *g, struct generate_report *ret, struct
                 bool listed = false;
                 for (size_t lo = 0, hi = n_names; lo < hi && !listed;) {
                         size_t mid = (lo + hi) / 2;
-                        int c = strcmp(unit, unit_batch_item(batch, mid)->name);
+                        int c = strcmp(unit, unit_batch_name(batch, mid));
                         listed = c == 0;
                         if (c < 0)
                                 hi = mid;

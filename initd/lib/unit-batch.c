@@ -21,6 +21,26 @@
  * simply compares unequal. */
 #define COMPANION_MAX (1024U * 1024U)
 
+/* What one thread loaded for one unit, published whole (see load_one()). */
+struct loaded {
+        int r;
+        struct unit_file unit;
+        struct planet_error error;
+        bool companion_read;
+        char *companion;
+        size_t companion_len;
+};
+
+static void loaded_free(struct loaded *l)
+{
+        if (!l)
+                return;
+        unit_file_done(&l->unit);
+        planet_error_clear(&l->error);
+        free(l->companion);
+        free(l);
+}
+
 struct unit_batch {
         struct unit_batch_options o;
         struct unit_dir_index *idx, *companion_idx;
@@ -28,11 +48,14 @@ struct unit_batch {
         size_t n;
         char **alias_targets;          /* [n], owned */
         const char ***alias_lists;     /* [n], arrays owned, strings not */
-        struct unit_batch_item *items; /* [n] */
-        atomic_size_t next;            /* the first item nobody took yet */
+        struct unit_batch_item *items; /* [n], each filled by settle() */
+        bool *settled;                 /* [n] (the caller's thread only) */
+        /* [n]: the first load of each unit to finish, NULL until then. */
+        struct loaded *_Atomic *loaded;
+        atomic_size_t next; /* the first item nobody took yet */
         atomic_bool stop;
         pthread_t worker;
-        bool have_worker, finished;
+        bool have_worker;
 };
 
 static int cmp_str(const void *a, const void *b)
@@ -49,7 +72,8 @@ static ssize_t name_index(const struct unit_batch *b, const char *name)
 /* OUT/NAME.d/FILE, whole, if it is a regular file of a sane size (without
  * blocking on a FIFO left there). Anything else is left unread: the caller
  * then sees a difference and replaces it. */
-static void read_companion(const struct unit_batch *b, struct unit_batch_item *it)
+static void read_companion(const struct unit_batch *b, const struct unit_batch_item *it,
+                           struct loaded *l)
 {
         int dfd = unit_dir_index_fd(b->companion_idx, 0);
         _cleanup_free_ char *rel = strjoin3(it->name, ".d/", b->o.companion_file);
@@ -76,20 +100,32 @@ static void read_companion(const struct unit_batch *b, struct unit_batch_item *i
                 got += n;
         }
         buf[got] = 0;
-        it->companion = TAKE_PTR(buf);
-        it->companion_len = got;
-        it->companion_read = true;
+        l->companion = TAKE_PTR(buf);
+        l->companion_len = got;
+        l->companion_read = true;
 }
 
+/* Loads unit i unless it is loaded already. Either thread may load a unit
+ * (the caller's thread does not wait for one the worker is still on: that
+ * thread may not even be running on a busy machine); the first to finish
+ * publishes its result, the other drops its own. Both read the same files
+ * the same way, so which one wins does not matter. */
 static void load_one(struct unit_batch *b, size_t i)
 {
-        struct unit_batch_item *it = &b->items[i];
-        if (it->alias_of)
+        const struct unit_batch_item *it = &b->items[i];
+        if (it->alias_of || atomic_load_explicit(&b->loaded[i], memory_order_relaxed))
                 return;
-        it->load_result = unit_load_indexed(b->o.unit_dirs, b->idx, it->name, it->aliases,
-                                            b->o.skip_dropin, &it->unit, &it->error);
+        struct loaded *l = calloc(1, sizeof(*l));
+        if (!l)
+                return; /* the caller's thread loads it, or reports -ENOMEM */
+        l->r = unit_load_indexed(b->o.unit_dirs, b->idx, it->name, it->aliases, b->o.skip_dropin,
+                                 &l->unit, &l->error);
         if (it->companion_dir_exists)
-                read_companion(b, it);
+                read_companion(b, it, l);
+        struct loaded *none = NULL;
+        if (!atomic_compare_exchange_strong_explicit(&b->loaded[i], &none, l, memory_order_acq_rel,
+                                                     memory_order_acquire))
+                loaded_free(l);
 }
 
 static void load_chunks(struct unit_batch *b)
@@ -159,7 +195,6 @@ int unit_batch_start(const struct unit_batch_options *o, struct unit_batch **ret
         if (!b)
                 return -ENOMEM;
         b->o = *o;
-        b->finished = true; /* nothing to wait for until the worker runs */
         int r = unit_dir_index_new(o->unit_dirs, &b->idx, err);
         if (r < 0)
                 return r;
@@ -175,7 +210,9 @@ int unit_batch_start(const struct unit_batch_options *o, struct unit_batch **ret
         b->alias_targets = calloc(b->n + 1, sizeof(char *));
         b->alias_lists = calloc(b->n + 1, sizeof(char **));
         b->items = calloc(b->n + 1, sizeof(*b->items));
-        if (!b->alias_targets || !b->alias_lists || !b->items)
+        b->loaded = calloc(b->n + 1, sizeof(*b->loaded));
+        b->settled = calloc(b->n + 1, sizeof(bool));
+        if (!b->alias_targets || !b->alias_lists || !b->items || !b->loaded || !b->settled)
                 return -ENOMEM;
         r = find_aliases(b);
         if (r < 0)
@@ -195,7 +232,6 @@ int unit_batch_start(const struct unit_batch_options *o, struct unit_batch **ret
         }
         atomic_init(&b->next, 0);
         atomic_init(&b->stop, false);
-        b->finished = false;
 
         /* One worker beside the caller (the machines this runs on at boot
          * and in builds have few cores, and the caller has its own work
@@ -211,15 +247,50 @@ int unit_batch_start(const struct unit_batch_options *o, struct unit_batch **ret
         return 0;
 }
 
+/* Makes item i final: waits for nothing, loads instead. While unit i is
+ * not published the caller's thread takes the next units nobody has taken
+ * (they are needed anyway, soon); when none is left, unit i is one the
+ * worker is still on, and the caller loads it too. */
+static void settle(struct unit_batch *b, size_t i)
+{
+        struct unit_batch_item *it = &b->items[i];
+        if (b->settled[i])
+                return;
+        b->settled[i] = true;
+        if (it->alias_of)
+                return;
+        struct loaded *l;
+        while (!(l = atomic_load_explicit(&b->loaded[i], memory_order_acquire))) {
+                size_t start = atomic_fetch_add(&b->next, CHUNK);
+                if (start >= b->n) {
+                        load_one(b, i);
+                        l = atomic_load_explicit(&b->loaded[i], memory_order_acquire);
+                        break;
+                }
+                for (size_t j = start; j < start + CHUNK && j < b->n; j++)
+                        load_one(b, j);
+        }
+        if (!l) {
+                it->load_result = -ENOMEM;
+                return;
+        }
+        /* Published: the worker only compares the pointer from now on (a
+         * late result of its own is dropped), it never reads it. */
+        it->load_result = l->r;
+        it->unit = l->unit;
+        it->error = l->error;
+        it->companion_read = l->companion_read;
+        it->companion = l->companion;
+        it->companion_len = l->companion_len;
+        l->unit = (struct unit_file){0};
+        l->error = (struct planet_error){0};
+        l->companion = NULL;
+}
+
 void unit_batch_finish(struct unit_batch *b)
 {
-        if (b->finished)
-                return;
-        load_chunks(b);
-        if (b->have_worker)
-                pthread_join(b->worker, NULL);
-        b->have_worker = false;
-        b->finished = true;
+        for (size_t i = 0; i < b->n; i++)
+                settle(b, i);
 }
 
 void unit_batch_free(struct unit_batch *b)
@@ -230,6 +301,10 @@ void unit_batch_free(struct unit_batch *b)
                 atomic_store(&b->stop, true);
                 pthread_join(b->worker, NULL);
         }
+        for (size_t i = 0; b->loaded && i < b->n; i++)
+                loaded_free(atomic_load(&b->loaded[i]));
+        free(b->loaded);
+        free(b->settled);
         for (size_t i = 0; b->items && i < b->n; i++) {
                 unit_file_done(&b->items[i].unit);
                 planet_error_clear(&b->items[i].error);
@@ -255,7 +330,15 @@ size_t unit_batch_n_items(const struct unit_batch *b)
 
 struct unit_batch_item *unit_batch_item(struct unit_batch *b, size_t i)
 {
-        return i < b->n ? &b->items[i] : NULL;
+        if (i >= b->n)
+                return NULL;
+        settle(b, i);
+        return &b->items[i];
+}
+
+const char *unit_batch_name(const struct unit_batch *b, size_t i)
+{
+        return i < b->n ? b->names[i] : NULL;
 }
 
 const struct unit_dir_index *unit_batch_index(const struct unit_batch *b)

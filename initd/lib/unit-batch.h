@@ -5,9 +5,13 @@
  * one, on two threads: the generator's per-unit input (open, read, parse the
  * unit and its drop-ins) is most of its time, and it depends on nothing but
  * the files. unit_batch_start() lists the directories and starts a worker;
- * the caller goes on with other work (hashing the policy) and then calls
- * unit_batch_finish(), which loads what is left alongside the worker and
- * joins it. Results are kept per unit in listing order, so what the caller
+ * the caller goes on with other work (hashing the policy) and then takes
+ * the units in order with unit_batch_item(), using each while the worker
+ * loads the next ones. When a unit is not loaded yet, the caller's thread
+ * loads units nobody took instead of waiting, and never waits for the
+ * worker: a unit the worker is still on is loaded again by the caller and
+ * the first result kept (on a busy machine the worker may not be running
+ * at all). Results are kept per unit in listing order, so what the caller
  * does with them does not depend on which thread loaded what.
  *
  * Beside each unit the batch can read one companion file, OUT/NAME.d/FILE
@@ -64,8 +68,8 @@ struct unit_batch;
 int unit_batch_start(const struct unit_batch_options *o, struct unit_batch **ret,
                      struct planet_error *err);
 
-/* Loads what the worker has not taken yet and waits for it; afterwards
- * every item is final. Idempotent. */
+/* unit_batch_item() for every item. The worker is joined by
+ * unit_batch_free(). */
 void unit_batch_finish(struct unit_batch *b);
 
 /* Stops the worker at its next unit (if still running) and frees all. */
@@ -75,9 +79,13 @@ static inline void unit_batch_freep(struct unit_batch **b)
         unit_batch_free(*b);
 }
 
-/* The units, sorted by name, after unit_batch_finish(). */
+/* The units, sorted by name. unit_batch_item() returns the i-th when it is
+ * loaded (loading on the caller's thread meanwhile): final from then on,
+ * load_result -ENOMEM where memory ran out. NULL past the end. */
 size_t unit_batch_n_items(const struct unit_batch *b);
 struct unit_batch_item *unit_batch_item(struct unit_batch *b, size_t i);
+/* The i-th name without waiting for its unit. */
+const char *unit_batch_name(const struct unit_batch *b, size_t i);
 
 /* The listing of unit_dirs, for lookups of other names. */
 const struct unit_dir_index *unit_batch_index(const struct unit_batch *b);
