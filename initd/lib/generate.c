@@ -126,13 +126,10 @@ struct generate_context {
         char **notes;
         size_t n_notes;
         char *labels_identity; /* the label files' digests the cache is keyed by */
-        /* The units, loading on a second thread from the moment the context
-         * is opened (while the policy is hashed); generate_run() takes them.
-         * batch_r/batch_err: why they could not be listed, for generate_run()
-         * to report. */
+        /* The units, listed and loaded on a second thread from the moment
+         * the context is opened (while the policy is hashed);
+         * generate_run() takes them. */
         struct unit_batch *batch;
-        int batch_r;
-        struct planet_error batch_err;
 };
 
 const char *generate_verdict_to_string(enum generate_verdict v)
@@ -163,7 +160,6 @@ void generate_context_free(struct generate_context *g)
         if (g->own_backend)
                 label_backend_free(g->backend);
         unit_batch_free(g->batch);
-        planet_error_clear(&g->batch_err);
         answer_cache_free(g->answers);
         fc_matcher_free(g->files);
         if (g->have_fc)
@@ -341,6 +337,18 @@ static int policy_backend(struct generate_context *g, struct label_backend **ret
         return 0;
 }
 
+/* The units of o.unit_dirs, with our previous output beside each. */
+static int start_batch(struct generate_context *g)
+{
+        const struct unit_batch_options bo = {
+                .unit_dirs = g->o.unit_dirs,
+                .skip_dropin = GENERATE_DROPIN_NAME,
+                .companion_dir = g->o.out_dir,
+                .companion_file = GENERATE_DROPIN_NAME,
+        };
+        return unit_batch_start(&bo, &g->batch);
+}
+
 static int context_init(const struct generate_options *o, struct generate_context **g_out)
 {
         struct generate_context *g = calloc(1, sizeof(*g));
@@ -351,18 +359,11 @@ static int context_init(const struct generate_options *o, struct generate_contex
                 g->o.initd_path = DEFAULT_INITD_PATH;
         if (!g->o.executable_attribute)
                 g->o.executable_attribute = GENERATE_EXECUTABLE_ATTRIBUTE;
-        /* The units load meanwhile (context_finish() reports missing
-         * directories; a listing that fails is reported by generate_run(),
-         * in the order the run would meet it). */
+        /* The units are listed and loaded meanwhile (context_finish()
+         * reports missing options; a listing that fails is reported by
+         * generate_run(), in the order the run would meet it). */
         if (o->unit_dirs && o->unit_dirs[0] && o->out_dir) {
-                const struct unit_batch_options bo = {
-                        .unit_dirs = o->unit_dirs,
-                        .skip_dropin = GENERATE_DROPIN_NAME,
-                        .companion_dir = o->out_dir,
-                        .companion_file = GENERATE_DROPIN_NAME,
-                };
-                g->batch_r = unit_batch_start(&bo, &g->batch, &g->batch_err);
-                if (g->batch_r == -ENOMEM) {
+                if (start_batch(g) < 0) {
                         generate_context_free(g);
                         return -ENOMEM;
                 }
@@ -1657,31 +1658,11 @@ static int cmp_str(const void *a, const void *b)
  * one), with its listing error if it could not list them. */
 static int take_batch(struct generate_context *g, struct unit_batch **ret, struct planet_error *err)
 {
-        if (g->batch_r < 0) {
-                int r = g->batch_r;
-                g->batch_r = 0;
-                if (err) {
-                        planet_error_clear(err);
-                        *err = g->batch_err;
-                } else {
-                        planet_error_clear(&g->batch_err);
-                }
-                g->batch_err = (struct planet_error){0};
-                return r;
-        }
-        if (!g->batch) {
-                const struct unit_batch_options bo = {
-                        .unit_dirs = g->o.unit_dirs,
-                        .skip_dropin = GENERATE_DROPIN_NAME,
-                        .companion_dir = g->o.out_dir,
-                        .companion_file = GENERATE_DROPIN_NAME,
-                };
-                int r = unit_batch_start(&bo, &g->batch, err);
-                if (r < 0)
-                        return r;
-        }
+        if (!g->batch && start_batch(g) < 0)
+                return -ENOMEM;
+        int r = unit_batch_listed(g->batch, err);
         *ret = TAKE_PTR(g->batch);
-        return 0;
+        return r;
 }
 
 /* The companion the batch read is exactly text. */

@@ -41,6 +41,8 @@ static void loaded_free(struct loaded *l)
         free(l);
 }
 
+enum { LISTING_UNCLAIMED, LISTING_CLAIMED, LISTING_DONE };
+
 struct unit_batch {
         struct unit_batch_options o;
         struct unit_dir_index *idx, *companion_idx;
@@ -54,9 +56,18 @@ struct unit_batch {
         struct loaded *_Atomic *loaded;
         atomic_size_t next; /* the first item nobody took yet */
         atomic_bool stop;
+        /* The listing: claimed by one thread, then done (list_r, list_err). */
+        atomic_int listing;
+        int list_r;
+        struct planet_error list_err;
+        pthread_mutex_t lock;
+        pthread_cond_t listed;
         pthread_t worker;
         bool have_worker;
 };
+
+static void claim_listing(struct unit_batch *b);
+static bool listed_ok(struct unit_batch *b);
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -141,7 +152,10 @@ static void load_chunks(struct unit_batch *b)
 
 static void *worker_main(void *userdata)
 {
-        load_chunks(userdata);
+        struct unit_batch *b = userdata;
+        claim_listing(b);
+        if (b->list_r >= 0)
+                load_chunks(b);
         return NULL;
 }
 
@@ -188,13 +202,11 @@ static int find_aliases(struct unit_batch *b)
         return 0;
 }
 
-int unit_batch_start(const struct unit_batch_options *o, struct unit_batch **ret,
-                     struct planet_error *err)
+/* Lists the directories and prepares the items (on whichever thread
+ * claimed it, see claim_listing()). */
+static int list_units(struct unit_batch *b, struct planet_error *err)
 {
-        _cleanup_(unit_batch_freep) struct unit_batch *b = calloc(1, sizeof(*b));
-        if (!b)
-                return -ENOMEM;
-        b->o = *o;
+        const struct unit_batch_options *o = &b->o;
         int r = unit_dir_index_new(o->unit_dirs, &b->idx, err);
         if (r < 0)
                 return r;
@@ -205,19 +217,21 @@ int unit_batch_start(const struct unit_batch_options *o, struct unit_batch **ret
         r = unit_dir_index_new(companion_dirs, &b->companion_idx, err);
         if (r < 0)
                 return r;
-        while (b->names[b->n])
-                b->n++;
-        b->alias_targets = calloc(b->n + 1, sizeof(char *));
-        b->alias_lists = calloc(b->n + 1, sizeof(char **));
-        b->items = calloc(b->n + 1, sizeof(*b->items));
-        b->loaded = calloc(b->n + 1, sizeof(*b->loaded));
-        b->settled = calloc(b->n + 1, sizeof(bool));
+        size_t n = 0;
+        while (b->names[n])
+                n++;
+        b->alias_targets = calloc(n + 1, sizeof(char *));
+        b->alias_lists = calloc(n + 1, sizeof(char **));
+        b->items = calloc(n + 1, sizeof(*b->items));
+        b->loaded = calloc(n + 1, sizeof(*b->loaded));
+        b->settled = calloc(n + 1, sizeof(bool));
         if (!b->alias_targets || !b->alias_lists || !b->items || !b->loaded || !b->settled)
                 return -ENOMEM;
+        b->n = n;
         r = find_aliases(b);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < b->n; i++) {
+        for (size_t i = 0; i < n; i++) {
                 struct unit_batch_item *it = &b->items[i];
                 it->name = b->names[i];
                 it->alias_of = b->alias_targets[i];
@@ -230,21 +244,64 @@ int unit_batch_start(const struct unit_batch_options *o, struct unit_batch **ret
                         it->companion_dir_exists = unit_dir_index_has(b->companion_idx, 0, d, NULL);
                 }
         }
+        return 0;
+}
+
+/* The listing is done once, by the first thread to get to it: usually the
+ * worker (the caller is hashing meanwhile); the caller when the worker has
+ * not started yet. Returns after it is done, by either. */
+static void claim_listing(struct unit_batch *b)
+{
+        int unclaimed = LISTING_UNCLAIMED;
+        if (atomic_compare_exchange_strong(&b->listing, &unclaimed, LISTING_CLAIMED)) {
+                b->list_r = list_units(b, &b->list_err);
+                pthread_mutex_lock(&b->lock);
+                atomic_store(&b->listing, LISTING_DONE);
+                pthread_cond_broadcast(&b->listed);
+                pthread_mutex_unlock(&b->lock);
+                return;
+        }
+        pthread_mutex_lock(&b->lock);
+        while (atomic_load(&b->listing) != LISTING_DONE)
+                pthread_cond_wait(&b->listed, &b->lock);
+        pthread_mutex_unlock(&b->lock);
+}
+
+int unit_batch_start(const struct unit_batch_options *o, struct unit_batch **ret)
+{
+        struct unit_batch *b = calloc(1, sizeof(*b));
+        if (!b)
+                return -ENOMEM;
+        b->o = *o;
         atomic_init(&b->next, 0);
         atomic_init(&b->stop, false);
+        atomic_init(&b->listing, LISTING_UNCLAIMED);
+        pthread_mutex_init(&b->lock, NULL);
+        pthread_cond_init(&b->listed, NULL);
 
         /* One worker beside the caller (the machines this runs on at boot
          * and in builds have few cores, and the caller has its own work
          * meanwhile). Signals stay with the caller's thread. */
-        if (!o->single_thread && b->n > CHUNK) {
+        if (!o->single_thread) {
                 sigset_t all, old;
                 sigfillset(&all);
                 pthread_sigmask(SIG_SETMASK, &all, &old);
                 b->have_worker = pthread_create(&b->worker, NULL, worker_main, b) == 0;
                 pthread_sigmask(SIG_SETMASK, &old, NULL);
         }
-        *ret = TAKE_PTR(b);
+        *ret = b;
         return 0;
+}
+
+int unit_batch_listed(struct unit_batch *b, struct planet_error *err)
+{
+        claim_listing(b);
+        if (b->list_r < 0 && err) {
+                planet_error_clear(err);
+                err->errnum = b->list_err.errnum;
+                err->msg = b->list_err.msg ? strdup(b->list_err.msg) : NULL;
+        }
+        return b->list_r;
 }
 
 /* Makes item i final: waits for nothing, loads instead. While unit i is
@@ -289,7 +346,7 @@ static void settle(struct unit_batch *b, size_t i)
 
 void unit_batch_finish(struct unit_batch *b)
 {
-        for (size_t i = 0; i < b->n; i++)
+        for (size_t i = 0; listed_ok(b) && i < b->n; i++)
                 settle(b, i);
 }
 
@@ -305,6 +362,9 @@ void unit_batch_free(struct unit_batch *b)
                 loaded_free(atomic_load(&b->loaded[i]));
         free(b->loaded);
         free(b->settled);
+        planet_error_clear(&b->list_err);
+        pthread_cond_destroy(&b->listed);
+        pthread_mutex_destroy(&b->lock);
         for (size_t i = 0; b->items && i < b->n; i++) {
                 unit_file_done(&b->items[i].unit);
                 planet_error_clear(&b->items[i].error);
@@ -323,35 +383,43 @@ void unit_batch_free(struct unit_batch *b)
         free(b);
 }
 
-size_t unit_batch_n_items(const struct unit_batch *b)
+/* The accessors' listing: done (by whichever thread) before they answer. */
+static bool listed_ok(struct unit_batch *b)
 {
-        return b->n;
+        if (atomic_load_explicit(&b->listing, memory_order_acquire) != LISTING_DONE)
+                claim_listing(b);
+        return b->list_r >= 0;
+}
+
+size_t unit_batch_n_items(struct unit_batch *b)
+{
+        return listed_ok(b) ? b->n : 0;
 }
 
 struct unit_batch_item *unit_batch_item(struct unit_batch *b, size_t i)
 {
-        if (i >= b->n)
+        if (!listed_ok(b) || i >= b->n)
                 return NULL;
         settle(b, i);
         return &b->items[i];
 }
 
-const char *unit_batch_name(const struct unit_batch *b, size_t i)
+const char *unit_batch_name(struct unit_batch *b, size_t i)
 {
-        return i < b->n ? b->names[i] : NULL;
+        return listed_ok(b) && i < b->n ? b->names[i] : NULL;
 }
 
-const struct unit_dir_index *unit_batch_index(const struct unit_batch *b)
+const struct unit_dir_index *unit_batch_index(struct unit_batch *b)
 {
-        return b->idx;
+        return listed_ok(b) ? b->idx : NULL;
 }
 
-int unit_batch_companion_fd(const struct unit_batch *b)
+int unit_batch_companion_fd(struct unit_batch *b)
 {
-        return unit_dir_index_fd(b->companion_idx, 0);
+        return listed_ok(b) ? unit_dir_index_fd(b->companion_idx, 0) : -EBADF;
 }
 
-const char *unit_batch_companion_entry(const struct unit_batch *b, size_t j)
+const char *unit_batch_companion_entry(struct unit_batch *b, size_t j)
 {
-        return unit_dir_index_entry(b->companion_idx, 0, j);
+        return listed_ok(b) ? unit_dir_index_entry(b->companion_idx, 0, j) : NULL;
 }

@@ -4,15 +4,17 @@
 /* Every *.service of a unit search path, loaded as unit_load_indexed() loads
  * one, on two threads: the generator's per-unit input (open, read, parse the
  * unit and its drop-ins) is most of its time, and it depends on nothing but
- * the files. unit_batch_start() lists the directories and starts a worker;
- * the caller goes on with other work (hashing the policy) and then takes
- * the units in order with unit_batch_item(), using each while the worker
- * loads the next ones. When a unit is not loaded yet, the caller's thread
- * loads units nobody took instead of waiting, and never waits for the
- * worker: a unit the worker is still on is loaded again by the caller and
- * the first result kept (on a busy machine the worker may not be running
- * at all). Results are kept per unit in listing order, so what the caller
- * does with them does not depend on which thread loaded what.
+ * the files. unit_batch_start() starts a worker that lists the directories
+ * and loads the units; the caller goes on with other work (hashing the
+ * policy) and then takes the units in order with unit_batch_item(), using
+ * each while the worker loads the next ones. When a unit is not loaded yet,
+ * the caller's thread loads units nobody took instead of waiting, and it
+ * never waits for the worker's units: one the worker is still on is loaded
+ * again by the caller and the first result kept (on a busy machine the
+ * worker may not be running at all). Only the listing, which everything
+ * depends on, is waited for when the worker is in the middle of it.
+ * Results are kept per unit in listing order, so what the caller does with
+ * them does not depend on which thread loaded what.
  *
  * Beside each unit the batch can read one companion file, OUT/NAME.d/FILE
  * (the generator's previous output), when OUT's listing has NAME.d: the
@@ -62,11 +64,17 @@ struct unit_batch_item {
 
 struct unit_batch;
 
-/* Lists unit_dirs (and companion_dir), finds the aliases and starts
- * loading. Fails only when a unit directory cannot be listed (a message
- * naming it) or on OOM; a companion_dir that does not exist is empty. */
-int unit_batch_start(const struct unit_batch_options *o, struct unit_batch **ret,
-                     struct planet_error *err);
+/* Starts a worker that lists unit_dirs (and companion_dir), finds the
+ * aliases and loads the units (o is copied; the strings it points to must
+ * outlive the batch). Fails only on OOM: whether the directories could be listed is
+ * unit_batch_listed()'s to say. */
+int unit_batch_start(const struct unit_batch_options *o, struct unit_batch **ret);
+
+/* Waits for the listing (or does it, when the worker has not started it
+ * yet). 0, or the -errno of a unit directory that cannot be listed (err
+ * names it) or of OOM; a companion_dir that does not exist is empty. The
+ * functions below answer after the listing, as if empty when it failed. */
+int unit_batch_listed(struct unit_batch *b, struct planet_error *err);
 
 /* unit_batch_item() for every item. The worker is joined by
  * unit_batch_free(). */
@@ -82,15 +90,15 @@ static inline void unit_batch_freep(struct unit_batch **b)
 /* The units, sorted by name. unit_batch_item() returns the i-th when it is
  * loaded (loading on the caller's thread meanwhile): final from then on,
  * load_result -ENOMEM where memory ran out. NULL past the end. */
-size_t unit_batch_n_items(const struct unit_batch *b);
+size_t unit_batch_n_items(struct unit_batch *b);
 struct unit_batch_item *unit_batch_item(struct unit_batch *b, size_t i);
 /* The i-th name without waiting for its unit. */
-const char *unit_batch_name(const struct unit_batch *b, size_t i);
+const char *unit_batch_name(struct unit_batch *b, size_t i);
 
 /* The listing of unit_dirs, for lookups of other names. */
-const struct unit_dir_index *unit_batch_index(const struct unit_batch *b);
+const struct unit_dir_index *unit_batch_index(struct unit_batch *b);
 
 /* companion_dir's descriptor (-EBADF when it did not exist), and the
  * entries of its listing (sorted; NULL past the end). */
-int unit_batch_companion_fd(const struct unit_batch *b);
-const char *unit_batch_companion_entry(const struct unit_batch *b, size_t j);
+int unit_batch_companion_fd(struct unit_batch *b);
+const char *unit_batch_companion_entry(struct unit_batch *b, size_t j);

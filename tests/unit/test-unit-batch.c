@@ -129,7 +129,8 @@ static void check_against_unit_load(bool single_thread)
         };
         struct planet_error err = {0};
         struct unit_batch *b = NULL;
-        cr_assert_eq(unit_batch_start(&o, &b, &err), 0, "%s", err.msg);
+        cr_assert_eq(unit_batch_start(&o, &b), 0);
+        cr_assert_eq(unit_batch_listed(b, &err), 0, "%s", err.msg);
         unit_batch_finish(b);
         unit_batch_finish(b); /* idempotent */
 
@@ -232,7 +233,8 @@ Test(unit_batch, reads_the_companion_only_where_it_is, .init = setup, .fini = te
         };
         struct planet_error err = {0};
         struct unit_batch *b = NULL;
-        cr_assert_eq(unit_batch_start(&o, &b, &err), 0, "%s", err.msg);
+        cr_assert_eq(unit_batch_start(&o, &b), 0);
+        cr_assert_eq(unit_batch_listed(b, &err), 0, "%s", err.msg);
         unit_batch_finish(b);
         cr_assert_eq(unit_batch_n_items(b), 20);
         struct unit_batch_item *it = unit_batch_item(b, 0);
@@ -275,7 +277,8 @@ Test(unit_batch, missing_companion_dir_is_empty, .init = setup, .fini = teardown
         };
         struct planet_error err = {0};
         struct unit_batch *b = NULL;
-        cr_assert_eq(unit_batch_start(&o, &b, &err), 0, "%s", err.msg);
+        cr_assert_eq(unit_batch_start(&o, &b), 0);
+        cr_assert_eq(unit_batch_listed(b, &err), 0, "%s", err.msg);
         unit_batch_finish(b);
         cr_assert_eq(unit_batch_companion_fd(b), -EBADF);
         cr_assert_null(unit_batch_companion_entry(b, 0));
@@ -287,13 +290,21 @@ Test(unit_batch, unlistable_unit_dir_is_named, .init = setup, .fini = teardown)
 {
         put("lib", "a file, not a directory\n");
         const char *dirs[] = {lib, NULL};
-        const struct unit_batch_options o = {.unit_dirs = dirs};
-        struct planet_error err = {0};
-        struct unit_batch *b = NULL;
-        cr_assert_eq(unit_batch_start(&o, &b, &err), -ENOTDIR);
-        cr_assert_null(b);
-        cr_assert(strstr(err.msg, lib), "%s", err.msg);
-        planet_error_clear(&err);
+        for (int single = 0; single < 2; single++) {
+                const struct unit_batch_options o = {.unit_dirs = dirs, .single_thread = single};
+                struct planet_error err = {0};
+                struct unit_batch *b = NULL;
+                cr_assert_eq(unit_batch_start(&o, &b), 0);
+                cr_assert_eq(unit_batch_listed(b, &err), -ENOTDIR);
+                cr_assert(err.msg && strstr(err.msg, lib), "%s", err.msg);
+                /* As if empty afterwards. */
+                cr_assert_eq(unit_batch_n_items(b), 0);
+                cr_assert_null(unit_batch_item(b, 0));
+                cr_assert_null(unit_batch_name(b, 0));
+                cr_assert_null(unit_batch_companion_entry(b, 0));
+                planet_error_clear(&err);
+                unit_batch_free(b);
+        }
 }
 
 Test(unit_batch, freed_while_loading, .init = setup, .fini = teardown, .timeout = 10)
@@ -304,7 +315,9 @@ Test(unit_batch, freed_while_loading, .init = setup, .fini = teardown, .timeout 
         struct planet_error err = {0};
         for (int round = 0; round < 20; round++) {
                 struct unit_batch *b = NULL;
-                cr_assert_eq(unit_batch_start(&o, &b, &err), 0, "%s", err.msg);
+                cr_assert_eq(unit_batch_start(&o, &b), 0);
+                if (round % 2)
+                        cr_assert_eq(unit_batch_listed(b, &err), 0, "%s", err.msg);
                 unit_batch_free(b); /* the worker stops; nothing leaks (ASan build) */
         }
 }
