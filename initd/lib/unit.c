@@ -151,8 +151,9 @@ int unit_parse(struct unit_file *u, const char *text, size_t len, const char *or
 
         while (pos < len) {
                 size_t start = pos;
-                while (pos < len && text[pos] != '\n' && text[pos] != '\r' && text[pos] != 0)
-                        pos++;
+                /* The copy ends in a NUL at len, so strcspn() stops at \n, \r
+                 * or a NUL — each of which ends a line. */
+                pos += strcspn(copy + pos, "\n\r");
                 size_t end = pos;
                 /* \r\n is one line end; \n, \r and NUL each end a line. */
                 if (pos < len && text[pos] == '\r' && pos + 1 < len && text[pos + 1] == '\n')
@@ -178,10 +179,12 @@ int unit_parse(struct unit_file *u, const char *text, size_t len, const char *or
                                 continue;
                 }
 
-                bool escaped = false;
-                size_t n = strlen(buf);
-                for (size_t i = 0; i < n; i++)
-                        escaped = escaped ? false : buf[i] == '\\';
+                /* Continued when it ends in an odd number of backslashes
+                 * (an escaped backslash does not continue). */
+                size_t n = end - start, trailing = 0;
+                while (trailing < n && buf[n - 1 - trailing] == '\\')
+                        trailing++;
+                bool escaped = trailing % 2 == 1;
 
                 if (escaped)
                         buf[n - 1] = ' '; /* the continuation backslash becomes a space */
