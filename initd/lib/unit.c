@@ -30,6 +30,31 @@ static inline bool is_comment_start(char c)
 
 /* ---- unit_file ------------------------------------------------------------ */
 
+struct unit_string_block {
+        struct unit_string_block *next;
+        size_t used, size;
+        char data[];
+};
+
+/* Room for n bytes in u's string pool; NULL on OOM. */
+static char *strings_alloc(struct unit_file *u, size_t n)
+{
+        struct unit_string_block *b = u->strings;
+        if (!b || b->size - b->used < n) {
+                size_t size = n > 4000 ? n : 4000;
+                b = malloc(sizeof(*b) + size);
+                if (!b)
+                        return NULL;
+                b->next = u->strings;
+                b->used = 0;
+                b->size = size;
+                u->strings = b;
+        }
+        char *p = b->data + b->used;
+        b->used += n;
+        return p;
+}
+
 void unit_file_done(struct unit_file *u)
 {
         if (!u)
@@ -37,9 +62,11 @@ void unit_file_done(struct unit_file *u)
         free(u->name);
         free(u->fragment_path);
         strv_free(u->dropin_paths);
-        for (size_t i = 0; i < u->n_assignments; i++)
-                free(u->assignments[i].section); /* the block of all four */
         free(u->assignments);
+        for (struct unit_string_block *b = u->strings, *next; b; b = next) {
+                next = b->next;
+                free(b);
+        }
         *u = (struct unit_file){0};
 }
 
@@ -56,7 +83,7 @@ static int add_assignment(struct unit_file *u, const char *section, const char *
                         return -ENOMEM;
                 u->assignments = a;
         }
-        /* The four strings in one allocation, owned through .section. */
+        /* The four strings together, in the unit's pool. */
         while (key_len > 0 && is_ws(*key))
                 key++, key_len--;
         while (key_len > 0 && is_ws(key[key_len - 1]))
@@ -73,7 +100,7 @@ static int add_assignment(struct unit_file *u, const char *section, const char *
         *--d = ':';
         size_t nl = num + sizeof(num) - 1 - d;
         size_t sl = strlen(section), ol = strlen(origin);
-        char *block = malloc(sl + 1 + key_len + 1 + value_len + 1 + ol + nl + 1);
+        char *block = strings_alloc(u, sl + 1 + key_len + 1 + value_len + 1 + ol + nl + 1);
         if (!block)
                 return -ENOMEM;
         struct unit_assignment n = {.section = block};

@@ -29,8 +29,8 @@
 
 #include "error.h"
 
-/* The four strings of an assignment share one allocation (owned through
- * .section); unit_file_done() frees them. */
+/* The four strings of an assignment lie together in the unit's string pool
+ * (unit_file.strings); unit_file_done() frees them. */
 struct unit_assignment {
         char *section; /* "Service" */
         char *key;     /* "ExecStart" */
@@ -44,6 +44,9 @@ struct unit_file {
         char **dropin_paths;                 /* applied, in order (NULL-terminated, may be NULL) */
         struct unit_assignment *assignments; /* in the order systemd applies them */
         size_t n_assignments;
+        /* The assignments' strings, in a few blocks rather than one
+         * allocation each (a unit has dozens; a run reads hundreds of units). */
+        struct unit_string_block *strings;
 };
 
 void unit_file_done(struct unit_file *u);
