@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,6 +269,30 @@ static void claim_listing(struct unit_batch *b)
         pthread_mutex_unlock(&b->lock);
 }
 
+/* Is a CPU idle right now, for a second thread? The fourth field of
+ * /proc/loadavg counts the runnable threads of the whole system, this one
+ * included: one fewer than the CPUs we may run on leaves one free. A
+ * snapshot, but the question is about the next few milliseconds; when it
+ * cannot be read, assume so. */
+static bool cpu_idle_now(void)
+{
+        cpu_set_t set;
+        long cpus = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set)
+                                                                 : sysconf(_SC_NPROCESSORS_ONLN);
+        if (cpus < 2)
+                return false;
+        _cleanup_close_ int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        char buf[128];
+        ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+        if (n <= 0)
+                return true;
+        buf[n] = 0;
+        unsigned long running;
+        if (sscanf(buf, "%*s %*s %*s %lu/", &running) != 1)
+                return true;
+        return running < (unsigned long) cpus;
+}
+
 int unit_batch_start(const struct unit_batch_options *o, struct unit_batch **ret)
 {
         struct unit_batch *b = calloc(1, sizeof(*b));
@@ -282,7 +308,8 @@ int unit_batch_start(const struct unit_batch_options *o, struct unit_batch **ret
         /* One worker beside the caller (the machines this runs on at boot
          * and in builds have few cores, and the caller has its own work
          * meanwhile). Signals stay with the caller's thread. */
-        if (!o->single_thread) {
+        if (o->threads == UNIT_BATCH_THREADS_TWO ||
+            (o->threads == UNIT_BATCH_THREADS_AUTO && cpu_idle_now())) {
                 sigset_t all, old;
                 sigfillset(&all);
                 pthread_sigmask(SIG_SETMASK, &all, &old);

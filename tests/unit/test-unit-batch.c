@@ -118,14 +118,14 @@ static void assert_same_unit(const struct unit_file *a, const struct unit_file *
         }
 }
 
-static void check_against_unit_load(bool single_thread)
+static void check_against_unit_load(enum unit_batch_threads threads)
 {
         lay_out_units();
         const char *dirs[] = {etc, lib, NULL};
         const struct unit_batch_options o = {
                 .unit_dirs = dirs,
                 .skip_dropin = "50-planet-selinux.conf",
-                .single_thread = single_thread,
+                .threads = threads,
         };
         struct planet_error err = {0};
         struct unit_batch *b = NULL;
@@ -195,12 +195,12 @@ static void check_against_unit_load(bool single_thread)
 
 Test(unit_batch, loads_what_unit_load_loads_two_threads, .init = setup, .fini = teardown)
 {
-        check_against_unit_load(false);
+        check_against_unit_load(UNIT_BATCH_THREADS_TWO);
 }
 
 Test(unit_batch, loads_what_unit_load_loads_one_thread, .init = setup, .fini = teardown)
 {
-        check_against_unit_load(true);
+        check_against_unit_load(UNIT_BATCH_THREADS_ONE);
 }
 
 Test(unit_batch, reads_the_companion_only_where_it_is, .init = setup, .fini = teardown,
@@ -290,8 +290,8 @@ Test(unit_batch, unlistable_unit_dir_is_named, .init = setup, .fini = teardown)
 {
         put("lib", "a file, not a directory\n");
         const char *dirs[] = {lib, NULL};
-        for (int single = 0; single < 2; single++) {
-                const struct unit_batch_options o = {.unit_dirs = dirs, .single_thread = single};
+        for (int t = UNIT_BATCH_THREADS_ONE; t <= UNIT_BATCH_THREADS_TWO; t++) {
+                const struct unit_batch_options o = {.unit_dirs = dirs, .threads = t};
                 struct planet_error err = {0};
                 struct unit_batch *b = NULL;
                 cr_assert_eq(unit_batch_start(&o, &b), 0);
@@ -311,7 +311,7 @@ Test(unit_batch, freed_while_loading, .init = setup, .fini = teardown, .timeout 
 {
         lay_out_units();
         const char *dirs[] = {etc, lib, NULL};
-        const struct unit_batch_options o = {.unit_dirs = dirs};
+        const struct unit_batch_options o = {.unit_dirs = dirs, .threads = UNIT_BATCH_THREADS_TWO};
         struct planet_error err = {0};
         for (int round = 0; round < 20; round++) {
                 struct unit_batch *b = NULL;
