@@ -256,8 +256,18 @@ static int open_labels(struct generate_context *g, struct planet_error *err)
 {
         if (g->files)
                 return 0;
+        /* The .fc too is read only now: with every lookup in the cache
+         * (which it only is after these bytes were read without error)
+         * neither is needed. */
+        int r;
+        if (g->o.fc_path && !g->have_fc) {
+                r = fc_load(g->o.fc_path, FC_FORMAT_AUTO, "s0", &g->fc, err);
+                if (r < 0)
+                        return r;
+                g->have_fc = true;
+        }
         const char *fcs = g->o.file_contexts_path;
-        int r = fc_matcher_open_with(&g->files, fcs, g->have_fc ? &g->fc : NULL, err);
+        r = fc_matcher_open_with(&g->files, fcs, g->have_fc ? &g->fc : NULL, err);
         if (r < 0) {
                 if (r == -ENOENT || (err && err->errnum == ENOENT))
                         return planet_error_set(err, ENOENT, "cannot read file contexts %s: %s",
@@ -409,10 +419,7 @@ int generate_context_open(const struct generate_options *o, struct generate_cont
                 return r;
 
         if (o->fc_path) {
-                r = fc_load(o->fc_path, FC_FORMAT_AUTO, "s0", &g->fc, err);
-                if (r < 0)
-                        goto fail;
-                g->have_fc = true;
+                /* (Read with the file contexts, when they are: open_labels().) */
                 g->fc_name = strdup(base_name(o->fc_path));
                 if (!g->fc_name) {
                         r = -ENOMEM;
