@@ -100,7 +100,8 @@ static void read_companion(const struct unit_batch *b, const struct unit_batch_i
         _cleanup_free_ char *buf = malloc(size + 2);
         if (!buf)
                 return;
-        /* One byte more than fstat said: a file that grew is seen to. */
+        /* One byte more than fstat said: a file that grows meanwhile is not
+         * taken for one of the old size (it is left unread). */
         size_t got = 0;
         while (got <= size) {
                 ssize_t n = read(fd, buf + got, size + 1 - got);
@@ -112,6 +113,8 @@ static void read_companion(const struct unit_batch *b, const struct unit_batch_i
                         break;
                 got += n;
         }
+        if (got > size)
+                return;
         buf[got] = 0;
         l->companion = TAKE_PTR(buf);
         l->companion_len = got;
