@@ -17,7 +17,7 @@ for f in "${scripts[@]}"; do
         [ -f "$f" ] || continue
         case $f in *.am | *.in | *.c | *.h | *.md | *.te | *.if | *.fc) continue ;; esac
         IFS= read -r first <"$f" || continue
-        case $first in '#!'*sh | '#!'*bash | '#!/usr/bin/env bash'* | '# shellcheck shell=bash'*) files+=("$f") ;; esac
+        case $first in '#!'*sh | '#!'*' bash'* | '# shellcheck shell=bash'*) files+=("$f") ;; esac
 done
 [ ${#files[@]} -gt 10 ] || { echo "shellcheck.sh: found only ${#files[@]} scripts; is top_srcdir right?" >&2; exit 1; }
 echo "shellcheck: ${#files[@]} scripts"
