@@ -18,6 +18,7 @@
 
 #include "notify.h"
 #include "selinuxfs.h"
+#include "string-util.h"
 #include "supervise.h"
 
 #define LOG_PREFIX "planet-initd: "
@@ -50,9 +51,8 @@ static const char *env_value(char *const *envp, const char *name)
 static bool env_is_pid(char *const *envp, const char *name, pid_t pid)
 {
         const char *v = env_value(envp, name);
-        char buf[32];
-        snprintf(buf, sizeof(buf), "%d", (int) pid);
-        return v && !strcmp(v, buf);
+        char buf[DECIMAL_U64_MAX];
+        return v && pid > 0 && !strcmp(v, format_u64(buf, (uint64_t) pid));
 }
 
 static bool env_name_is(const char *entry, const char *name)
@@ -130,10 +130,8 @@ int supervise_child_env_new(char *const *envp, pid_t self, const char *notify_so
                 e.envp[k++] = e.watchdog_pid;
         }
         if (notify_socket) {
-                if (asprintf(&e.envp[k], "NOTIFY_SOCKET=%s", notify_socket) < 0) {
-                        e.envp[k] = NULL;
+                if (!(e.envp[k] = strjoin3("NOTIFY_SOCKET=", notify_socket, "")))
                         goto oom;
-                }
                 k++;
         }
         e.envp[k] = NULL;
@@ -680,12 +678,38 @@ static int exit_status_of(int status)
         return 1;
 }
 
-static void random_suffix(char *buf, size_t size)
+static void random_suffix(char buf[static HEX_U64_MAX])
 {
         uint64_t r = 0;
         if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
                 r = (uint64_t) now_usec() ^ ((uint64_t) getpid() << 32);
-        snprintf(buf, size, "%016" PRIx64, r);
+        format_hex_u64(buf, r);
+}
+
+/* The child's NOTIFY_SOCKET: the one asked for, or a private abstract name
+ * no other process can guess (@planet-initd/PID/RANDOM). Joined by hand, as
+ * the rest of the start path (string-util.h). */
+static int child_socket_name(const char *wanted, pid_t self, char *buf, size_t size)
+{
+        char pid[DECIMAL_U64_MAX], rnd[HEX_U64_MAX];
+        const char *parts[5] = {wanted};
+        if (!wanted) {
+                random_suffix(rnd);
+                parts[0] = "@planet-initd/";
+                parts[1] = format_u64(pid, (uint64_t) self);
+                parts[2] = "/";
+                parts[3] = rnd;
+        }
+        size_t len = 0;
+        for (size_t i = 0; i < ELEMENTSOF(parts) && parts[i]; i++) {
+                size_t n = strlen(parts[i]);
+                if (len + n >= size)
+                        return -ENAMETOOLONG;
+                memcpy(buf + len, parts[i], n);
+                len += n;
+        }
+        buf[len] = '\0';
+        return 0;
 }
 
 static _Noreturn void child_exec(const struct supervise_options *o, struct supervise_child_env *env,
@@ -752,16 +776,12 @@ int supervise_run(const struct supervise_options *o, int *ret_exit_status, struc
                                                s.upstream.len) >= 0;
 
                 /* Bound before fork, so the child's first message cannot
-                 * arrive at a socket that does not exist yet. */
-                if (o->notify_child) {
-                        snprintf(child_socket, sizeof(child_socket), "%s", o->notify_child);
-                } else {
-                        char rnd[17];
-                        random_suffix(rnd, sizeof(rnd));
-                        snprintf(child_socket, sizeof(child_socket), "@planet-initd/%d/%s",
-                                 (int) s.self, rnd);
-                }
-                r = notify_address_parse(child_socket, &s.child_address, err);
+                 * arrive at a socket that does not exist yet. A name too
+                 * long for the buffer is too long for a socket address: the
+                 * parser then says so, naming it. */
+                r = child_socket_name(o->notify_child, s.self, child_socket, sizeof(child_socket));
+                r = notify_address_parse(r < 0 ? o->notify_child : child_socket, &s.child_address,
+                                         err);
                 if (r < 0)
                         return planet_error_prefix(err, "child notify socket");
                 r = notify_socket_bind(&s.child_address, &notify_fd, err);
