@@ -2,7 +2,9 @@
 /* SELinux's kernel interfaces, spoken directly (selinuxfs.h). Written from
  * the kernel's selinuxfs and procfs behaviour and libselinux's documented
  * semantics; every "as libselinux" below is a behaviour planet-initd must
- * keep so that it answers exactly what the library-linked build answered. */
+ * keep so that it answers exactly what the library-linked build answered.
+ * Paths and questions are joined (string-util.h), not printf-formatted:
+ * this is planet-initd's start path, where that shows in its memory. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include "selinuxfs.h"
+#include "string-util.h"
 
 #define SELINUX_MAGIC 0xf97cff8cu
 /* statfs's f_flags holds the mount flags (the kernel's ST_VALID, 2.6.36). */
@@ -179,7 +182,7 @@ static int read_number_file(const char *mount, const char *name, unsigned long *
                             struct planet_error *err)
 {
         char path[PATH_MAX], buf[NUMBER_MAX];
-        if ((size_t) snprintf(path, sizeof(path), "%s/%s", mount, name) >= sizeof(path))
+        if (strjoin_into(path, sizeof(path), mount, "/", name) < 0)
                 return planet_error_set(err, ENAMETOOLONG, "%s/%s: path too long", mount, name);
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
@@ -244,7 +247,8 @@ int selinuxfs_class_index(const char *mount, const char *class_name, uint16_t *r
         if (!valid_name(class_name))
                 return planet_error_set(err, EINVAL, "'%s' is not a security class name",
                                         class_name ? class_name : "");
-        snprintf(name, sizeof(name), "class/%s/index", class_name);
+        /* valid_name bounds class_name well below PATH_MAX. */
+        (void) strjoin_into(name, sizeof(name), "class/", class_name, "/index");
         int r = read_number_file(mount, name, &v, &why);
         if (r == -ENOENT)
                 return planet_error_set(err, EINVAL,
@@ -273,8 +277,7 @@ int selinuxfs_perm_bit(const char *mount, const char *class_name, const char *pe
         if (!valid_name(perm))
                 return planet_error_set(err, EINVAL, "'%s' is not a permission name",
                                         perm ? perm : "");
-        if ((size_t) snprintf(name, sizeof(name), "class/%s/perms/%s", class_name, perm) >=
-            sizeof(name))
+        if (strjoin_into(name, sizeof(name), "class/", class_name, "/perms/", perm) < 0)
                 return planet_error_set(err, ENAMETOOLONG, "permission name too long");
         int r = read_number_file(mount, name, &v, &why);
         if (r == -ENOENT) {
@@ -305,7 +308,7 @@ static int transaction(const char *mount, const char *name, const char *question
                        char **ret_answer, size_t *ret_len, struct planet_error *err)
 {
         char path[PATH_MAX];
-        if ((size_t) snprintf(path, sizeof(path), "%s/%s", mount, name) >= sizeof(path))
+        if (strjoin_into(path, sizeof(path), mount, "/", name) < 0)
                 return planet_error_set(err, ENAMETOOLONG, "%s/%s: path too long", mount, name);
         _cleanup_close_ int fd = open(path, O_RDWR | O_CLOEXEC);
         if (fd < 0)
@@ -358,12 +361,13 @@ int selinuxfs_context_from_bytes(const char *buf, size_t len, char **ret)
 int selinuxfs_compute_create(const char *mount, const char *scon, const char *tcon,
                              uint16_t tclass, char **ret, struct planet_error *err)
 {
-        _cleanup_free_ char *q = NULL, *a = NULL;
+        _cleanup_free_ char *a = NULL;
+        char class_s[DECIMAL_U64_MAX];
         size_t alen = 0;
-        int len = asprintf(&q, "%s %s %u", scon, tcon, (unsigned) tclass);
-        if (len < 0)
+        _cleanup_free_ char *q = strjoin(scon, " ", tcon, " ", format_u64(class_s, tclass));
+        if (!q)
                 return -ENOMEM;
-        int r = transaction(mount, "create", q, (size_t) len, &a, &alen, err);
+        int r = transaction(mount, "create", q, strlen(q), &a, &alen, err);
         if (r < 0)
                 return r;
         r = selinuxfs_context_from_bytes(a, alen, ret);
@@ -417,12 +421,15 @@ int selinuxfs_compute_av(const char *mount, const char *scon, const char *tcon, 
                          uint32_t requested, struct selinuxfs_av_decision *ret,
                          struct planet_error *err)
 {
-        _cleanup_free_ char *q = NULL, *a = NULL;
+        _cleanup_free_ char *a = NULL;
+        char class_s[DECIMAL_U64_MAX], requested_s[HEX_U64_MAX];
         size_t alen = 0;
-        int len = asprintf(&q, "%s %s %u %x", scon, tcon, (unsigned) tclass, requested);
-        if (len < 0)
+        /* "scon tcon class requested": class in decimal, the vector in hex. */
+        _cleanup_free_ char *q = strjoin(scon, " ", tcon, " ", format_u64(class_s, tclass), " ",
+                                         format_hex_u64_short(requested_s, requested));
+        if (!q)
                 return -ENOMEM;
-        int r = transaction(mount, "access", q, (size_t) len, &a, &alen, err);
+        int r = transaction(mount, "access", q, strlen(q), &a, &alen, err);
         if (r < 0)
                 return r;
         if (selinuxfs_parse_av_decision(a, ret) < 0)
@@ -453,11 +460,15 @@ int selinuxfs_check_context(const char *mount, const char *context, struct plane
  * any other thread, and the kernel refuses writes to another thread's attrs. */
 static int open_thread_attr(const char *name, int flags, char *path, size_t size)
 {
-        snprintf(path, size, "/proc/thread-self/attr/%s", name);
+        char tid[DECIMAL_U64_MAX];
+        if (strjoin_into(path, size, "/proc/thread-self/attr/", name) < 0)
+                return errno = ENAMETOOLONG, -1;
         int fd = open(path, flags | O_CLOEXEC);
         if (fd >= 0 || errno != ENOENT)
                 return fd;
-        snprintf(path, size, "/proc/self/task/%d/attr/%s", (int) gettid(), name);
+        if (strjoin_into(path, size, "/proc/self/task/", format_u64(tid, (uint64_t) gettid()),
+                         "/attr/", name) < 0)
+                return errno = ENAMETOOLONG, -1;
         return open(path, flags | O_CLOEXEC);
 }
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,29 @@ char *strjoin_real(const char *first, ...)
         }
         va_end(ap);
         *p = '\0';
+        return r;
+}
+
+int strjoin_into_real(char *buf, size_t size, const char *first, ...)
+{
+        va_list ap;
+        size_t len = 0;
+        int r = 0;
+
+        va_start(ap, first);
+        for (const char *s = first; s; s = va_arg(ap, const char *)) {
+                size_t n = strlen(s);
+                if (n >= size - len) {
+                        r = -ENAMETOOLONG;
+                        len = 0;
+                        break;
+                }
+                memcpy(buf + len, s, n);
+                len += n;
+        }
+        va_end(ap);
+        if (size > 0)
+                buf[len] = '\0';
         return r;
 }
 

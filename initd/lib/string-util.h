@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* String building on hot paths, where asprintf's format parsing is the
@@ -18,7 +19,13 @@ char *strjoin3(const char *a, const char *b, const char *c);
  * when out of memory. Use the strjoin() macro, which adds the sentinel (so an
  * optional part is passed as "", never as NULL). */
 char *strjoin_real(const char *first, ...) __attribute__((sentinel));
-#define strjoin(first, ...) strjoin_real((first), __VA_ARGS__, (const char *) NULL)
+#define strjoin(...) strjoin_real(__VA_ARGS__, (const char *) NULL)
+
+/* The arguments up to the NULL sentinel concatenated into buf (size bytes,
+ * NUL included); -ENAMETOOLONG (buf then holds "") when they do not fit.
+ * Use the strjoin_into() macro. */
+int strjoin_into_real(char *buf, size_t size, const char *first, ...) __attribute__((sentinel));
+#define strjoin_into(buf, size, ...) strjoin_into_real((buf), (size), __VA_ARGS__, (const char *) NULL)
 
 /* Room for any uint64_t in decimal, with its NUL. */
 #define DECIMAL_U64_MAX 21

@@ -692,24 +692,11 @@ static void random_suffix(char buf[static HEX_U64_MAX])
 static int child_socket_name(const char *wanted, pid_t self, char *buf, size_t size)
 {
         char pid[DECIMAL_U64_MAX], rnd[HEX_U64_MAX];
-        const char *parts[5] = {wanted};
-        if (!wanted) {
-                random_suffix(rnd);
-                parts[0] = "@planet-initd/";
-                parts[1] = format_u64(pid, (uint64_t) self);
-                parts[2] = "/";
-                parts[3] = rnd;
-        }
-        size_t len = 0;
-        for (size_t i = 0; i < ELEMENTSOF(parts) && parts[i]; i++) {
-                size_t n = strlen(parts[i]);
-                if (len + n >= size)
-                        return -ENAMETOOLONG;
-                memcpy(buf + len, parts[i], n);
-                len += n;
-        }
-        buf[len] = '\0';
-        return 0;
+        if (wanted)
+                return strjoin_into(buf, size, wanted);
+        random_suffix(rnd);
+        return strjoin_into(buf, size, "@planet-initd/", format_u64(pid, (uint64_t) self), "/",
+                            rnd);
 }
 
 static _Noreturn void child_exec(const struct supervise_options *o, struct supervise_child_env *env,

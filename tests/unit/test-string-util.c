@@ -3,6 +3,7 @@
  * they stand in for: the same text for the same values, over the edges of
  * each range and a sweep of pseudo-random values. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -85,4 +86,17 @@ Test(string_util, strjoin3)
         char *s = strjoin3("NOTIFY_SOCKET=", "@planet-initd/1/ab", "");
         cr_assert_str_eq(s, "NOTIFY_SOCKET=@planet-initd/1/ab");
         free(s);
+}
+
+Test(string_util, strjoin_into_fits_exactly_or_refuses)
+{
+        char buf[8];
+        cr_assert_eq(strjoin_into(buf, sizeof(buf), "abc", "/", "def"), 0);
+        cr_assert_str_eq(buf, "abc/def"); /* 7 bytes and the NUL: full */
+        cr_assert_eq(strjoin_into(buf, sizeof(buf), "abc", "/", "defg"), -ENAMETOOLONG);
+        cr_assert_str_eq(buf, "", "a refused join leaves no partial text");
+        cr_assert_eq(strjoin_into(buf, sizeof(buf), "abcdefgh"), -ENAMETOOLONG);
+        cr_assert_eq(strjoin_into(buf, sizeof(buf), ""), 0);
+        cr_assert_str_eq(buf, "");
+        cr_assert_eq(strjoin_into(buf, 0, "a"), -ENAMETOOLONG);
 }
