@@ -105,18 +105,24 @@ int supervise_child_env_new(char *const *envp, pid_t self, const char *notify_so
 
         for (char *const *p = envp; p && *p; p++) {
                 char *s = NULL;
+                /* The entries we keep are borrowed, not copied: the
+                 * environment stays where it is (and off our heap). */
                 if (env_name_is(*p, "NOTIFY_SOCKET") || env_name_is(*p, "LISTEN_PIDFDID"))
                         continue;
+                /* A repeated LISTEN_PID/WATCHDOG_PID is dropped: the one
+                 * slot is what the child's pid is written into. */
                 if (listen_ours && env_name_is(*p, "LISTEN_PID")) {
+                        if (e.listen_pid)
+                                continue;
                         s = e.listen_pid = pid_slot_entry("LISTEN_PID");
                 } else if (watchdog_ours && env_name_is(*p, "WATCHDOG_PID")) {
-                        if (drop_watchdog)
+                        if (drop_watchdog || e.watchdog_pid)
                                 continue;
                         s = e.watchdog_pid = pid_slot_entry("WATCHDOG_PID");
                 } else if (watchdog_ours && drop_watchdog && env_name_is(*p, "WATCHDOG_USEC")) {
                         continue;
                 } else {
-                        s = strdup(*p);
+                        s = *p;
                 }
                 if (!s)
                         goto oom;
@@ -130,9 +136,9 @@ int supervise_child_env_new(char *const *envp, pid_t self, const char *notify_so
                 e.envp[k++] = e.watchdog_pid;
         }
         if (notify_socket) {
-                if (!(e.envp[k] = strjoin3("NOTIFY_SOCKET=", notify_socket, "")))
+                if (!(e.notify_socket = strjoin3("NOTIFY_SOCKET=", notify_socket, "")))
                         goto oom;
-                k++;
+                e.envp[k++] = e.notify_socket;
         }
         e.envp[k] = NULL;
 
@@ -179,8 +185,11 @@ void supervise_child_env_done(struct supervise_child_env *e)
 {
         if (!e)
                 return;
-        if (e->envp)
-                strv_free(e->envp);
+        /* The other entries are the caller's (supervise_child_env_new). */
+        free(e->envp);
+        free(e->listen_pid);
+        free(e->watchdog_pid);
+        free(e->notify_socket);
         *e = (struct supervise_child_env){0};
 }
 
@@ -650,6 +659,15 @@ static void maybe_start_probes(struct supervisor *s, uint64_t now)
         }
 }
 
+/* Whether anything is timed: a probe, its schedule, the stop grace. Only
+ * then is the clock read; a plain supervisor never needs it, and
+ * clock_gettime's libc page would be one more resident window for it
+ * (string-util.h says why that counts). */
+static bool supervisor_timed(const struct supervisor *s)
+{
+        return s->o->ready || s->watchdog_next || s->kill_deadline || s->probe_fd >= 0;
+}
+
 static int poll_timeout_ms(const struct supervisor *s, uint64_t now)
 {
         uint64_t next = UINT64_MAX;
@@ -854,7 +872,7 @@ int supervise_run(const struct supervise_options *o, int *ret_exit_status, struc
         if (o->started)
                 o->started(s.child, o->userdata);
 
-        uint64_t start = now_usec();
+        uint64_t start = o->ready || (o->watchdog && o->watchdog_usec > 0) ? now_usec() : 0;
         if (o->ready) {
                 s.ready_deadline = start + o->ready_timeout_usec;
                 s.ready_next = start;
@@ -876,7 +894,7 @@ int supervise_run(const struct supervise_options *o, int *ret_exit_status, struc
                         break;
                 }
 
-                uint64_t now = now_usec();
+                uint64_t now = supervisor_timed(&s) ? now_usec() : 0;
                 if (s.kill_deadline && now >= s.kill_deadline) {
                         (void) kill(s.child, SIGKILL);
                         s.kill_deadline = 0;
