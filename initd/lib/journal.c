@@ -13,6 +13,9 @@
 #include "journal.h"
 #include "macro.h"
 
+/* /proc/self/cgroup is a line per hierarchy; more than this is not it. */
+#define JOURNAL_CGROUP_FILE_MAX (1 << 20)
+
 static int valid_field_name(const char *s)
 {
         size_t n = strlen(s);
@@ -155,13 +158,36 @@ int journal_unit_from_cgroup(const char *cgroup_file, char **ret)
 
 int journal_current_unit(char **ret)
 {
-        char buf[4096];
         _cleanup_close_ int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        ssize_t n = read(fd, buf, sizeof(buf) - 1);
-        if (n < 0)
-                return -errno;
-        buf[n] = '\0';
+        /* On the heap and grown as needed, not a page-sized stack array:
+         * the common file is one line, and the array would cost every
+         * planet-initd a stack page (string-util.h says why that counts);
+         * a cgroup v1 file with long paths can pass a page. */
+        size_t size = 512, len = 0;
+        _cleanup_free_ char *buf = malloc(size + 1);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t n = read(fd, buf + len, size - len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+                if (len == size) {
+                        if (size >= JOURNAL_CGROUP_FILE_MAX)
+                                return -EFBIG;
+                        char *nb = realloc(buf, size * 2 + 1);
+                        if (!nb)
+                                return -ENOMEM;
+                        buf = nb;
+                        size *= 2;
+                }
+        }
+        buf[len] = '\0';
         return journal_unit_from_cgroup(buf, ret);
 }

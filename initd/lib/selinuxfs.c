@@ -27,6 +27,8 @@
 #define XATTR_NAME_SELINUX "security.selinux"
 /* A first guess for a file's label; longer ones are asked for their size. */
 #define CONTEXT_GUESS 256
+/* A transaction's answer fits in a page; more is not selinuxfs talking. */
+#define TRANSACTION_ANSWER_MAX 65536
 /* Small selinuxfs files hold one number. */
 #define NUMBER_MAX 32
 
@@ -52,40 +54,59 @@ static int selinuxfs_at(const char *mnt)
         return (svfs.f_flag & ST_RDONLY) ? 0 : 1;
 }
 
-static char *read_small_file(const char *path, size_t max)
+/* What fd has to give, NUL-terminated (the NUL not counted in *ret_len);
+ * -EFBIG past max bytes. The buffer starts at first bytes and doubles: what
+ * is read here is mostly a few hundred bytes, and a page-sized block (or
+ * stack array) would cost planet-initd a page of its own memory. A large
+ * answer comes in parts; with one_answer, a read that does not fill the
+ * buffer is the last (a transaction file's answer, a /proc attr file:
+ * reading on would wait on a FIFO standing in for one), otherwise the end
+ * is EOF (/proc/mounts may hand over less than asked before its end). */
+static int read_all(int fd, size_t first, size_t max, bool one_answer, char **ret,
+                    size_t *ret_len)
 {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return NULL;
-        size_t size = 4096, len = 0;
-        char *buf = malloc(size + 1);
-        while (buf) {
+        size_t size = first, len = 0;
+        _cleanup_free_ char *buf = malloc(size + 1);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
                 ssize_t n = read(fd, buf + len, size - len);
                 if (n < 0 && errno == EINTR)
                         continue;
-                if (n < 0) {
-                        free(buf);
-                        return NULL;
-                }
+                if (n < 0)
+                        return -errno;
                 if (n == 0)
                         break;
                 len += (size_t) n;
+                if (len < size && one_answer)
+                        break;
                 if (len == size) {
-                        if (size >= max) {
-                                free(buf);
-                                errno = EFBIG;
-                                return NULL;
-                        }
-                        size *= 2;
-                        char *nb = realloc(buf, size + 1);
+                        if (size >= max)
+                                return -EFBIG;
+                        char *nb = realloc(buf, size * 2 + 1);
                         if (!nb)
-                                free(buf);
+                                return -ENOMEM;
                         buf = nb;
+                        size *= 2;
                 }
         }
-        if (buf)
-                buf[len] = '\0';
-        return buf;
+        buf[len] = '\0';
+        *ret = TAKE_PTR(buf);
+        if (ret_len)
+                *ret_len = len;
+        return 0;
+}
+
+static char *read_small_file(const char *path, size_t max)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        char *buf = NULL;
+        if (fd < 0)
+                return NULL;
+        int r = read_all(fd, 1024, max, false, &buf, NULL);
+        if (r < 0)
+                errno = -r;
+        return r < 0 ? NULL : buf;
 }
 
 static void unescape_octal(char *s)
@@ -322,20 +343,15 @@ static int transaction(const char *mount, const char *name, const char *question
                 return planet_error_set(err, errno, "%s refused \"%s\": %m", path, question);
         if (!ret_answer)
                 return 0;
-        /* The answer is at most a page (the kernel's transaction limit). */
-        long page = sysconf(_SC_PAGESIZE);
-        size_t size = page > 0 ? (size_t) page : 4096;
-        _cleanup_free_ char *buf = malloc(size);
-        if (!buf)
-                return -ENOMEM;
-        do
-                n = read(fd, buf, size - 1);
-        while (n < 0 && errno == EINTR);
-        if (n < 0)
-                return planet_error_set(err, errno, "cannot read the answer from %s: %m", path);
-        buf[n] = '\0';
-        *ret_answer = TAKE_PTR(buf);
-        *ret_len = (size_t) n;
+        /* The answer is at most a page (the kernel's transaction limit),
+         * usually one context or one line of numbers. */
+        int r = read_all(fd, 256, TRANSACTION_ANSWER_MAX, true, ret_answer, ret_len);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                errno = -r; /* for %m */
+                return planet_error_set(err, -r, "cannot read the answer from %s: %m", path);
+        }
         return 0;
 }
 
@@ -474,17 +490,20 @@ static int open_thread_attr(const char *name, int flags, char *path, size_t size
 
 int selinuxfs_get_current_context(char **ret, struct planet_error *err)
 {
-        char path[96], buf[4096];
+        char path[96];
+        _cleanup_free_ char *buf = NULL;
+        size_t n = 0;
         _cleanup_close_ int fd = open_thread_attr("current", O_RDONLY, path, sizeof(path));
         if (fd < 0)
                 return planet_error_set(err, errno, "cannot open %s: %m", path);
-        ssize_t n;
-        do
-                n = read(fd, buf, sizeof(buf));
-        while (n < 0 && errno == EINTR);
-        if (n < 0)
-                return planet_error_set(err, errno, "cannot read our context from %s: %m", path);
-        int r = selinuxfs_context_from_bytes(buf, (size_t) n, ret);
+        int r = read_all(fd, 256, 65536, true, &buf, &n);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                errno = -r; /* for %m */
+                return planet_error_set(err, -r, "cannot read our context from %s: %m", path);
+        }
+        r = selinuxfs_context_from_bytes(buf, n, ret);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
