@@ -318,10 +318,10 @@ int exec_plan_message(const struct exec_plan *p, const struct exec_request *req,
         else if (p->verdict == EXEC_VERDICT_UNLABELED)
                 message = strjoin("starting ", exe, " unlabeled (SELinux disabled)");
         else
-                message = strjoin("starting ", exe, " in ", domain_type ? domain_type : "?", " (",
-                                  p->how ? p->how : "?", ", ",
-                                  label_selinux_mode_to_string(p->mode), ")",
-                                  p->note ? ": " : "", p->note ? p->note : "");
+                message =
+                        strjoin("starting ", exe, " in ", domain_type ? domain_type : "?", " (",
+                                p->how ? p->how : "?", ", ", label_selinux_mode_to_string(p->mode),
+                                ")", p->note ? ": " : "", p->note ? p->note : "");
         if (!message)
                 return -ENOMEM;
         *ret = message;

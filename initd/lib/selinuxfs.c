@@ -62,8 +62,7 @@ static int selinuxfs_at(const char *mnt)
  * buffer is the last (a transaction file's answer, a /proc attr file:
  * reading on would wait on a FIFO standing in for one), otherwise the end
  * is EOF (/proc/mounts may hand over less than asked before its end). */
-static int read_all(int fd, size_t first, size_t max, bool one_answer, char **ret,
-                    size_t *ret_len)
+static int read_all(int fd, size_t first, size_t max, bool one_answer, char **ret, size_t *ret_len)
 {
         size_t size = first, len = 0;
         _cleanup_free_ char *buf = malloc(size + 1);

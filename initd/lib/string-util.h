@@ -25,7 +25,8 @@ char *strjoin_real(const char *first, ...) __attribute__((sentinel));
  * NUL included); -ENAMETOOLONG (buf then holds "") when they do not fit.
  * Use the strjoin_into() macro. */
 int strjoin_into_real(char *buf, size_t size, const char *first, ...) __attribute__((sentinel));
-#define strjoin_into(buf, size, ...) strjoin_into_real((buf), (size), __VA_ARGS__, (const char *) NULL)
+#define strjoin_into(buf, size, ...)                                                               \
+        strjoin_into_real((buf), (size), __VA_ARGS__, (const char *) NULL)
 
 /* Room for any uint64_t in decimal, with its NUL. */
 #define DECIMAL_U64_MAX 21

@@ -477,8 +477,8 @@ Test(label, search_path_odd_entries)
         _cleanup_free_ char *a = NULL;
 
         make_exec(root, "/usr/sbin/sshd");
-        cr_assert_eq(label_resolve_exec_path("sshd", root, "::usr/sbin:/nonexistent::/usr/sbin:",
-                                             &a, &err),
+        cr_assert_eq(label_resolve_exec_path("sshd", root,
+                                             "::usr/sbin:/nonexistent::/usr/sbin:", &a, &err),
                      0, "%s", err.msg);
         cr_assert_str_eq(a, "/usr/sbin/sshd");
 }

@@ -25,9 +25,21 @@ static uint64_t next_value(uint64_t *state, unsigned i)
 }
 
 static const uint64_t edges[] = {
-        0,          1,          9,          10,         99,         100,
-        4194303,    4194304,    INT32_MAX,  UINT32_MAX, (uint64_t) UINT32_MAX + 1,
-        INT64_MAX,  UINT64_MAX - 1,         UINT64_MAX, UINT64_C(10000000000000000000),
+        0,
+        1,
+        9,
+        10,
+        99,
+        100,
+        4194303,
+        4194304,
+        INT32_MAX,
+        UINT32_MAX,
+        (uint64_t) UINT32_MAX + 1,
+        INT64_MAX,
+        UINT64_MAX - 1,
+        UINT64_MAX,
+        UINT64_C(10000000000000000000),
 };
 
 Test(string_util, format_u64_is_printf_u)
@@ -35,8 +47,9 @@ Test(string_util, format_u64_is_printf_u)
         char ours[DECIMAL_U64_MAX], theirs[32];
         uint64_t state = 0x9e3779b97f4a7c15;
         for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]) + 20000; i++) {
-                uint64_t v = i < sizeof(edges) / sizeof(edges[0]) ? edges[i]
-                                                                 : next_value(&state, (unsigned) i);
+                uint64_t v = i < sizeof(edges) / sizeof(edges[0])
+                                     ? edges[i]
+                                     : next_value(&state, (unsigned) i);
                 snprintf(theirs, sizeof(theirs), "%" PRIu64, v);
                 cr_assert_str_eq(format_u64(ours, v), theirs, "value %" PRIu64, v);
         }
@@ -49,8 +62,9 @@ Test(string_util, format_hex_is_printf_x)
         char ours[HEX_U64_MAX], theirs[32];
         uint64_t state = 0x2545f4914f6cdd1d;
         for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]) + 20000; i++) {
-                uint64_t v = i < sizeof(edges) / sizeof(edges[0]) ? edges[i]
-                                                                 : next_value(&state, (unsigned) i);
+                uint64_t v = i < sizeof(edges) / sizeof(edges[0])
+                                     ? edges[i]
+                                     : next_value(&state, (unsigned) i);
                 snprintf(theirs, sizeof(theirs), "%016" PRIx64, v);
                 cr_assert_str_eq(format_hex_u64(ours, v), theirs, "value %" PRIu64, v);
                 snprintf(theirs, sizeof(theirs), "%" PRIx64, v);
