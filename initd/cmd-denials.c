@@ -11,10 +11,10 @@
 #include <unistd.h>
 
 #include <selinux/selinux.h>
-#include <systemd/sd-journal.h>
 
 #include "commands.h"
 #include "explain.h"
+#include "journal-dl.h"
 #include "journal-read.h"
 #include "label.h"
 #include "messages.h"
@@ -589,11 +589,11 @@ static void print_json(struct explain *x, FILE *out)
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 
 /* One summary entry for a group (MESSAGE_ID explained by the catalog). */
-static int log_group(const struct explain_group *g)
+static int log_group(const struct journal_dl *dl, const struct explain_group *g)
 {
         char sb[256], tb[256];
         _cleanup_free_ char *perms = perms_text(g);
-        return sd_journal_send(
+        return dl->send(
                 "MESSAGE_ID=" PLANET_MESSAGE_DENIALS_SUMMARY_STR,
                 "MESSAGE=%s: %s denied %s on %s:%s %zu times: %s",
                 g->unit ? g->unit : "unknown unit",
@@ -608,10 +608,11 @@ static int log_group(const struct explain_group *g)
 
 /* --log for the groups at indexes. A failure (no journald to talk to) is
  * an error naming the socket: the output went out, the entries did not. */
-static int log_groups(struct explain *x, const size_t *indexes, size_t n, struct planet_error *err)
+static int log_groups(const struct journal_dl *dl, struct explain *x, const size_t *indexes, size_t n,
+                      struct planet_error *err)
 {
         for (size_t k = 0; k < n; k++) {
-                int r = log_group(explain_get_group(x, indexes[k]));
+                int r = log_group(dl, explain_get_group(x, indexes[k]));
                 if (r < 0)
                         return planet_error_set(err, -r,
                                                 "--log: cannot send to the journal: %s: %s "
@@ -626,7 +627,7 @@ static int log_groups(struct explain *x, const size_t *indexes, size_t n, struct
 struct follow_state {
         struct explain *x;
         struct iface_index *idx;      /* NULL: no interface suggestions */
-        bool log;                     /* --log: each new group to the journal too */
+        const struct journal_dl *log; /* --log: each new group to the journal too; else NULL */
         struct planet_error *log_err; /* where a --log failure, which ends --follow, goes */
 };
 
@@ -665,7 +666,7 @@ static int follow_idle(void *userdata)
         }
         fflush(stdout);
         /* A failure ends --follow: the entries asked for cannot be sent. */
-        return s->log ? log_groups(s->x, idx, n, s->log_err) : 0;
+        return s->log ? log_groups(s->log, s->x, idx, n, s->log_err) : 0;
 }
 
 /* ---- main -------------------------------------------------------------- */
@@ -728,6 +729,9 @@ static int run(const struct args *ap, struct planet_error *errp)
                                         "--log: cannot send to the journal: %s: %m (is "
                                         "systemd-journald running?)",
                                         JOURNAL_SOCKET);
+        _cleanup_(journal_dl_close) struct journal_dl log_dl = {0};
+        if (a.log && (r = journal_dl_open(&log_dl, &err)) < 0)
+                return r;
 
         /* The policy: only the rule formats can do without it. It is read
          * after the input (except with --follow, which explains as it
@@ -798,7 +802,7 @@ static int run(const struct args *ap, struct planet_error *errp)
                         malformed += m;
                 }
         } else {
-                struct follow_state fs = {.x = x, .idx = idx, .log = a.log, .log_err = errp};
+                struct follow_state fs = {.x = x, .idx = idx, .log = a.log ? &log_dl : NULL, .log_err = errp};
                 struct journal_read_options jo = {
                         .directory = a.directory,
                         .files = files,
@@ -858,7 +862,7 @@ static int run(const struct args *ap, struct planet_error *errp)
                 /* With --follow, only what was not logged while following. */
                 _cleanup_free_ size_t *fresh = NULL;
                 size_t n = explain_take_new(x, &fresh);
-                if ((r = log_groups(x, fresh, n, &err)) < 0)
+                if ((r = log_groups(&log_dl, x, fresh, n, &err)) < 0)
                         return r;
         }
         if (fflush(stdout) != 0)

@@ -7,24 +7,31 @@
 #include <string.h>
 #include <time.h>
 
-#include <systemd/sd-id128.h>
-#include <systemd/sd-journal.h>
 
+#include "journal-dl.h"
 #include "journal-read.h"
 #include "messages.h"
 
-static inline void journal_closep(sd_journal **j)
+/* The journal being read and the library functions to read it with. */
+struct reader {
+        struct journal_dl dl;
+        sd_journal *j;
+};
+
+static void reader_done(struct reader *rd)
 {
-        if (*j)
-                sd_journal_close(*j);
+        if (rd->j)
+                rd->dl.close(rd->j);
+        rd->j = NULL;
+        journal_dl_close(&rd->dl);
 }
 
 /* The value of FIELD in the current entry (not NUL-terminated), or -ENOENT. */
-static int get_field(sd_journal *j, const char *field, const char **ret, size_t *ret_len)
+static int get_field(const struct reader *rd, const char *field, const char **ret, size_t *ret_len)
 {
         const void *data;
         size_t len;
-        int r = sd_journal_get_data(j, field, &data, &len);
+        int r = rd->dl.get_data(rd->j, field, &data, &len);
         if (r < 0)
                 return r;
         size_t n = strlen(field);
@@ -35,11 +42,11 @@ static int get_field(sd_journal *j, const char *field, const char **ret, size_t 
         return 0;
 }
 
-static int field_u64(sd_journal *j, const char *field, uint64_t *ret)
+static int field_u64(const struct reader *rd, const char *field, uint64_t *ret)
 {
         const char *v;
         size_t n;
-        if (get_field(j, field, &v, &n) < 0 || n == 0 || n > 20)
+        if (get_field(rd, field, &v, &n) < 0 || n == 0 || n > 20)
                 return -ENOENT;
         char buf[21];
         memcpy(buf, v, n);
@@ -53,53 +60,53 @@ static int field_u64(sd_journal *j, const char *field, uint64_t *ret)
         return 0;
 }
 
-static char *field_dup(sd_journal *j, const char *field)
+static char *field_dup(const struct reader *rd, const char *field)
 {
         const char *v;
         size_t n;
-        if (get_field(j, field, &v, &n) < 0)
+        if (get_field(rd, field, &v, &n) < 0)
                 return NULL;
         return strndup(v, n);
 }
 
-static bool field_is(sd_journal *j, const char *field, const char *value)
+static bool field_is(const struct reader *rd, const char *field, const char *value)
 {
         const char *v;
         size_t n;
-        return get_field(j, field, &v, &n) >= 0 && n == strlen(value) && !memcmp(v, value, n);
+        return get_field(rd, field, &v, &n) >= 0 && n == strlen(value) && !memcmp(v, value, n);
 }
 
-static int add_matches(sd_journal *j, const char *boot_id)
+static int add_matches(const struct reader *rd, const char *boot_id)
 {
         char boot[sizeof("_BOOT_ID=") + 32];
         if (boot_id)
                 snprintf(boot, sizeof(boot), "_BOOT_ID=%s", boot_id);
         int r;
-        if ((r = sd_journal_add_match(j, "_TRANSPORT=audit", 0)) < 0 ||
-            (r = sd_journal_add_match(j, "_TRANSPORT=kernel", 0)) < 0)
+        if ((r = rd->dl.add_match(rd->j, "_TRANSPORT=audit", 0)) < 0 ||
+            (r = rd->dl.add_match(rd->j, "_TRANSPORT=kernel", 0)) < 0)
                 return r;
-        if (boot_id && (r = sd_journal_add_match(j, boot, 0)) < 0)
+        if (boot_id && (r = rd->dl.add_match(rd->j, boot, 0)) < 0)
                 return r;
-        if ((r = sd_journal_add_disjunction(j)) < 0 ||
-            (r = sd_journal_add_match(j, "MESSAGE_ID=" PLANET_MESSAGE_EXEC_DOMAIN_STR, 0)) < 0)
+        if ((r = rd->dl.add_disjunction(rd->j)) < 0 ||
+            (r = rd->dl.add_match(rd->j, "MESSAGE_ID=" PLANET_MESSAGE_EXEC_DOMAIN_STR, 0)) < 0)
                 return r;
-        if (boot_id && (r = sd_journal_add_match(j, boot, 0)) < 0)
+        if (boot_id && (r = rd->dl.add_match(rd->j, boot, 0)) < 0)
                 return r;
         return 0;
 }
 
-static int handle_start(sd_journal *j, uint64_t usec, const struct journal_read_callbacks *cb)
+static int handle_start(const struct reader *rd, uint64_t usec, const struct journal_read_callbacks *cb)
 {
         if (!cb || !cb->start)
                 return 0;
-        _cleanup_free_ char *unit = field_dup(j, PLANET_FIELD_UNIT);
-        _cleanup_free_ char *domain = field_dup(j, PLANET_FIELD_DOMAIN);
-        _cleanup_free_ char *exe = field_dup(j, PLANET_FIELD_EXE);
+        _cleanup_free_ char *unit = field_dup(rd, PLANET_FIELD_UNIT);
+        _cleanup_free_ char *domain = field_dup(rd, PLANET_FIELD_DOMAIN);
+        _cleanup_free_ char *exe = field_dup(rd, PLANET_FIELD_EXE);
         uint64_t pid = 0;
-        if (field_u64(j, PLANET_FIELD_SERVICE_PID, &pid) < 0)
-                (void) field_u64(j, "_PID", &pid);
+        if (field_u64(rd, PLANET_FIELD_SERVICE_PID, &pid) < 0)
+                (void) field_u64(rd, "_PID", &pid);
         if (!unit)
-                unit = field_dup(j, "_SYSTEMD_UNIT");
+                unit = field_dup(rd, "_SYSTEMD_UNIT");
         if (!unit || pid == 0 || pid > INT32_MAX)
                 return 0; /* not enough to map anything */
         struct journal_start s = {
@@ -107,54 +114,54 @@ static int handle_start(sd_journal *j, uint64_t usec, const struct journal_read_
         return cb->start(&s, cb->userdata);
 }
 
-static int read_earlier_starts(sd_journal *j, const struct journal_read_options *o,
+static int read_earlier_starts(const struct reader *rd, const struct journal_read_options *o,
                                const struct journal_read_callbacks *cb)
 {
         char boot[sizeof("_BOOT_ID=") + 32];
         int r;
-        if ((r = sd_journal_add_match(j, "MESSAGE_ID=" PLANET_MESSAGE_EXEC_DOMAIN_STR, 0)) < 0)
+        if ((r = rd->dl.add_match(rd->j, "MESSAGE_ID=" PLANET_MESSAGE_EXEC_DOMAIN_STR, 0)) < 0)
                 return r;
         if (o->boot_id) {
                 snprintf(boot, sizeof(boot), "_BOOT_ID=%s", o->boot_id);
-                if ((r = sd_journal_add_match(j, boot, 0)) < 0)
+                if ((r = rd->dl.add_match(rd->j, boot, 0)) < 0)
                         return r;
         }
-        if ((r = sd_journal_seek_head(j)) < 0)
+        if ((r = rd->dl.seek_head(rd->j)) < 0)
                 return r;
-        while ((r = sd_journal_next(j)) > 0) {
+        while ((r = rd->dl.next(rd->j)) > 0) {
                 uint64_t usec;
-                if (sd_journal_get_realtime_usec(j, &usec) < 0)
+                if (rd->dl.get_realtime_usec(rd->j, &usec) < 0)
                         continue;
                 if (usec >= o->since_usec)
                         break;
-                if ((r = handle_start(j, usec, cb)) < 0)
+                if ((r = handle_start(rd, usec, cb)) < 0)
                         return r;
         }
         return r < 0 ? r : 0;
 }
 
 /* One entry: 1 when it was a record handed to g, 0 when skipped, <0 error. */
-static int handle_entry(sd_journal *j, const struct journal_read_options *o, struct avc_grouper *g,
+static int handle_entry(const struct reader *rd, const struct journal_read_options *o, struct avc_grouper *g,
                         const struct journal_read_callbacks *cb, size_t *malformed)
 {
         uint64_t usec = 0;
-        int r = sd_journal_get_realtime_usec(j, &usec);
+        int r = rd->dl.get_realtime_usec(rd->j, &usec);
         if (r < 0)
                 return 0;
-        if (field_is(j, "MESSAGE_ID", PLANET_MESSAGE_EXEC_DOMAIN_STR))
-                return handle_start(j, usec, cb);
+        if (field_is(rd, "MESSAGE_ID", PLANET_MESSAGE_EXEC_DOMAIN_STR))
+                return handle_start(rd, usec, cb);
 
         const char *msg;
         size_t len;
-        if (get_field(j, "MESSAGE", &msg, &len) < 0)
+        if (get_field(rd, "MESSAGE", &msg, &len) < 0)
                 return 0;
         struct avc_record *rec = NULL;
-        if (field_is(j, "_TRANSPORT", "audit")) {
+        if (field_is(rd, "_TRANSPORT", "audit")) {
                 uint64_t type, serial = 0, src = 0;
-                if (field_u64(j, "_AUDIT_TYPE", &type) < 0 || type > 100000)
+                if (field_u64(rd, "_AUDIT_TYPE", &type) < 0 || type > 100000)
                         return 0;
-                (void) field_u64(j, "_AUDIT_ID", &serial);
-                if (field_u64(j, "_SOURCE_REALTIME_TIMESTAMP", &src) == 0)
+                (void) field_u64(rd, "_AUDIT_ID", &serial);
+                if (field_u64(rd, "_SOURCE_REALTIME_TIMESTAMP", &src) == 0)
                         usec = src;
                 r = avc_parse_body((int) type, msg, len, usec, serial, AVC_SOURCE_AUDIT, &rec,
                                    NULL);
@@ -185,14 +192,17 @@ int journal_read(const struct journal_read_options *o, struct avc_grouper *g,
                  const struct journal_read_callbacks *cb, size_t *ret_malformed,
                  struct planet_error *err)
 {
-        _cleanup_(journal_closep) sd_journal *j = NULL;
-        int r;
+        _cleanup_(reader_done) struct reader reader = {0};
+        struct reader *rd = &reader;
+        int r = journal_dl_open(&rd->dl, err);
+        if (r < 0)
+                return r;
         if (o->files && o->files[0])
-                r = sd_journal_open_files(&j, (const char **) o->files, 0);
+                r = rd->dl.open_files(&rd->j, (const char **) o->files, 0);
         else if (o->directory)
-                r = sd_journal_open_directory(&j, o->directory, 0);
+                r = rd->dl.open_directory(&rd->j, o->directory, 0);
         else
-                r = sd_journal_open(&j, 0);
+                r = rd->dl.open(&rd->j, 0);
         if (r < 0) {
                 if (o->files && o->files[0])
                         return planet_error_set(err, -r,
@@ -213,28 +223,28 @@ int journal_read(const struct journal_read_options *o, struct avc_grouper *g,
         if (o->since_usec && cb && cb->start) {
                 /* A unit started before --since still owns the PIDs denied
                  * after it: read the start entries from the beginning. */
-                r = read_earlier_starts(j, o, cb);
+                r = read_earlier_starts(rd, o, cb);
                 if (r < 0)
                         return planet_error_set(err, -r, "cannot read the journal: %s",
                                                 strerror(-r));
-                sd_journal_flush_matches(j);
+                rd->dl.flush_matches(rd->j);
         }
-        r = add_matches(j, o->boot_id);
+        r = add_matches(rd, o->boot_id);
         if (r < 0)
                 return planet_error_set(err, -r, "cannot filter the journal: %s", strerror(-r));
-        r = o->since_usec ? sd_journal_seek_realtime_usec(j, o->since_usec)
-                          : sd_journal_seek_head(j);
+        r = o->since_usec ? rd->dl.seek_realtime_usec(rd->j, o->since_usec)
+                          : rd->dl.seek_head(rd->j);
         if (r < 0)
                 return planet_error_set(err, -r, "cannot seek in the journal: %s", strerror(-r));
 
         size_t malformed = 0;
         for (;;) {
-                r = sd_journal_next(j);
+                r = rd->dl.next(rd->j);
                 if (r < 0)
                         return planet_error_set(err, -r, "cannot read the journal: %s",
                                                 strerror(-r));
                 if (r > 0) {
-                        r = handle_entry(j, o, g, cb, &malformed);
+                        r = handle_entry(rd, o, g, cb, &malformed);
                         if (r < 0)
                                 return planet_error_set(err, -r, "reading the journal: %s",
                                                         strerror(-r));
@@ -243,7 +253,7 @@ int journal_read(const struct journal_read_options *o, struct avc_grouper *g,
                 if (!o->follow)
                         break;
                 uint64_t idle = o->follow_idle_usec ? o->follow_idle_usec : 500000;
-                r = sd_journal_wait(j, idle);
+                r = rd->dl.wait(rd->j, idle);
                 if (r < 0)
                         return planet_error_set(err, -r, "cannot wait for the journal: %s",
                                                 strerror(-r));
@@ -385,23 +395,51 @@ bad:
                                 s);
 }
 
+/* A 128-bit id as 32 hex digits or as a UUID (8-4-4-4-12, the form of
+ * /proc/sys/kernel/random/boot_id), as sd_id128_from_string() takes it,
+ * into 32 lowercase hex digits. */
+static int id128_normalize(const char *s, size_t n, char ret[static 33])
+{
+        size_t k = 0;
+        bool uuid = n == 36;
+        if (n != 32 && !uuid)
+                return -EINVAL;
+        for (size_t i = 0; i < n; i++) {
+                if (uuid && (i == 8 || i == 13 || i == 18 || i == 23)) {
+                        if (s[i] != '-')
+                                return -EINVAL;
+                        continue;
+                }
+                if (!isxdigit((unsigned char) s[i]))
+                        return -EINVAL;
+                ret[k++] = (char) tolower((unsigned char) s[i]);
+        }
+        ret[k] = 0;
+        return 0;
+}
+
 int journal_parse_boot(const char *s, char ret[static 33], struct planet_error *err)
 {
         if (!s || !strcmp(s, "current") || !strcmp(s, "0")) {
-                sd_id128_t id;
-                int r = sd_id128_get_boot(&id);
-                if (r < 0)
-                        return planet_error_set(err, -r, "cannot read this boot's id: %s",
-                                                strerror(-r));
-                sd_id128_to_string(id, ret);
+                /* What sd_id128_get_boot() reads (no libsystemd needed). */
+                static const char path[] = "/proc/sys/kernel/random/boot_id";
+                char buf[64];
+                errno = 0;
+                _cleanup_fclose_ FILE *f = fopen(path, "re");
+                if (!f || !fgets(buf, sizeof(buf), f))
+                        return planet_error_set(err, errno ? errno : EIO,
+                                                "cannot read this boot's id from %s: %s", path,
+                                                strerror(errno ? errno : EIO));
+                size_t n = strcspn(buf, "\n");
+                if (id128_normalize(buf, n, ret) < 0)
+                        return planet_error_set(err, EBADMSG, "%s holds no boot id: '%.*s'", path,
+                                                (int) n, buf);
                 return 0;
         }
-        sd_id128_t id;
-        if (sd_id128_from_string(s, &id) < 0)
+        if (id128_normalize(s, strlen(s), ret) < 0)
                 return planet_error_set(err, EINVAL,
                                         "--boot '%s' is not a boot id (32 hex digits, as "
                                         "journalctl --list-boots shows) or \"current\"",
                                         s);
-        sd_id128_to_string(id, ret);
         return 0;
 }

@@ -474,6 +474,26 @@ Test(explain, since_parsing)
         planet_error_clear(&err);
         cr_assert_eq(journal_parse_boot("5b1e4c7a0d6f4e2c9a8b7c6d5e4f3a21", boot, &err), 0);
         cr_assert_str_eq(boot, "5b1e4c7a0d6f4e2c9a8b7c6d5e4f3a21");
+        /* The UUID form and upper case, as sd_id128_from_string() takes them. */
+        cr_assert_eq(journal_parse_boot("5B1E4C7A-0D6F-4E2C-9A8B-7C6D5E4F3A21", boot, &err), 0);
+        cr_assert_str_eq(boot, "5b1e4c7a0d6f4e2c9a8b7c6d5e4f3a21");
+        cr_assert_eq(journal_parse_boot("5b1e4c7a-0d6f4e2c-9a8b-7c6d5e4f3a21x", boot, &err), -EINVAL);
+        planet_error_clear(&err);
+        cr_assert_eq(journal_parse_boot("5b1e4c7a0d6f4e2c9a8b7c6d5e4f3a2", boot, &err), -EINVAL);
+        planet_error_clear(&err);
+        /* This boot's: the kernel's boot_id, without its dashes. */
+        char want[64] = "";
+        FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+        cr_assert_not_null(f);
+        cr_assert_not_null(fgets(want, sizeof(want), f));
+        fclose(f);
+        size_t k = 0;
+        for (size_t i = 0; want[i] && want[i] != '\n'; i++)
+                if (want[i] != '-')
+                        want[k++] = want[i];
+        want[k] = 0;
+        cr_assert_eq(journal_parse_boot("current", boot, &err), 0, "%s", err.msg);
+        cr_assert_str_eq(boot, want);
 }
 
 Test(explain, interface_suggestions_fill_the_slot)
