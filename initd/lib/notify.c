@@ -376,23 +376,10 @@ int notify_receive_batch(int fd, struct notify_batch *b)
         return 0;
 }
 
-void notify_batch_done(struct notify_batch *b)
+/* Close fds[0..n) (which it sorts): one close_range() per run of
+ * consecutive numbers, a run holding our fds and nothing else. */
+static void close_many(int *fds, size_t n)
 {
-        int fds[NOTIFY_BATCH_MAX * (NOTIFY_FDS_MAX + 1)];
-        size_t n = 0;
-        for (size_t i = 0; i < b->n; i++) {
-                struct notify_datagram *d = &b->d[i];
-                if (d->pidfd >= 0)
-                        fds[n++] = d->pidfd;
-                for (size_t k = 0; k < d->n_fds; k++)
-                        if (d->fds[k] >= 0)
-                                fds[n++] = d->fds[k];
-                d->pidfd = -1;
-                d->n_fds = 0;
-        }
-        b->n = 0;
-        if (n == 0)
-                return;
         /* Insertion sort: received in order, the numbers are nearly sorted. */
         for (size_t i = 1; i < n; i++) {
                 int v = fds[i];
@@ -401,8 +388,6 @@ void notify_batch_done(struct notify_batch *b)
                         fds[j] = fds[j - 1];
                 fds[j] = v;
         }
-        /* One close_range() per run of consecutive numbers: a run holds our
-         * fds and nothing else, so closing it whole closes exactly them. */
         for (size_t i = 0; i < n;) {
                 size_t j = i + 1;
                 while (j < n && fds[j] == fds[j - 1] + 1)
@@ -412,6 +397,46 @@ void notify_batch_done(struct notify_batch *b)
                                 (void) close(fds[k]);
                 i = j;
         }
+}
+
+struct notify_batch *notify_batch_new(void)
+{
+        return calloc(1, sizeof(struct notify_batch));
+}
+
+void notify_batch_done(struct notify_batch *b)
+{
+        int fds[NOTIFY_BATCH_MAX * NOTIFY_FDS_MAX];
+        size_t n = 0, n_pidfds = 0;
+        for (size_t i = 0; i < b->n; i++) {
+                struct notify_datagram *d = &b->d[i];
+                n_pidfds += d->pidfd >= 0;
+                for (size_t k = 0; k < d->n_fds; k++)
+                        if (d->fds[k] >= 0)
+                                fds[n++] = d->fds[k];
+                d->n_fds = 0;
+        }
+        if (b->n_spent + n_pidfds > NOTIFY_SPENT_PIDFDS_MAX) {
+                close_many(b->spent_pidfds, b->n_spent);
+                b->n_spent = 0;
+        }
+        for (size_t i = 0; i < b->n; i++) {
+                struct notify_datagram *d = &b->d[i];
+                if (d->pidfd >= 0)
+                        b->spent_pidfds[b->n_spent++] = d->pidfd;
+                d->pidfd = -1;
+        }
+        b->n = 0;
+        close_many(fds, n);
+}
+
+void notify_batch_free(struct notify_batch *b)
+{
+        if (!b)
+                return;
+        notify_batch_done(b);
+        close_many(b->spent_pidfds, b->n_spent);
+        free(b);
 }
 
 static pid_t parent_of(pid_t pid)

@@ -103,20 +103,35 @@ int notify_receive(int fd, struct notify_datagram *d);
 /* Up to NOTIFY_BATCH_MAX datagrams in one recvmmsg: what a busy sender has
  * queued costs one system call, not one each. */
 #define NOTIFY_BATCH_MAX 8
+/* Sender pidfds kept open after their batch, at most: see notify_batch_done. */
+#define NOTIFY_SPENT_PIDFDS_MAX 32
 struct notify_batch {
         size_t n;
         /* True when the socket's queue was seen empty at the end of this
          * receive (fewer datagrams than asked for): everything received
          * later was sent after this point. */
         bool drained;
+        size_t n_spent;
+        int spent_pidfds[NOTIFY_SPENT_PIDFDS_MAX];
         struct notify_datagram d[NOTIFY_BATCH_MAX];
 };
+/* A batch to receive into; NULL when out of memory. */
+struct notify_batch *notify_batch_new(void);
+/* notify_batch_done, then close the spent pidfds and free b. NULL is fine. */
+void notify_batch_free(struct notify_batch *b);
 /* Receive what is queued, up to NOTIFY_BATCH_MAX (b->n ≥ 1), each as
  * notify_receive would. -EAGAIN when none is queued (b->drained set). */
 int notify_receive_batch(int fd, struct notify_batch *b);
-/* Close every fd the batch's datagrams still own: one close_range() per
- * run of consecutive numbers (received fds take the lowest free numbers, so
- * a batch's mostly are one or two runs). */
+/* Close the fds the batch's datagrams carried (SCM_RIGHTS: FDSTORE, and
+ * BARRIER's, which must close once the datagrams before it are handled),
+ * one close_range() per run of consecutive numbers (received fds take the
+ * lowest free numbers, so a batch's mostly are one or two runs). The
+ * sender pidfds (SCM_PIDFD, one per datagram) are set aside instead and
+ * closed NOTIFY_SPENT_PIDFDS_MAX at a time: a service that notifies once
+ * per wake-up gets one batch per datagram, and closing its pidfd would be
+ * a system call of its own per message; set aside, they are consecutive
+ * numbers that one close_range() closes. Holding a pidfd for a while has
+ * no effect on its process. */
 void notify_batch_done(struct notify_batch *b);
 
 /* Is pid the process `ancestor` or one of its descendants? Walks the ppid

@@ -790,7 +790,7 @@ int supervise_run(const struct supervise_options *o, int *ret_exit_status, struc
                 goto restore;
         }
         if (s.notify_fd >= 0) {
-                s.batch = malloc(sizeof(*s.batch));
+                s.batch = notify_batch_new();
                 if (!s.batch || pipe2(gate, O_CLOEXEC) < 0) {
                         r = planet_error_set(err, s.batch ? errno : ENOMEM,
                                              "cannot prepare the notify relay: %m");
@@ -924,7 +924,7 @@ restore:
                         close(gate[i]);
         if (s.child_pidfd >= 0)
                 close(s.child_pidfd);
-        free(s.batch);
+        notify_batch_free(s.batch);
         if (s.child_address_is_path)
                 (void) unlink(s.child_address.sun.sun_path);
         return r;

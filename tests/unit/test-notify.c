@@ -208,7 +208,8 @@ Test(notify_receive, batches_keep_order_fds_and_truncation)
 {
         struct notify_address a;
         int fd = bound(&a), tx = -1, p[2];
-        struct notify_batch *b = malloc(sizeof(*b));
+        struct notify_batch *b = notify_batch_new();
+        cr_assert_not_null(b);
         cr_assert_eq(notify_socket_open_sender(&tx, NULL), 0);
         cr_assert_eq(pipe(p), 0);
 
@@ -234,12 +235,17 @@ Test(notify_receive, batches_keep_order_fds_and_truncation)
                 cr_assert_eq(b->d[i].pid, getpid());
                 cr_assert_eq(b->d[i].n_fds, i == 1 ? 2u : 0u);
         }
-        int held[] = {b->d[1].fds[0], b->d[1].fds[1], b->d[0].pidfd, b->d[3].pidfd};
+        int passed[] = {b->d[1].fds[0], b->d[1].fds[1]};
+        int pidfds[] = {b->d[0].pidfd, b->d[3].pidfd};
         notify_batch_done(b);
-        for (size_t i = 0; i < ELEMENTSOF(held); i++)
-                if (held[i] >= 0)
-                        cr_assert_not(fd_open(held[i]), "fd %d still open", held[i]);
+        for (size_t i = 0; i < ELEMENTSOF(passed); i++)
+                cr_assert_not(fd_open(passed[i]), "passed fd %d still open", passed[i]);
         cr_assert(fd_open(fd) && fd_open(tx) && fd_open(p[0]), "only the batch's fds close");
+        /* Sender pidfds wait to be closed together (notify_batch_free
+         * closes them below). */
+        for (size_t i = 0; i < ELEMENTSOF(pidfds); i++)
+                if (pidfds[i] >= 0)
+                        cr_assert(fd_open(pidfds[i]), "pidfd %d closed early", pidfds[i]);
 
         /* More than a batch: the first receive is not "drained". */
         for (int i = 0; i < NOTIFY_BATCH_MAX + 2; i++) {
@@ -255,9 +261,49 @@ Test(notify_receive, batches_keep_order_fds_and_truncation)
         cr_assert_eq(b->n, 2);
         cr_assert_str_eq(b->d[1].buf, "STATUS=9");
         notify_batch_done(b);
-        free(b);
+        notify_batch_free(b);
+        for (size_t i = 0; i < ELEMENTSOF(pidfds); i++)
+                if (pidfds[i] >= 0)
+                        cr_assert_not(fd_open(pidfds[i]), "pidfd %d still open", pidfds[i]);
         close(p[0]);
         close(p[1]);
+        close(tx);
+        close(fd);
+}
+
+static size_t open_fds(void)
+{
+        size_t n = 0;
+        for (int f = 0; f < 4096; f++)
+                n += fd_open(f);
+        return n;
+}
+
+/* One datagram per receive, as a service that notifies now and then gives
+ * us: the sender pidfds set aside stay bounded, and all close in the end. */
+Test(notify_receive, spent_pidfds_are_bounded_and_closed)
+{
+        struct notify_address a;
+        int fd = bound(&a), tx = -1;
+        struct notify_batch *b = notify_batch_new();
+        cr_assert_not_null(b);
+        cr_assert_eq(notify_socket_open_sender(&tx, NULL), 0);
+        size_t base = open_fds(), most = 0;
+        bool got_pidfds = false;
+        for (int i = 0; i < 3 * NOTIFY_SPENT_PIDFDS_MAX + 5; i++) {
+                cr_assert_eq(notify_send(tx, &a, "WATCHDOG=1", 10, NULL, 0), 0);
+                cr_assert_eq(notify_receive_batch(fd, b), 0);
+                cr_assert_eq(b->n, 1);
+                got_pidfds |= b->d[0].pidfd >= 0;
+                notify_batch_done(b);
+                size_t now = open_fds();
+                most = now > most ? now : most;
+        }
+        cr_assert_leq(most, base + NOTIFY_SPENT_PIDFDS_MAX);
+        if (got_pidfds)
+                cr_assert_gt(most, base, "pidfds are set aside, not closed one by one");
+        notify_batch_free(b);
+        cr_assert_eq(open_fds(), base, "every pidfd closed");
         close(tx);
         close(fd);
 }

@@ -224,7 +224,7 @@ static int relay_trial(long n, int argc, char **argv, const char *self, struct r
         }
 
         bool wrapped = argc > 0;
-        struct notify_batch *b = malloc(sizeof(*b));
+        struct notify_batch *b = notify_batch_new();
         struct task_cpu c0 = {0}, c1 = {0}, c2 = {0};
         uint64_t first_sent = 0, last_burst = 0;
         long got = 0; /* STATUS= messages so far, burst then paced */
@@ -272,7 +272,7 @@ static int relay_trial(long n, int argc, char **argv, const char *self, struct r
                 st->stime += c2.stime - c0.stime;
         }
         st->n += n;
-        free(b);
+        notify_batch_free(b);
         close(fd);
         return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 }
