@@ -89,6 +89,12 @@ struct notify_datagram {
         pid_t pid;      /* from SCM_CREDENTIALS; 0 when absent */
         uid_t uid;
         int pidfd; /* from SCM_PIDFD when the kernel sends it; else -1 */
+        /* The sender needed a pidfd and has none: the kernel sent an error
+         * instead (older kernels cannot make one for a sender that has
+         * exited and been reaped, no kernel can when our fd table is
+         * full), or the batch's peek missed it (notify_receive_batch_trusting).
+         * Its pid number proves nothing then. */
+        bool pidfd_missing;
         size_t n_fds;
         char buf[NOTIFY_DATAGRAM_MAX + 1];
         int fds[NOTIFY_FDS_MAX];
@@ -113,6 +119,14 @@ struct notify_batch {
         bool drained;
         size_t n_spent;
         int spent_pidfds[NOTIFY_SPENT_PIDFDS_MAX];
+        /* notify_receive_batch_trusting's view of the socket. */
+        enum {
+                NOTIFY_PIDFDS_UNKNOWN = 0,
+                NOTIFY_PIDFDS_ON,     /* SO_PASSPIDFD set (as bound) */
+                NOTIFY_PIDFDS_OFF,    /* unset; SO_PEEK_OFF 0: peek first */
+                NOTIFY_PIDFDS_NEVER,  /* the kernel has no SO_PASSPIDFD */
+                NOTIFY_PIDFDS_ALWAYS, /* no SO_PEEK_OFF: keep them on */
+        } pidfds;
         struct notify_datagram d[NOTIFY_BATCH_MAX];
 };
 /* A batch to receive into; NULL when out of memory. */
@@ -122,6 +136,19 @@ void notify_batch_free(struct notify_batch *b);
 /* Receive what is queued, up to NOTIFY_BATCH_MAX (b->n ≥ 1), each as
  * notify_receive would. -EAGAIN when none is queued (b->drained set). */
 int notify_receive_batch(int fd, struct notify_batch *b);
+/* As notify_receive_batch, on a socket from notify_socket_bind, without
+ * making a pidfd for each datagram of the one sender whose pid number needs
+ * none: `trusted`, a process whose number cannot change hands while we
+ * read (the supervisor's unreaped child); 0 for none. A pidfd costs the
+ * kernel a file and an fd per datagram (half of what relaying a datagram
+ * cost). SO_PASSPIDFD counts when a datagram is received, not when it was
+ * sent, and is a property of the socket: so the senders of what is queued
+ * are peeked first (MSG_PEEK with SO_PEEK_OFF, credentials only), and the
+ * option is set for the receive of a batch only when one of them is
+ * someone else; every other sender's datagram still carries its pidfd.
+ * Without SO_PEEK_OFF every datagram gets one, as bound. The caller keeps
+ * using b with this function for this socket (b remembers its state). */
+int notify_receive_batch_trusting(int fd, struct notify_batch *b, pid_t trusted);
 /* Close the fds the batch's datagrams carried (SCM_RIGHTS: FDSTORE, and
  * BARRIER's, which must close once the datagrams before it are handled),
  * one close_range() per run of consecutive numbers (received fds take the

@@ -80,7 +80,8 @@ static int do_send(long n)
         struct notify_address a;
         int fd = -1;
         const char *e = getenv("NOTIFY_SOCKET");
-        if (!e || notify_address_parse(e, &a, NULL) < 0 || notify_socket_open_sender(&fd, NULL) < 0 ||
+        if (!e || notify_address_parse(e, &a, NULL) < 0 ||
+            notify_socket_open_sender(&fd, NULL) < 0 ||
             connect(fd, (const struct sockaddr *) &a.sun, a.len) < 0)
                 return 1;
         static char msg[SEND_BATCH][40];
