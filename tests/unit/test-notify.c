@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -468,6 +469,53 @@ Test(notify_receive, trusting_in_batches)
         cr_assert(unmixed > 0, "some batches were ours alone");
         cr_assert_eq(notify_receive_batch_trusting(fd, b, getpid()), -EAGAIN);
         stranger_stop(&st);
+        notify_batch_free(b);
+        close(tx);
+        close(fd);
+}
+
+/* The kernel sends the error it met making a pidfd in its place (here:
+ * no free fd); the datagram must say its sender's pidfd is missing, not
+ * look like one from a kernel without pidfds. */
+Test(notify_receive, a_pidfd_the_kernel_could_not_make_is_missing)
+{
+        struct notify_address a;
+        int fd = bound(&a), tx = -1;
+        struct notify_batch *b = notify_batch_new();
+        cr_assert_not_null(b);
+        cr_assert_eq(notify_socket_open_sender(&tx, NULL), 0);
+        cr_assert_eq(notify_send(tx, &a, "STATUS=1", 8, NULL, 0), 0);
+        cr_assert_eq(notify_receive_batch(fd, b), 0);
+        bool pidfds = b->d[0].pidfd >= 0;
+        notify_batch_free(b);
+        if (!pidfds)
+                cr_skip_test("this kernel attaches no pidfds");
+
+        b = notify_batch_new();
+        cr_assert_not_null(b);
+        int top = -1;
+        for (int f = 0; f < 4096; f++)
+                if (fd_open(f))
+                        top = f;
+        struct rlimit rl;
+        cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+        struct rlimit tight = {.rlim_cur = (rlim_t) top + 1, .rlim_max = rl.rlim_max};
+        cr_assert_eq(notify_send(tx, &a, "STATUS=2", 8, NULL, 0), 0);
+        cr_assert_eq(setrlimit(RLIMIT_NOFILE, &tight), 0);
+        /* Fill the holes below the limit. */
+        int fill[4096];
+        size_t n_fill = 0;
+        for (int f; n_fill < ELEMENTSOF(fill) && (f = dup(fd)) >= 0;)
+                fill[n_fill++] = f;
+        int r = notify_receive_batch(fd, b);
+        for (size_t i = 0; i < n_fill; i++)
+                close(fill[i]);
+        cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+        cr_assert_eq(r, 0);
+        cr_assert_eq(b->n, 1);
+        cr_assert_str_eq(b->d[0].buf, "STATUS=2");
+        cr_assert_lt(b->d[0].pidfd, 0);
+        cr_assert(b->d[0].pidfd_missing);
         notify_batch_free(b);
         close(tx);
         close(fd);
