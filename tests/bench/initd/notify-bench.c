@@ -323,6 +323,15 @@ static void report_header(void)
                "max us");
 }
 
+/* The paced tail in more detail: where it leaves the median behind. */
+static void report_tail(const char *what, const struct relay_stats *st)
+{
+        printf("  %-20s p90 %.1f  p95 %.1f  p98 %.1f  p99 %.1f  p99.9 %.1f us\n", what,
+               percentile(st->paced, st->n, 90) / 1e3, percentile(st->paced, st->n, 95) / 1e3,
+               percentile(st->paced, st->n, 98) / 1e3, percentile(st->paced, st->n, 99) / 1e3,
+               st->paced[(st->n * 999) / 1000] / 1e3);
+}
+
 static void report_relay(const struct relay_stats *direct, const struct relay_stats *relayed)
 {
         printf("%-22s %9.2f %9.2f   %+7.1f %+7.1f\n", "relayed vs direct",
@@ -341,6 +350,9 @@ static void report_relay(const struct relay_stats *direct, const struct relay_st
                (double) relayed->cpu_burst_ns / 1e3 / (double) relayed->n,
                (double) relayed->cpu_paced_ns / 1e3 / (double) relayed->n,
                ticks ? 100.0 * (double) relayed->stime / (double) ticks : 0.0);
+        printf("paced latency tail:\n");
+        report_tail("direct", direct);
+        report_tail("through the wrapper", relayed);
 }
 
 static int do_relay(long n, int argc, char **argv, const char *self)
