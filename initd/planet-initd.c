@@ -266,10 +266,15 @@ int main(int argc, char **argv)
                 return r == ENOENT ? SUPERVISE_EXIT_NOT_FOUND : SUPERVISE_EXIT_CANNOT_EXEC;
         }
 
-        /* The upstream socket is ours; nothing we start should talk to it. */
+        /* The upstream socket is ours; nothing we start should talk to it.
+         * The service's environment is built without it (supervise.h); the
+         * probes are the only processes that inherit ours, so only for them
+         * is it removed here (unsetenv is otherwise one more libc page in
+         * every supervisor's memory: string-util.h). */
         _cleanup_free_ char *upstream =
                 getenv("NOTIFY_SOCKET") ? strdup(getenv("NOTIFY_SOCKET")) : NULL;
-        (void) unsetenv("NOTIFY_SOCKET");
+        if (a.ready || a.watchdog_probe)
+                (void) unsetenv("NOTIFY_SOCKET");
 
         struct supervise_options o = {
                 .path = plan.path,

@@ -6,6 +6,7 @@
 
 #include "exec.h"
 #include "journal.h"
+#include "string-util.h"
 
 const char *exec_verdict_to_string(enum exec_verdict v)
 {
@@ -62,6 +63,14 @@ static void set_note(struct exec_plan *p, const char *fmt, ...)
         if (vasprintf(&p->note, fmt, ap) < 0)
                 p->note = NULL;
         va_end(ap);
+}
+
+/* A note without formatting: the common notes are fixed sentences, and
+ * vasprintf would bring printf's pages into every start (string-util.h). */
+static void set_note_text(struct exec_plan *p, const char *text)
+{
+        free(p->note);
+        p->note = strdup(text);
 }
 
 static int refuse(struct exec_plan *p, struct planet_error *err, int errnum, const char *fmt, ...)
@@ -214,7 +223,7 @@ int exec_decide(struct label_backend *b, const struct exec_request *req, struct 
                         DONE(refuse(&p, err, -r, "%s", rerr.msg ? rerr.msg : req->binary));
                 p.verdict = EXEC_VERDICT_UNLABELED;
                 p.how = "unlabeled";
-                set_note(&p, "SELinux is disabled: services run unlabeled");
+                set_note_text(&p, "SELinux is disabled: services run unlabeled");
                 DONE(0);
         }
 
@@ -299,21 +308,21 @@ int exec_plan_message(const struct exec_plan *p, const struct exec_request *req,
         _cleanup_free_ char *domain_type = NULL;
         const char *domain = p->exec_context ? p->exec_context : p->source_context;
         const char *exe = p->path ? p->path : req->binary;
-        char *message = NULL;
-        int r;
+        char *message;
 
         domain_type = domain ? type_of(domain) : NULL;
+        /* Joined, not formatted: every start says this (string-util.h). */
         if (refusal)
-                r = asprintf(&message, "refused to start %s: %s", exe,
-                             refusal->msg ? refusal->msg : strerror(refusal->errnum));
+                message = strjoin("refused to start ", exe, ": ",
+                                  refusal->msg ? refusal->msg : strerror(refusal->errnum));
         else if (p->verdict == EXEC_VERDICT_UNLABELED)
-                r = asprintf(&message, "starting %s unlabeled (SELinux disabled)", exe);
+                message = strjoin("starting ", exe, " unlabeled (SELinux disabled)");
         else
-                r = asprintf(&message, "starting %s in %s (%s, %s)%s%s", exe,
-                             domain_type ? domain_type : "?", p->how ? p->how : "?",
-                             label_selinux_mode_to_string(p->mode), p->note ? ": " : "",
-                             p->note ? p->note : "");
-        if (r < 0)
+                message =
+                        strjoin("starting ", exe, " in ", domain_type ? domain_type : "?", " (",
+                                p->how ? p->how : "?", ", ", label_selinux_mode_to_string(p->mode),
+                                ")", p->note ? ": " : "", p->note ? p->note : "");
+        if (!message)
                 return -ENOMEM;
         *ret = message;
         return 0;
@@ -323,18 +332,19 @@ int exec_plan_log(const struct exec_plan *p, const struct exec_request *req, con
                   const char *unit, pid_t service_pid, const struct planet_error *refusal,
                   const char *journal_socket)
 {
-        _cleanup_free_ char *message = NULL, *errno_s = NULL, *pid_s = NULL;
+        _cleanup_free_ char *message = NULL;
+        char errno_buf[DECIMAL_U64_MAX], pid_buf[DECIMAL_U64_MAX];
         const char *domain = p->exec_context ? p->exec_context : p->source_context;
         const char *exe = p->path ? p->path : req->binary;
+        const char *errno_s = refusal && refusal->errnum >= 0
+                                      ? format_u64(errno_buf, (uint64_t) refusal->errnum)
+                                      : NULL;
+        const char *pid_s = service_pid > 0 ? format_u64(pid_buf, (uint64_t) service_pid) : NULL;
         int r;
 
         r = exec_plan_message(p, req, refusal, &message);
         if (r < 0)
                 return r;
-        if (refusal && asprintf(&errno_s, "%d", refusal->errnum) < 0)
-                return -ENOMEM;
-        if (service_pid > 0 && asprintf(&pid_s, "%d", (int) service_pid) < 0)
-                return -ENOMEM;
 
         const struct journal_field fields[] = {
                 {"MESSAGE", message},

@@ -19,6 +19,7 @@
 #include "generate.h"
 #include "label.h"
 #include "string-util.h"
+#include "unit-batch.h"
 #include "unit.h"
 
 /* Where systemd looks for a bare ExecStart= name (systemd.service(5)). */
@@ -49,6 +50,48 @@ static const char *const nnp_implying_keys[] = {
         "LockPersonality",
         "DynamicUser",
 };
+
+/* The [Service] keys the generator reads, found in one pass over a unit
+ * (generate_loaded_unit()): ours, then the ones the drop-in depends on, the
+ * NNP-implying ones, and the Exec*= lists in exec_keys' order. */
+enum {
+        KEY_DOMAIN,
+        KEY_SUPERVISE,
+        KEY_READY,
+        KEY_READY_TIMEOUT,
+        KEY_WATCHDOG_PROBE,
+        N_PLANET_KEYS,
+        KEY_TYPE = N_PLANET_KEYS,
+        KEY_TIMEOUT_START,
+        KEY_TIMEOUT,
+        FIRST_NNP_KEY,
+        FIRST_EXEC_KEY = FIRST_NNP_KEY + ELEMENTSOF(nnp_implying_keys),
+        N_SERVICE_KEYS = FIRST_EXEC_KEY + ELEMENTSOF(exec_keys),
+        NO_KEY = 0xff,
+};
+static const char *const service_keys_head[] = {
+        "X-Planet-Domain",         "X-Planet-Supervise",
+        "X-Planet-Ready",          "X-Planet-Ready-Timeout",
+        "X-Planet-Watchdog-Probe", "Type",
+        "TimeoutStartSec",         "TimeoutSec",
+};
+_Static_assert(ELEMENTSOF(service_keys_head) == FIRST_NNP_KEY, "service key table");
+_Static_assert(N_SERVICE_KEYS < NO_KEY, "service key ids fit a byte");
+/* The id of a key, NO_KEY for the others (most of a unit's). The first
+ * byte decides nearly every miss without a call. */
+static size_t service_key_index(const char *key)
+{
+        for (size_t k = 0; k < ELEMENTSOF(service_keys_head); k++)
+                if (service_keys_head[k][0] == key[0] && !strcmp(service_keys_head[k], key))
+                        return k;
+        for (size_t k = 0; k < ELEMENTSOF(nnp_implying_keys); k++)
+                if (nnp_implying_keys[k][0] == key[0] && !strcmp(nnp_implying_keys[k], key))
+                        return FIRST_NNP_KEY + k;
+        for (size_t k = 0; k < ELEMENTSOF(exec_keys); k++)
+                if (exec_keys[k][0] == key[0] && !strcmp(exec_keys[k], key))
+                        return FIRST_EXEC_KEY + k;
+        return NO_KEY;
+}
 
 /* What the policy and the file contexts answered. Units share binaries and
  * binaries share labels: a label is looked up once per path and the policy
@@ -83,6 +126,10 @@ struct generate_context {
         char **notes;
         size_t n_notes;
         char *labels_identity; /* the label files' digests the cache is keyed by */
+        /* The units, listed and loaded on a second thread from the moment
+         * the context is opened (while the policy is hashed);
+         * generate_run() takes them. */
+        struct unit_batch *batch;
 };
 
 const char *generate_verdict_to_string(enum generate_verdict v)
@@ -112,6 +159,7 @@ void generate_context_free(struct generate_context *g)
                 return;
         if (g->own_backend)
                 label_backend_free(g->backend);
+        unit_batch_free(g->batch);
         answer_cache_free(g->answers);
         fc_matcher_free(g->files);
         if (g->have_fc)
@@ -208,8 +256,18 @@ static int open_labels(struct generate_context *g, struct planet_error *err)
 {
         if (g->files)
                 return 0;
+        /* The .fc too is read only now: with every lookup in the cache
+         * (which it only is after these bytes were read without error)
+         * neither is needed. */
+        int r;
+        if (g->o.fc_path && !g->have_fc) {
+                r = fc_load(g->o.fc_path, FC_FORMAT_AUTO, "s0", &g->fc, err);
+                if (r < 0)
+                        return r;
+                g->have_fc = true;
+        }
         const char *fcs = g->o.file_contexts_path;
-        int r = fc_matcher_open_with(&g->files, fcs, g->have_fc ? &g->fc : NULL, err);
+        r = fc_matcher_open_with(&g->files, fcs, g->have_fc ? &g->fc : NULL, err);
         if (r < 0) {
                 if (r == -ENOENT || (err && err->errnum == ENOENT))
                         return planet_error_set(err, ENOENT, "cannot read file contexts %s: %s",
@@ -289,6 +347,18 @@ static int policy_backend(struct generate_context *g, struct label_backend **ret
         return 0;
 }
 
+/* The units of o.unit_dirs, with our previous output beside each. */
+static int start_batch(struct generate_context *g)
+{
+        const struct unit_batch_options bo = {
+                .unit_dirs = g->o.unit_dirs,
+                .skip_dropin = GENERATE_DROPIN_NAME,
+                .companion_dir = g->o.out_dir,
+                .companion_file = GENERATE_DROPIN_NAME,
+        };
+        return unit_batch_start(&bo, &g->batch);
+}
+
 static int context_init(const struct generate_options *o, struct generate_context **g_out)
 {
         struct generate_context *g = calloc(1, sizeof(*g));
@@ -299,6 +369,15 @@ static int context_init(const struct generate_options *o, struct generate_contex
                 g->o.initd_path = DEFAULT_INITD_PATH;
         if (!g->o.executable_attribute)
                 g->o.executable_attribute = GENERATE_EXECUTABLE_ATTRIBUTE;
+        /* The units are listed and loaded meanwhile (context_finish()
+         * reports missing options; a listing that fails is reported by
+         * generate_run(), in the order the run would meet it). */
+        if (o->unit_dirs && o->unit_dirs[0] && o->out_dir) {
+                if (start_batch(g) < 0) {
+                        generate_context_free(g);
+                        return -ENOMEM;
+                }
+        }
         *g_out = g;
         return 0;
 }
@@ -340,10 +419,7 @@ int generate_context_open(const struct generate_options *o, struct generate_cont
                 return r;
 
         if (o->fc_path) {
-                r = fc_load(o->fc_path, FC_FORMAT_AUTO, "s0", &g->fc, err);
-                if (r < 0)
-                        goto fail;
-                g->have_fc = true;
+                /* (Read with the file contexts, when they are: open_labels().) */
                 g->fc_name = strdup(base_name(o->fc_path));
                 if (!g->fc_name) {
                         r = -ENOMEM;
@@ -985,36 +1061,32 @@ struct buf {
         bool oom;
 };
 
-static void buf_add(struct buf *b, const char *fmt, ...) _printf_(2, 3);
-static void buf_add(struct buf *b, const char *fmt, ...)
+/* Appends the strings up to a NULL (buf_puts() adds it). Plain copies, not
+ * printf: a drop-in is some forty pieces and a run writes hundreds. */
+static void buf_put_strings(struct buf *b, ...)
 {
         if (b->oom)
                 return;
-        /* Formatted in place; a second pass only when it does not fit. */
-        for (int pass = 0; pass < 2; pass++) {
-                va_list ap;
-                va_start(ap, fmt);
-                int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
-                va_end(ap);
-                if (n < 0) {
-                        b->oom = true;
-                        return;
+        va_list ap;
+        va_start(ap, b);
+        for (const char *p; (p = va_arg(ap, const char *));) {
+                size_t n = strlen(p);
+                if (b->len + n + 1 > b->cap) {
+                        size_t cap = (b->len + n + 1) * 2;
+                        char *ns = realloc(b->s, cap < 1024 ? 1024 : cap);
+                        if (!ns) {
+                                b->oom = true;
+                                break;
+                        }
+                        b->s = ns;
+                        b->cap = cap < 1024 ? 1024 : cap;
                 }
-                if (b->s && b->len + n < b->cap) {
-                        b->len += n;
-                        return;
-                }
-                size_t cap = (b->len + n + 1) * 2;
-                char *ns = realloc(b->s, cap < 1024 ? 1024 : cap);
-                if (!ns) {
-                        b->oom = true;
-                        return;
-                }
-                b->s = ns;
-                b->cap = cap < 1024 ? 1024 : cap;
+                memcpy(b->s + b->len, p, n + 1);
+                b->len += n;
         }
-        b->oom = true; /* cannot happen: the second pass fits */
+        va_end(ap);
 }
+#define buf_puts(b, ...) buf_put_strings(b, __VA_ARGS__, (const char *) NULL)
 
 static void buf_add_word(struct buf *b, const char *w)
 {
@@ -1022,7 +1094,7 @@ static void buf_add_word(struct buf *b, const char *w)
         if (!q)
                 b->oom = true;
         else
-                buf_add(b, " %s", q);
+                buf_puts(b, " ", q);
 }
 
 /* The command as written (prefixes, path, argv[0] for @, raw arguments). */
@@ -1033,10 +1105,10 @@ static void emit_verbatim(struct buf *b, const char *key, const struct unit_exec
                 b->oom = true;
                 return;
         }
-        buf_add(b, "%s=%s%s", key, c->prefixes, path);
+        buf_puts(b, key, "=", c->prefixes, path);
         if (c->flags & UNIT_EXEC_SEPARATE_ARGV0)
                 buf_add_word(b, c->argv[0]);
-        buf_add(b, "%s%s\n", *c->args_raw ? " " : "", c->args_raw);
+        buf_puts(b, *c->args_raw ? " " : "", c->args_raw, "\n");
 }
 
 struct supervise_opts {
@@ -1055,28 +1127,28 @@ static void emit_wrapped(struct buf *b, struct generate_context *g, const char *
                 keep[k++] = '-';
         if (c->flags & UNIT_EXEC_NO_ENV_EXPAND)
                 keep[k++] = ':';
-        buf_add(b, "%s=%s%s", key, keep, g->o.initd_path);
+        buf_puts(b, key, "=", keep, g->o.initd_path);
         if (sv && sv->supervise) {
-                buf_add(b, " --supervise");
+                buf_puts(b, " --supervise");
                 if (sv->ready) {
-                        buf_add(b, " --ready");
+                        buf_puts(b, " --ready");
                         buf_add_word(b, sv->ready);
                 }
                 if (sv->ready_timeout) {
-                        buf_add(b, " --ready-timeout");
+                        buf_puts(b, " --ready-timeout");
                         buf_add_word(b, sv->ready_timeout);
                 }
                 if (sv->watchdog_probe) {
-                        buf_add(b, " --watchdog-probe");
+                        buf_puts(b, " --watchdog-probe");
                         buf_add_word(b, sv->watchdog_probe);
                 }
         }
         if (p->kind == PLAN_WRAP || (p->explicit_domain && p->expect_type))
-                buf_add(b, " %s %s", p->explicit_domain ? "--domain" : "--expect-domain",
-                        p->expect_type);
-        buf_add(b, " --");
+                buf_puts(b, p->explicit_domain ? " --domain " : " --expect-domain ",
+                         p->expect_type);
+        buf_puts(b, " --");
         buf_add_word(b, c->path);
-        buf_add(b, "%s%s\n", *c->args_raw ? " " : "", c->args_raw);
+        buf_puts(b, *c->args_raw ? " " : "", c->args_raw, "\n");
 }
 
 struct key_plan {
@@ -1121,54 +1193,61 @@ static int generate_loaded_unit(struct generate_context *g, const struct unit_fi
         struct buf b = {0};
         int r = 0;
 
-        /* systemd ignores every X- key, so a misspelt or misplaced one would
-         * silently change nothing: refuse it instead. */
-        static const char *const planet_keys[] = {"X-Planet-Domain", "X-Planet-Supervise",
-                                                  "X-Planet-Ready", "X-Planet-Ready-Timeout",
-                                                  "X-Planet-Watchdog-Probe"};
+        /* One pass over the unit's assignments finds every [Service] key
+         * read below (the last assignment of each, as unit_get() gives it,
+         * and where each Exec*= list starts after its last reset, as
+         * unit_get_list() does) rather than one scan of the unit per key. */
+        const struct unit_assignment *last[N_SERVICE_KEYS] = {0};
+        size_t list_start[ELEMENTSOF(exec_keys)] = {0}, list_n[ELEMENTSOF(exec_keys)] = {0};
+        _cleanup_free_ unsigned char *key_of = malloc(u->n_assignments ? u->n_assignments : 1);
+        if (!key_of)
+                return -ENOMEM;
         for (size_t i = 0; i < u->n_assignments; i++) {
                 const struct unit_assignment *x = &u->assignments[i];
-                if (strncasecmp(x->key, "X-Planet-", 9))
-                        continue;
-                bool known = false;
-                for (size_t k = 0; k < ELEMENTSOF(planet_keys) && !known; k++)
-                        known = !strcmp(x->key, planet_keys[k]);
-                if (!known)
+                key_of[i] = NO_KEY;
+                /* systemd ignores every X- key, so a misspelt or misplaced one
+                 * would silently change nothing: refuse it instead. */
+                bool planet_key = (x->key[0] == 'X' || x->key[0] == 'x') &&
+                                  !strncasecmp(x->key, "X-Planet-", 9);
+                bool in_service = !strcmp(x->section, "Service");
+                size_t k = service_key_index(x->key);
+                if (planet_key && k >= N_PLANET_KEYS)
                         return set_result(ret, GENERATE_FAILED,
                                           "%s: unknown key %s= (known: X-Planet-Domain, "
                                           "-Supervise, -Ready, -Ready-Timeout, -Watchdog-Probe)",
                                           x->origin, x->key);
-                if (strcmp(x->section, "Service"))
+                if (planet_key && !in_service)
                         return set_result(ret, GENERATE_FAILED,
                                           "%s: %s= is in [%s]; it belongs in [Service]", x->origin,
                                           x->key, x->section);
+                if (!in_service || k == NO_KEY)
+                        continue;
+                key_of[i] = k;
+                last[k] = x;
+                if (k >= FIRST_EXEC_KEY) {
+                        size_t e = k - FIRST_EXEC_KEY;
+                        if (!*x->value) {
+                                list_start[e] = i + 1;
+                                list_n[e] = 0;
+                        } else {
+                                list_n[e]++;
+                        }
+                }
         }
 
         const struct unit_assignment *a;
-        if ((a = unit_get(u, "Service", "X-Planet-Domain")) && *a->value)
+        if ((a = last[KEY_DOMAIN]) && *a->value)
                 s.explicit_domain = a->value;
-        /* The last value of each NNP-implying key (as unit_get() would give
-         * it), found in one pass over the unit rather than one per key. */
-        const struct unit_assignment *nnp_last[ELEMENTSOF(nnp_implying_keys)] = {0};
-        for (size_t i = 0; i < u->n_assignments; i++) {
-                const struct unit_assignment *x = &u->assignments[i];
-                if (strcmp(x->section, "Service"))
-                        continue;
-                for (size_t k = 0; k < ELEMENTSOF(nnp_implying_keys); k++)
-                        if (x->key[0] == nnp_implying_keys[k][0] &&
-                            !strcmp(x->key, nnp_implying_keys[k]))
-                                nnp_last[k] = x;
-        }
-        for (size_t k = 0; k < ELEMENTSOF(nnp_implying_keys); k++)
-                if (nnp_last[k] && *nnp_last[k]->value && parse_bool(nnp_last[k]->value) != 0)
+        for (size_t k = FIRST_NNP_KEY; k < FIRST_EXEC_KEY; k++)
+                if (last[k] && *last[k]->value && parse_bool(last[k]->value) != 0)
                         s.need_nnp = true;
 
-        const struct unit_assignment *sup = unit_get(u, "Service", "X-Planet-Supervise");
-        if ((a = unit_get(u, "Service", "X-Planet-Ready")) && *a->value)
+        const struct unit_assignment *sup = last[KEY_SUPERVISE];
+        if ((a = last[KEY_READY]) && *a->value)
                 sv.ready = a->value;
-        if ((a = unit_get(u, "Service", "X-Planet-Ready-Timeout")) && *a->value)
+        if ((a = last[KEY_READY_TIMEOUT]) && *a->value)
                 sv.ready_timeout = a->value;
-        if ((a = unit_get(u, "Service", "X-Planet-Watchdog-Probe")) && *a->value)
+        if ((a = last[KEY_WATCHDOG_PROBE]) && *a->value)
                 sv.watchdog_probe = a->value;
         int sup_val = sup ? parse_bool(sup->value) : -ENODATA;
         if (sup && sup_val < 0)
@@ -1190,9 +1269,9 @@ static int generate_loaded_unit(struct generate_context *g, const struct unit_fi
          * be cut short by systemd's own timeout, with a less clear message. */
         if (sv.ready_timeout) {
                 uint64_t probe_usec, start_usec = 90 * 1000000ULL; /* DefaultTimeoutStartSec */
-                const struct unit_assignment *ts = unit_get(u, "Service", "TimeoutStartSec");
+                const struct unit_assignment *ts = last[KEY_TIMEOUT_START];
                 if (!ts || !*ts->value)
-                        ts = unit_get(u, "Service", "TimeoutSec");
+                        ts = last[KEY_TIMEOUT];
                 if (parse_timespan_usec(sv.ready_timeout, &probe_usec) < 0)
                         return set_result(ret, GENERATE_FAILED,
                                           "X-Planet-Ready-Timeout=%s is not a time span (e.g. "
@@ -1213,34 +1292,31 @@ static int generate_loaded_unit(struct generate_context *g, const struct unit_fi
                                           ts && *ts->value ? ts->value : "the default 90s");
         }
 
-        const struct unit_assignment *type_a = unit_get(u, "Service", "Type");
+        const struct unit_assignment *type_a = last[KEY_TYPE];
         const char *type = type_a && *type_a->value ? type_a->value : "simple";
 
         size_t n_wrap = 0, n_failed = 0;
         _cleanup_free_ char *fail_text = NULL;
         for (size_t k = 0; k < ELEMENTSOF(exec_keys); k++) {
                 kp[k].key = exec_keys[k];
-                const struct unit_assignment **vals = NULL;
-                size_t nv = 0;
-                r = unit_get_list(u, "Service", exec_keys[k], &vals, &nv);
-                if (r < 0)
-                        goto out;
-                for (size_t i = 0; i < nv; i++) {
+                /* The list's values after its last reset. */
+                for (size_t i = list_start[k]; list_n[k] > 0 && i < u->n_assignments; i++) {
+                        const struct unit_assignment *val = &u->assignments[i];
+                        if (key_of[i] != FIRST_EXEC_KEY + k || !*val->value)
+                                continue;
                         struct unit_exec_command *cmds = NULL;
                         size_t nc = 0;
                         _cleanup_error_ struct planet_error perr = {0};
-                        r = unit_exec_parse(vals[i]->value, &cmds, &nc, &perr);
+                        r = unit_exec_parse(val->value, &cmds, &nc, &perr);
                         if (r < 0) {
-                                r = set_result(ret, GENERATE_FAILED, "%s: %s=%s", vals[i]->origin,
+                                r = set_result(ret, GENERATE_FAILED, "%s: %s=%s", val->origin,
                                                exec_keys[k], perr.msg ? perr.msg : "unparsable");
-                                free(vals);
                                 goto out;
                         }
                         struct unit_exec_command *nc2 =
                                 realloc(kp[k].cmds, (kp[k].n + nc) * sizeof(*nc2));
                         if (!nc2) {
                                 unit_exec_commands_free(cmds, nc);
-                                free(vals);
                                 r = -ENOMEM;
                                 goto out;
                         }
@@ -1249,7 +1325,6 @@ static int generate_loaded_unit(struct generate_context *g, const struct unit_fi
                         kp[k].n += nc;
                         free(cmds);
                 }
-                free(vals);
                 kp[k].plans = calloc(kp[k].n ? kp[k].n : 1, sizeof(*kp[k].plans));
                 if (!kp[k].plans) {
                         r = -ENOMEM;
@@ -1334,32 +1409,31 @@ static int generate_loaded_unit(struct generate_context *g, const struct unit_fi
         }
 
         /* The drop-in. */
-        buf_add(&b, "# Generated by planet-selinux generate from %s", u->name);
+        buf_puts(&b, "# Generated by planet-selinux generate from ", u->name);
         STRV_FOREACH (d, u->dropin_paths)
-                buf_add(&b, " + %s", base_name(*d));
-        buf_add(&b, ".\n# Do not edit: change the unit or the policy and regenerate.\n");
+                buf_puts(&b, " + ", base_name(*d));
+        buf_puts(&b, ".\n# Do not edit: change the unit or the policy and regenerate.\n");
         for (size_t k = 0; k < ELEMENTSOF(exec_keys); k++)
                 for (size_t j = 0; kp[k].rewrite && j < kp[k].n; j++) {
                         const struct exec_plan *p = &kp[k].plans[j];
                         if (p->kind == PLAN_WRAP)
-                                buf_add(&b, "# %s:\n%s", kp[k].key, p->note);
+                                buf_puts(&b, "# ", kp[k].key, ":\n", p->note);
                         else if (p->kind == PLAN_FAILED)
-                                buf_add(&b,
-                                        "# %s: UNVERIFIED, planet-initd decides at start:\n#   "
-                                        "%s\n",
-                                        kp[k].key, p->note);
+                                buf_puts(&b, "# ", kp[k].key,
+                                         ": UNVERIFIED, planet-initd decides at start:\n#   ",
+                                         p->note, "\n");
                 }
-        buf_add(&b, "\n[Service]\n");
+        buf_puts(&b, "\n[Service]\n");
         if (sv.supervise) {
                 /* With a probe the wrapper sends READY=1 itself. */
                 if (sv.ready && strcmp(type, "notify"))
-                        buf_add(&b, "Type=notify\n");
-                buf_add(&b, "NotifyAccess=main\n");
+                        buf_puts(&b, "Type=notify\n");
+                buf_puts(&b, "NotifyAccess=main\n");
         }
         for (size_t k = 0; k < ELEMENTSOF(exec_keys); k++) {
                 if (!kp[k].rewrite)
                         continue;
-                buf_add(&b, "%s=\n", kp[k].key);
+                buf_puts(&b, kp[k].key, "=\n");
                 for (size_t j = 0; j < kp[k].n; j++) {
                         const struct exec_plan *p = &kp[k].plans[j];
                         /* '@' cannot go through the wrapper: even unverified,
@@ -1392,31 +1466,28 @@ out:
         return r;
 }
 
-static int generate_unit_aliased(struct generate_context *g, const struct unit_dir_index *idx,
-                                 const char *name, const char *const *aliases,
-                                 struct generate_unit_result *ret, struct planet_error *err)
+/* The result for a unit from what loading it gave: r and u (consumed) or
+ * lerr. */
+static int generate_from_load(struct generate_context *g, const char *name, int r,
+                              struct unit_file *u, const struct planet_error *lerr,
+                              struct generate_unit_result *ret, struct planet_error *err)
 {
-        struct unit_file u = {0};
-        _cleanup_error_ struct planet_error lerr = {0};
         *ret = (struct generate_unit_result){.name = strdup(name)};
         if (!ret->name)
                 return -ENOMEM;
-
-        int r = unit_load_indexed(g->o.unit_dirs, idx, name, aliases, GENERATE_DROPIN_NAME, &u,
-                                  &lerr);
         if (r == -ERFKILL)
                 return set_result(ret, GENERATE_LEFT, "masked");
         if (r == -EBADMSG)
                 /* systemd refuses such a file too: not ours to guess at. */
-                return set_result(ret, GENERATE_FAILED, "%s", lerr.msg);
+                return set_result(ret, GENERATE_FAILED, "%s", lerr->msg);
         if (r == -ENOMEM) {
                 unit_result_done(ret);
                 return r;
         }
         if (r < 0) /* unreadable: this unit fails, the others go on */
-                return set_result(ret, GENERATE_FAILED, "%s", lerr.msg ? lerr.msg : strerror(-r));
-        r = generate_loaded_unit(g, &u, ret, err);
-        unit_file_done(&u);
+                return set_result(ret, GENERATE_FAILED, "%s", lerr->msg ? lerr->msg : strerror(-r));
+        r = generate_loaded_unit(g, u, ret, err);
+        unit_file_done(u);
         if (r < 0)
                 unit_result_done(ret);
         return r;
@@ -1425,7 +1496,10 @@ static int generate_unit_aliased(struct generate_context *g, const struct unit_d
 int generate_unit(struct generate_context *g, const char *name, struct generate_unit_result *ret,
                   struct planet_error *err)
 {
-        return generate_unit_aliased(g, NULL, name, NULL, ret, err);
+        struct unit_file u = {0};
+        _cleanup_error_ struct planet_error lerr = {0};
+        int r = unit_load(g->o.unit_dirs, name, GENERATE_DROPIN_NAME, &u, &lerr);
+        return generate_from_load(g, name, r, &u, &lerr, ret, err);
 }
 
 /* ---- the system's units ------------------------------------------------- */
@@ -1486,25 +1560,17 @@ static bool file_has_content(const char *path, const char *text)
         return file_has_content_at(AT_FDCWD, path, text);
 }
 
-/* dir_exists: OUT/UNIT.d was there when the run began (false: it cannot
- * hold an old copy, so nothing is compared and the directories are made). */
-static int write_dropin(const char *out_dir, int out_fd, const char *unit, const char *file,
-                        const char *text, bool dir_exists, bool *ret_changed,
-                        struct planet_error *err)
+/* Replaces OUT/UNIT.d/FILE with text (the caller found it differs).
+ * dir_exists: OUT/UNIT.d was there when the run began (false: the
+ * directories are made). */
+static int write_dropin(const char *out_dir, const char *unit, const char *file, const char *text,
+                        bool dir_exists, bool *ret_changed, struct planet_error *err)
 {
         _cleanup_free_ char *dir = NULL, *path = NULL, *tmp = NULL;
         if (asprintf(&dir, "%s/%s.d", out_dir, unit) < 0 ||
             asprintf(&path, "%s/%s", dir, file) < 0 ||
             asprintf(&tmp, "%s/.#%s.XXXXXX", dir, file) < 0)
                 return -ENOMEM;
-
-        /* Relative to OUT's descriptor when there is one: a shorter walk. */
-        if (dir_exists &&
-            (out_fd >= 0 ? file_has_content_at(out_fd, path + strlen(out_dir) + 1, text)
-                         : file_has_content(path, text))) {
-                *ret_changed = false;
-                return 0;
-        }
         if (!dir_exists && mkdir(out_dir, 0755) < 0 && errno != EEXIST)
                 return planet_error_set(err, errno, "cannot create %s: %m", out_dir);
         if (!dir_exists && mkdir(dir, 0755) < 0 && errno != EEXIST)
@@ -1545,7 +1611,14 @@ static int write_dropin(const char *out_dir, int out_fd, const char *unit, const
 int generate_write_dropin(const char *out_dir, const char *unit, const char *file, const char *text,
                           bool *ret_changed, struct planet_error *err)
 {
-        return write_dropin(out_dir, -1, unit, file, text, true, ret_changed, err);
+        _cleanup_free_ char *path = NULL;
+        if (asprintf(&path, "%s/%s.d/%s", out_dir, unit, file) < 0)
+                return -ENOMEM;
+        if (file_has_content(path, text)) {
+                *ret_changed = false;
+                return 0;
+        }
+        return write_dropin(out_dir, unit, file, text, true, ret_changed, err);
 }
 
 static int remove_dropin(const char *out_dir, const char *unit, bool check, bool *ret_changed,
@@ -1588,109 +1661,71 @@ static int cmp_str(const void *a, const void *b)
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-/* names is sorted (unit_list_services). */
-static bool sorted_strv_contains(char *const *names, size_t n, const char *s)
+/* The batch of units opened with the context (or, for a second run, a new
+ * one), with its listing error if it could not list them. */
+static int take_batch(struct generate_context *g, struct unit_batch **ret, struct planet_error *err)
 {
-        return n > 0 && bsearch(&s, names, n, sizeof(char *), cmp_str) != NULL;
+        if (!g->batch && start_batch(g) < 0)
+                return -ENOMEM;
+        int r = unit_batch_listed(g->batch, err);
+        *ret = TAKE_PTR(g->batch);
+        return r;
+}
+
+/* The companion the batch read is exactly text. */
+static bool companion_is(const struct unit_batch_item *it, const char *text)
+{
+        size_t len = strlen(text);
+        return it->companion_read && it->companion_len == len && !memcmp(it->companion, text, len);
 }
 
 int generate_run(struct generate_context *g, struct generate_report *ret, struct planet_error *err)
 {
         struct generate_report rep = {0};
-        _cleanup_strv_free_ char **names = NULL;
         /* One listing of each unit directory and of OUT, instead of a
-         * lookup per unit of every file and directory that might be there. */
-        _cleanup_(unit_dir_index_freep) struct unit_dir_index *idx = NULL, *out_idx = NULL;
-        const char *const out_dirs[] = {g->o.out_dir, NULL};
-        int r = unit_dir_index_new(g->o.unit_dirs, &idx, err);
-        if (r >= 0)
-                r = unit_dir_index_services(idx, &names);
-        if (r >= 0)
-                r = unit_dir_index_new(out_dirs, &out_idx, err);
+         * lookup per unit of every file and directory that might be there;
+         * the units and our previous drop-ins read on a second thread
+         * while this one works on those already read. */
+        _cleanup_(unit_batch_freep) struct unit_batch *batch = NULL;
+        _cleanup_strv_free_ char **gone = NULL;
+        int r = take_batch(g, &batch, err);
         if (r < 0)
                 return r;
-        int out_fd = unit_dir_index_fd(out_idx, 0); /* -EBADF: OUT does not exist yet */
-        size_t n_names = 0;
-        STRV_FOREACH (name, names)
-                n_names++;
-
-        /* Aliases (a unit file symlinked under another name, in the first
-         * directory that has the name): systemd loads one unit with the
-         * drop-ins of all its names, so the target gets one drop-in built
-         * from all of them and the alias none. */
-        char **alias_of = calloc(n_names + 1, sizeof(char *));
-        if (!alias_of)
-                return -ENOMEM;
-        bool any_alias = false;
-        for (size_t i = 0; i < n_names; i++)
-                for (const char *const *d = g->o.unit_dirs; d && *d; d++) {
-                        unsigned char type = DT_UNKNOWN;
-                        if (!unit_dir_index_has(idx, d - g->o.unit_dirs, names[i], &type))
-                                continue;
-                        char *t = NULL;
-                        /* Only a symlink can be an alias. */
-                        if (type != DT_REG && unit_alias_target(*d, names[i], &t) > 0 &&
-                            sorted_strv_contains(names, n_names, t)) {
-                                alias_of[i] = t;
-                                any_alias = true;
-                        } else
-                                free(t);
-                        break;
-                }
+        size_t n_names = unit_batch_n_items(batch);
 
         for (size_t i = 0; i < n_names; i++) {
-                char **name = &names[i];
+                struct unit_batch_item *it = unit_batch_item(batch, i);
+                const char *name = it->name;
                 struct generate_unit_result res;
-                if (alias_of[i]) {
-                        res = (struct generate_unit_result){.name = strdup(*name),
+                if (it->alias_of) {
+                        /* systemd loads one unit with the drop-ins of all its
+                         * names: the target gets one drop-in built from all
+                         * of them (unit-batch.h) and the alias none. */
+                        res = (struct generate_unit_result){.name = strdup(name),
                                                             .verdict = GENERATE_LEFT};
                         if (!res.name ||
                             asprintf(&res.summary, "an alias of %s: its drop-ins go with %s",
-                                     alias_of[i], alias_of[i]) < 0) {
+                                     it->alias_of, it->alias_of) < 0) {
                                 free(res.name);
                                 r = -ENOMEM;
                                 goto fail;
                         }
                 } else {
-                        /* (Only when there are aliases at all: most runs have
-                         * none, and this is per unit.) */
-                        _cleanup_free_ const char **aliases =
-                                any_alias ? calloc(n_names + 1, sizeof(char *)) : NULL;
-                        if (any_alias && !aliases) {
-                                r = -ENOMEM;
-                                goto fail;
-                        }
-                        size_t na = 0;
-                        for (size_t j = 0; any_alias && j < n_names; j++)
-                                if (alias_of[j] && !strcmp(alias_of[j], *name))
-                                        aliases[na++] = names[j];
-                        r = generate_unit_aliased(g, idx, *name, aliases, &res, err);
+                        r = generate_from_load(g, name, it->load_result, &it->unit, &it->error,
+                                               &res, err);
                         if (r < 0)
                                 goto fail;
                 }
-                _cleanup_free_ char *dname = strjoin3(*name, ".d", "");
-                if (!dname) {
-                        unit_result_done(&res);
-                        r = -ENOMEM;
-                        goto fail;
-                }
-                bool had_dir = unit_dir_index_has(out_idx, 0, dname, NULL);
+                bool had_dir = it->companion_dir_exists;
                 if (res.verdict == GENERATE_WRAPPED) {
                         rep.n_wrapped++;
-                        if (g->o.check) {
-                                _cleanup_free_ char *rel =
-                                        strjoin3(dname, "/", GENERATE_DROPIN_NAME);
-                                if (!rel) {
-                                        unit_result_done(&res);
-                                        r = -ENOMEM;
-                                        goto fail;
-                                }
-                                res.drift =
-                                        !had_dir || !file_has_content_at(out_fd, rel, res.dropin);
-                        } else {
-                                r = write_dropin(g->o.out_dir, out_fd, *name, GENERATE_DROPIN_NAME,
+                        if (g->o.check)
+                                res.drift = !companion_is(it, res.dropin);
+                        else if (had_dir && companion_is(it, res.dropin))
+                                res.changed = false;
+                        else
+                                r = write_dropin(g->o.out_dir, name, GENERATE_DROPIN_NAME,
                                                  res.dropin, had_dir, &res.changed, err);
-                        }
                 } else {
                         if (res.verdict == GENERATE_LEFT)
                                 rep.n_left++;
@@ -1701,13 +1736,15 @@ int generate_run(struct generate_context *g, struct generate_report *ret, struct
                          * then refuses on drift rather than run unwrapped). */
                         if (res.verdict == GENERATE_LEFT && had_dir) {
                                 bool stale = false;
-                                r = remove_dropin(g->o.out_dir, *name, g->o.check, &stale, err);
+                                r = remove_dropin(g->o.out_dir, name, g->o.check, &stale, err);
                                 if (g->o.check)
                                         res.drift = stale;
                                 else
                                         res.changed = stale;
                         }
                 }
+                free(it->companion);
+                it->companion = NULL;
                 if (res.drift)
                         rep.n_drift++;
                 if (r >= 0)
@@ -1718,52 +1755,62 @@ int generate_run(struct generate_context *g, struct generate_report *ret, struct
                 }
         }
 
-        /* Drop-ins of ours for units that are gone. */
-        DIR *d = opendir(g->o.out_dir);
-        if (d) {
-                _cleanup_strv_free_ char **gone = NULL;
-                size_t n_gone = 0;
-                struct dirent *de;
-                while ((de = readdir(d))) {
-                        size_t l = strlen(de->d_name);
-                        if (l < 3 || strcmp(de->d_name + l - 2, ".d"))
-                                continue;
-                        _cleanup_free_ char *unit = strndup(de->d_name, l - 2);
-                        if (!unit || sorted_strv_contains(names, n_names, unit))
-                                continue;
-                        char **nv = realloc(gone, (n_gone + 2) * sizeof(char *));
-                        if (!nv)
-                                break;
-                        gone = nv;
-                        gone[n_gone++] = TAKE_PTR(unit);
-                        gone[n_gone] = NULL;
+        /* Drop-ins of ours for units that are gone (OUT as listed at the
+         * start: what this run created is for listed units). */
+        size_t n_gone = 0;
+        const char *e;
+        for (size_t j = 0; (e = unit_batch_companion_entry(batch, j)); j++) {
+                size_t l = strlen(e);
+                if (l < 3 || strcmp(e + l - 2, ".d"))
+                        continue;
+                _cleanup_free_ char *unit = strndup(e, l - 2);
+                if (!unit) {
+                        r = -ENOMEM;
+                        goto fail;
                 }
-                closedir(d);
-                if (gone)
-                        qsort(gone, n_gone, sizeof(char *), cmp_str);
-                STRV_FOREACH (u, gone) {
-                        bool stale = false;
-                        r = remove_dropin(g->o.out_dir, *u, g->o.check, &stale, err);
-                        if (r < 0)
-                                goto fail;
-                        if (!stale)
-                                continue;
-                        struct generate_unit_result res = {.verdict = GENERATE_LEFT,
-                                                           .drift = g->o.check,
-                                                           .changed = !g->o.check};
-                        res.name = strdup(*u);
-                        res.summary = strdup("unit is gone: stale drop-in");
-                        if (g->o.check)
-                                rep.n_drift++;
-                        rep.n_left++;
-                        if (!res.name || !res.summary || add_result(&rep, &res) < 0) {
-                                unit_result_done(&res);
-                                r = -ENOMEM;
-                                goto fail;
-                        }
+                bool listed = false;
+                for (size_t lo = 0, hi = n_names; lo < hi && !listed;) {
+                        size_t mid = (lo + hi) / 2;
+                        int c = strcmp(unit, unit_batch_name(batch, mid));
+                        listed = c == 0;
+                        if (c < 0)
+                                hi = mid;
+                        else
+                                lo = mid + 1;
+                }
+                if (listed)
+                        continue;
+                char **nv = realloc(gone, (n_gone + 2) * sizeof(char *));
+                if (!nv) {
+                        r = -ENOMEM;
+                        goto fail;
+                }
+                gone = nv;
+                gone[n_gone++] = TAKE_PTR(unit);
+                gone[n_gone] = NULL;
+        }
+        if (gone)
+                qsort(gone, n_gone, sizeof(char *), cmp_str);
+        STRV_FOREACH (u, gone) {
+                bool stale = false;
+                r = remove_dropin(g->o.out_dir, *u, g->o.check, &stale, err);
+                if (r < 0)
+                        goto fail;
+                if (!stale)
+                        continue;
+                struct generate_unit_result res = {
+                        .verdict = GENERATE_LEFT, .drift = g->o.check, .changed = !g->o.check};
+                res.name = strdup(*u);
+                res.summary = strdup("unit is gone: stale drop-in");
+                if (g->o.check)
+                        rep.n_drift++;
+                rep.n_left++;
+                if (!res.name || !res.summary || add_result(&rep, &res) < 0) {
+                        unit_result_done(&res);
+                        r = -ENOMEM;
+                        goto fail;
                 }
         }
-        strv_free(alias_of);
 
         /* The answers this run had to read the policy for, for the next
          * (--check reads the cache but writes nothing, not even it). */
@@ -1785,7 +1832,6 @@ int generate_run(struct generate_context *g, struct generate_report *ret, struct
         *ret = rep;
         return 0;
 fail:
-        strv_free(alias_of);
         generate_report_done(&rep);
         return r;
 }

@@ -13,12 +13,18 @@
 #include "journal.h"
 #include "macro.h"
 
+/* /proc/self/cgroup is a line per hierarchy; more than this is not it. */
+#define JOURNAL_CGROUP_FILE_MAX (1 << 20)
+
 static int valid_field_name(const char *s)
 {
         size_t n = strlen(s);
         if (n == 0 || n > 64 || s[0] == '_' || (s[0] >= '0' && s[0] <= '9'))
                 return 0;
-        return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == n;
+        for (size_t i = 0; i < n; i++)
+                if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+                        return 0;
+        return 1;
 }
 
 int journal_serialize(const struct journal_field *fields, size_t n, char **ret, size_t *ret_len)
@@ -103,46 +109,85 @@ static int looks_like_unit(const char *s, size_t n)
         return 0;
 }
 
+/* The innermost component of the cgroup path p (n bytes) that names a unit
+ * (a delegated subtree may add plain directories below it). */
+static int innermost_unit(const char *p, size_t n, char **ret)
+{
+        const char *best = NULL, *end = p + n;
+        size_t best_len = 0;
+        while (p < end) {
+                const char *slash = memchr(p, '/', (size_t) (end - p));
+                size_t k = slash ? (size_t) (slash - p) : (size_t) (end - p);
+                if (k > 0 && looks_like_unit(p, k)) {
+                        best = p;
+                        best_len = k;
+                }
+                p += k + 1;
+        }
+        if (!best)
+                return -ENODATA;
+        *ret = strndup(best, best_len);
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* Walked with memchr, not strtok_r: this runs on every service start, and
+ * strtok's strspn/strcspn would be the only users of their libc pages there
+ * (string-util.h says why that matters). */
 int journal_unit_from_cgroup(const char *cgroup_file, char **ret)
 {
-        _cleanup_free_ char *copy = strdup(cgroup_file);
-        char *save_line = NULL;
-        if (!copy)
-                return -ENOMEM;
-        for (char *line = strtok_r(copy, "\n", &save_line); line;
-             line = strtok_r(NULL, "\n", &save_line)) {
+        static const char v1_key[] = ":name=systemd:";
+        for (const char *line = cgroup_file; line && *line;) {
+                const char *nl = strchr(line, '\n');
+                size_t n = nl ? (size_t) (nl - line) : strlen(line);
                 /* cgroup v2: "0::/system.slice/kubelet.service"; with v1 the
                  * name=systemd hierarchy says the same. */
-                char *path = NULL;
-                if (!strncmp(line, "0::", 3))
+                const char *path = NULL;
+                if (n >= 3 && !memcmp(line, "0::", 3))
                         path = line + 3;
-                else if ((path = strstr(line, ":name=systemd:")))
-                        path += strlen(":name=systemd:");
-                else
-                        continue;
-                /* The unit is the innermost component that names one (a
-                 * delegated subtree may add plain directories below it). */
-                char *best = NULL, *save = NULL;
-                for (char *c = strtok_r(path, "/", &save); c; c = strtok_r(NULL, "/", &save))
-                        if (looks_like_unit(c, strlen(c)))
-                                best = c;
-                if (best) {
-                        *ret = strdup(best);
-                        return *ret ? 0 : -ENOMEM;
+                else if ((path = memmem(line, n, v1_key, sizeof(v1_key) - 1)))
+                        path += sizeof(v1_key) - 1;
+                if (path) {
+                        int r = innermost_unit(path, n - (size_t) (path - line), ret);
+                        if (r != -ENODATA)
+                                return r;
                 }
+                line = nl ? nl + 1 : NULL;
         }
         return -ENODATA;
 }
 
 int journal_current_unit(char **ret)
 {
-        char buf[4096];
         _cleanup_close_ int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        ssize_t n = read(fd, buf, sizeof(buf) - 1);
-        if (n < 0)
-                return -errno;
-        buf[n] = '\0';
+        /* On the heap and grown as needed, not a page-sized stack array:
+         * the common file is one line, and the array would cost every
+         * planet-initd a stack page (string-util.h says why that counts);
+         * a cgroup v1 file with long paths can pass a page. */
+        size_t size = 512, len = 0;
+        _cleanup_free_ char *buf = malloc(size + 1);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t n = read(fd, buf + len, size - len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+                if (len == size) {
+                        if (size >= JOURNAL_CGROUP_FILE_MAX)
+                                return -EFBIG;
+                        char *nb = realloc(buf, size * 2 + 1);
+                        if (!nb)
+                                return -ENOMEM;
+                        buf = nb;
+                        size *= 2;
+                }
+        }
+        buf[len] = '\0';
         return journal_unit_from_cgroup(buf, ret);
 }

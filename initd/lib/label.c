@@ -26,14 +26,18 @@
 
 char *label_path_in_root(const char *root, const char *path)
 {
-        char *s = NULL;
         if (!root || !*root || !strcmp(root, "/"))
                 return strdup(path);
         size_t rl = strlen(root);
         while (rl > 1 && root[rl - 1] == '/')
                 rl--;
-        if (asprintf(&s, "%.*s%s%s", (int) rl, root, path[0] == '/' ? "" : "/", path) < 0)
+        size_t sep = path[0] == '/' ? 0 : 1, pl = strlen(path);
+        char *s = malloc(rl + sep + pl + 1);
+        if (!s)
                 return NULL;
+        memcpy(s, root, rl);
+        memcpy(s + rl, "/", sep);
+        memcpy(s + rl + sep, path, pl + 1);
         return s;
 }
 
@@ -77,9 +81,13 @@ int label_context_with_type(const char *context, const char *type, char **ret)
         size_t n;
         if (!type || !*type || strchr(type, ':') || !ret || context_type_span(context, &t, &n) < 0)
                 return -EINVAL;
-        char *s = NULL;
-        if (asprintf(&s, "%.*s%s%s", (int) (t - context), context, type, t + n) < 0)
+        size_t head = (size_t) (t - context), tl = strlen(type), tail = strlen(t + n);
+        char *s = malloc(head + tl + tail + 1);
+        if (!s)
                 return -ENOMEM;
+        memcpy(s, context, head);
+        memcpy(s + head, type, tl);
+        memcpy(s + head + tl, t + n, tail + 1);
         *ret = s;
         return 0;
 }
@@ -233,15 +241,16 @@ int label_resolve_exec_path(const char *path, const char *root, const char *sear
                 const char *sp = search_path ? search_path : getenv("PATH");
                 if (!sp || !*sp)
                         sp = DEFAULT_SEARCH_PATH;
-                _cleanup_free_ char *copy = strdup(sp);
-                if (!copy)
-                        return -ENOMEM;
-                char *save = NULL;
-                for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-                        if (dir[0] != '/')
+                /* Split by hand, not with strtok_r: planet-initd resolves
+                 * every service's binary here (string-util.h says why). */
+                for (const char *dir = sp, *next; dir; dir = next) {
+                        const char *colon = strchr(dir, ':');
+                        size_t dl = colon ? (size_t) (colon - dir) : strlen(dir);
+                        next = colon ? colon + 1 : NULL;
+                        if (dl == 0 || dir[0] != '/')
                                 continue; /* relative PATH entries are a hazard; skip */
-                        _cleanup_free_ char *cand = NULL;
-                        if (!(cand = strjoin3(dir, "/", path)))
+                        _cleanup_free_ char *d = strndup(dir, dl), *cand = NULL;
+                        if (!d || !(cand = strjoin3(d, "/", path)))
                                 return -ENOMEM;
                         if (is_executable_file(root, cand)) {
                                 abs = TAKE_PTR(cand);

@@ -78,17 +78,21 @@ void notify_address_format(const struct notify_address *a, char *buf, size_t siz
 
 int notify_socket_bind(const struct notify_address *a, int *ret_fd, struct planet_error *err)
 {
-        char name[sizeof(a->sun.sun_path) + 2];
         int one = 1;
 
-        notify_address_format(a, name, sizeof(name));
         _cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)
                 return planet_error_set(err, errno, "cannot create the notify socket: %m");
         if (a->sun.sun_path[0] != '\0')
                 (void) unlink(a->sun.sun_path);
-        if (bind(fd, (const struct sockaddr *) &a->sun, a->len) < 0)
-                return planet_error_set(err, errno, "cannot bind the notify socket %s: %m", name);
+        if (bind(fd, (const struct sockaddr *) &a->sun, a->len) < 0) {
+                /* Formatted only here: snprintf would otherwise be the
+                 * supervisor's one use of printf's pages (string-util.h). */
+                int e = errno;
+                char name[sizeof(a->sun.sun_path) + 2];
+                notify_address_format(a, name, sizeof(name));
+                return planet_error_set(err, e, "cannot bind the notify socket %s: %m", name);
+        }
         if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
                 return planet_error_set(err, errno,
                                         "cannot enable SO_PASSCRED on the notify socket: %m");

@@ -2,7 +2,9 @@
 /* SELinux's kernel interfaces, spoken directly (selinuxfs.h). Written from
  * the kernel's selinuxfs and procfs behaviour and libselinux's documented
  * semantics; every "as libselinux" below is a behaviour planet-initd must
- * keep so that it answers exactly what the library-linked build answered. */
+ * keep so that it answers exactly what the library-linked build answered.
+ * Paths and questions are joined (string-util.h), not printf-formatted:
+ * this is planet-initd's start path, where that shows in its memory. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include "selinuxfs.h"
+#include "string-util.h"
 
 #define SELINUX_MAGIC 0xf97cff8cu
 /* statfs's f_flags holds the mount flags (the kernel's ST_VALID, 2.6.36). */
@@ -24,6 +27,8 @@
 #define XATTR_NAME_SELINUX "security.selinux"
 /* A first guess for a file's label; longer ones are asked for their size. */
 #define CONTEXT_GUESS 256
+/* A transaction's answer fits in a page; more is not selinuxfs talking. */
+#define TRANSACTION_ANSWER_MAX 65536
 /* Small selinuxfs files hold one number. */
 #define NUMBER_MAX 32
 
@@ -49,40 +54,58 @@ static int selinuxfs_at(const char *mnt)
         return (svfs.f_flag & ST_RDONLY) ? 0 : 1;
 }
 
-static char *read_small_file(const char *path, size_t max)
+/* What fd has to give, NUL-terminated (the NUL not counted in *ret_len);
+ * -EFBIG past max bytes. The buffer starts at first bytes and doubles: what
+ * is read here is mostly a few hundred bytes, and a page-sized block (or
+ * stack array) would cost planet-initd a page of its own memory. A large
+ * answer comes in parts; with one_answer, a read that does not fill the
+ * buffer is the last (a transaction file's answer, a /proc attr file:
+ * reading on would wait on a FIFO standing in for one), otherwise the end
+ * is EOF (/proc/mounts may hand over less than asked before its end). */
+static int read_all(int fd, size_t first, size_t max, bool one_answer, char **ret, size_t *ret_len)
 {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return NULL;
-        size_t size = 4096, len = 0;
-        char *buf = malloc(size + 1);
-        while (buf) {
+        size_t size = first, len = 0;
+        _cleanup_free_ char *buf = malloc(size + 1);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
                 ssize_t n = read(fd, buf + len, size - len);
                 if (n < 0 && errno == EINTR)
                         continue;
-                if (n < 0) {
-                        free(buf);
-                        return NULL;
-                }
+                if (n < 0)
+                        return -errno;
                 if (n == 0)
                         break;
                 len += (size_t) n;
+                if (len < size && one_answer)
+                        break;
                 if (len == size) {
-                        if (size >= max) {
-                                free(buf);
-                                errno = EFBIG;
-                                return NULL;
-                        }
-                        size *= 2;
-                        char *nb = realloc(buf, size + 1);
+                        if (size >= max)
+                                return -EFBIG;
+                        char *nb = realloc(buf, size * 2 + 1);
                         if (!nb)
-                                free(buf);
+                                return -ENOMEM;
                         buf = nb;
+                        size *= 2;
                 }
         }
-        if (buf)
-                buf[len] = '\0';
-        return buf;
+        buf[len] = '\0';
+        *ret = TAKE_PTR(buf);
+        if (ret_len)
+                *ret_len = len;
+        return 0;
+}
+
+static char *read_small_file(const char *path, size_t max)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        char *buf = NULL;
+        if (fd < 0)
+                return NULL;
+        int r = read_all(fd, 1024, max, false, &buf, NULL);
+        if (r < 0)
+                errno = -r;
+        return r < 0 ? NULL : buf;
 }
 
 static void unescape_octal(char *s)
@@ -179,7 +202,7 @@ static int read_number_file(const char *mount, const char *name, unsigned long *
                             struct planet_error *err)
 {
         char path[PATH_MAX], buf[NUMBER_MAX];
-        if ((size_t) snprintf(path, sizeof(path), "%s/%s", mount, name) >= sizeof(path))
+        if (strjoin_into(path, sizeof(path), mount, "/", name) < 0)
                 return planet_error_set(err, ENAMETOOLONG, "%s/%s: path too long", mount, name);
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
@@ -244,7 +267,8 @@ int selinuxfs_class_index(const char *mount, const char *class_name, uint16_t *r
         if (!valid_name(class_name))
                 return planet_error_set(err, EINVAL, "'%s' is not a security class name",
                                         class_name ? class_name : "");
-        snprintf(name, sizeof(name), "class/%s/index", class_name);
+        /* valid_name bounds class_name well below PATH_MAX. */
+        (void) strjoin_into(name, sizeof(name), "class/", class_name, "/index");
         int r = read_number_file(mount, name, &v, &why);
         if (r == -ENOENT)
                 return planet_error_set(err, EINVAL,
@@ -273,8 +297,7 @@ int selinuxfs_perm_bit(const char *mount, const char *class_name, const char *pe
         if (!valid_name(perm))
                 return planet_error_set(err, EINVAL, "'%s' is not a permission name",
                                         perm ? perm : "");
-        if ((size_t) snprintf(name, sizeof(name), "class/%s/perms/%s", class_name, perm) >=
-            sizeof(name))
+        if (strjoin_into(name, sizeof(name), "class/", class_name, "/perms/", perm) < 0)
                 return planet_error_set(err, ENAMETOOLONG, "permission name too long");
         int r = read_number_file(mount, name, &v, &why);
         if (r == -ENOENT) {
@@ -305,7 +328,7 @@ static int transaction(const char *mount, const char *name, const char *question
                        char **ret_answer, size_t *ret_len, struct planet_error *err)
 {
         char path[PATH_MAX];
-        if ((size_t) snprintf(path, sizeof(path), "%s/%s", mount, name) >= sizeof(path))
+        if (strjoin_into(path, sizeof(path), mount, "/", name) < 0)
                 return planet_error_set(err, ENAMETOOLONG, "%s/%s: path too long", mount, name);
         _cleanup_close_ int fd = open(path, O_RDWR | O_CLOEXEC);
         if (fd < 0)
@@ -319,20 +342,15 @@ static int transaction(const char *mount, const char *name, const char *question
                 return planet_error_set(err, errno, "%s refused \"%s\": %m", path, question);
         if (!ret_answer)
                 return 0;
-        /* The answer is at most a page (the kernel's transaction limit). */
-        long page = sysconf(_SC_PAGESIZE);
-        size_t size = page > 0 ? (size_t) page : 4096;
-        _cleanup_free_ char *buf = malloc(size);
-        if (!buf)
-                return -ENOMEM;
-        do
-                n = read(fd, buf, size - 1);
-        while (n < 0 && errno == EINTR);
-        if (n < 0)
-                return planet_error_set(err, errno, "cannot read the answer from %s: %m", path);
-        buf[n] = '\0';
-        *ret_answer = TAKE_PTR(buf);
-        *ret_len = (size_t) n;
+        /* The answer is at most a page (the kernel's transaction limit),
+         * usually one context or one line of numbers. */
+        int r = read_all(fd, 256, TRANSACTION_ANSWER_MAX, true, ret_answer, ret_len);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                errno = -r; /* for %m */
+                return planet_error_set(err, -r, "cannot read the answer from %s: %m", path);
+        }
         return 0;
 }
 
@@ -358,12 +376,13 @@ int selinuxfs_context_from_bytes(const char *buf, size_t len, char **ret)
 int selinuxfs_compute_create(const char *mount, const char *scon, const char *tcon,
                              uint16_t tclass, char **ret, struct planet_error *err)
 {
-        _cleanup_free_ char *q = NULL, *a = NULL;
+        _cleanup_free_ char *a = NULL;
+        char class_s[DECIMAL_U64_MAX];
         size_t alen = 0;
-        int len = asprintf(&q, "%s %s %u", scon, tcon, (unsigned) tclass);
-        if (len < 0)
+        _cleanup_free_ char *q = strjoin(scon, " ", tcon, " ", format_u64(class_s, tclass));
+        if (!q)
                 return -ENOMEM;
-        int r = transaction(mount, "create", q, (size_t) len, &a, &alen, err);
+        int r = transaction(mount, "create", q, strlen(q), &a, &alen, err);
         if (r < 0)
                 return r;
         r = selinuxfs_context_from_bytes(a, alen, ret);
@@ -417,12 +436,15 @@ int selinuxfs_compute_av(const char *mount, const char *scon, const char *tcon, 
                          uint32_t requested, struct selinuxfs_av_decision *ret,
                          struct planet_error *err)
 {
-        _cleanup_free_ char *q = NULL, *a = NULL;
+        _cleanup_free_ char *a = NULL;
+        char class_s[DECIMAL_U64_MAX], requested_s[HEX_U64_MAX];
         size_t alen = 0;
-        int len = asprintf(&q, "%s %s %u %x", scon, tcon, (unsigned) tclass, requested);
-        if (len < 0)
+        /* "scon tcon class requested": class in decimal, the vector in hex. */
+        _cleanup_free_ char *q = strjoin(scon, " ", tcon, " ", format_u64(class_s, tclass), " ",
+                                         format_hex_u64_short(requested_s, requested));
+        if (!q)
                 return -ENOMEM;
-        int r = transaction(mount, "access", q, (size_t) len, &a, &alen, err);
+        int r = transaction(mount, "access", q, strlen(q), &a, &alen, err);
         if (r < 0)
                 return r;
         if (selinuxfs_parse_av_decision(a, ret) < 0)
@@ -453,27 +475,34 @@ int selinuxfs_check_context(const char *mount, const char *context, struct plane
  * any other thread, and the kernel refuses writes to another thread's attrs. */
 static int open_thread_attr(const char *name, int flags, char *path, size_t size)
 {
-        snprintf(path, size, "/proc/thread-self/attr/%s", name);
+        char tid[DECIMAL_U64_MAX];
+        if (strjoin_into(path, size, "/proc/thread-self/attr/", name) < 0)
+                return errno = ENAMETOOLONG, -1;
         int fd = open(path, flags | O_CLOEXEC);
         if (fd >= 0 || errno != ENOENT)
                 return fd;
-        snprintf(path, size, "/proc/self/task/%d/attr/%s", (int) gettid(), name);
+        if (strjoin_into(path, size, "/proc/self/task/", format_u64(tid, (uint64_t) gettid()),
+                         "/attr/", name) < 0)
+                return errno = ENAMETOOLONG, -1;
         return open(path, flags | O_CLOEXEC);
 }
 
 int selinuxfs_get_current_context(char **ret, struct planet_error *err)
 {
-        char path[96], buf[4096];
+        char path[96];
+        _cleanup_free_ char *buf = NULL;
+        size_t n = 0;
         _cleanup_close_ int fd = open_thread_attr("current", O_RDONLY, path, sizeof(path));
         if (fd < 0)
                 return planet_error_set(err, errno, "cannot open %s: %m", path);
-        ssize_t n;
-        do
-                n = read(fd, buf, sizeof(buf));
-        while (n < 0 && errno == EINTR);
-        if (n < 0)
-                return planet_error_set(err, errno, "cannot read our context from %s: %m", path);
-        int r = selinuxfs_context_from_bytes(buf, (size_t) n, ret);
+        int r = read_all(fd, 256, 65536, true, &buf, &n);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                errno = -r; /* for %m */
+                return planet_error_set(err, -r, "cannot read our context from %s: %m", path);
+        }
+        r = selinuxfs_context_from_bytes(buf, n, ret);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)

@@ -1,8 +1,41 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stddef.h>
+#include <stdint.h>
+
 /* String building on hot paths, where asprintf's format parsing is the
- * larger part of the cost (a unit's drop-in directory names, cache keys). */
+ * larger part of the cost (a unit's drop-in directory names, cache keys),
+ * and on planet-initd's start path, where printf's code and tables would
+ * also be the largest part of the wrapper's resident memory: every 64 KiB
+ * window of libc's text a process touches is mapped whole (fault-around),
+ * and the printf family spans several windows that nothing else on that
+ * path needs (README, Benchmarks: planet-initd). */
 
 /* a, b and c concatenated in a new string; NULL when out of memory. */
 char *strjoin3(const char *a, const char *b, const char *c);
+
+/* The arguments up to the NULL sentinel concatenated in a new string; NULL
+ * when out of memory. Use the strjoin() macro, which adds the sentinel (so an
+ * optional part is passed as "", never as NULL). */
+char *strjoin_real(const char *first, ...) __attribute__((sentinel));
+#define strjoin(...) strjoin_real(__VA_ARGS__, (const char *) NULL)
+
+/* The arguments up to the NULL sentinel concatenated into buf (size bytes,
+ * NUL included); -ENAMETOOLONG (buf then holds "") when they do not fit.
+ * Use the strjoin_into() macro. */
+int strjoin_into_real(char *buf, size_t size, const char *first, ...) __attribute__((sentinel));
+#define strjoin_into(buf, size, ...)                                                               \
+        strjoin_into_real((buf), (size), __VA_ARGS__, (const char *) NULL)
+
+/* Room for any uint64_t in decimal, with its NUL. */
+#define DECIMAL_U64_MAX 21
+/* Room for a uint64_t as 16 hex digits, with its NUL. */
+#define HEX_U64_MAX 17
+
+/* v in decimal (no sign, no padding) in buf; returns buf. */
+char *format_u64(char buf[static DECIMAL_U64_MAX], uint64_t v);
+/* v as exactly 16 lower-case hex digits, zero-padded, in buf; returns buf. */
+char *format_hex_u64(char buf[static HEX_U64_MAX], uint64_t v);
+/* v in lower-case hex without padding (as printf's %x) in buf; returns buf. */
+char *format_hex_u64_short(char buf[static HEX_U64_MAX], uint64_t v);

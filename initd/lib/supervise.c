@@ -18,6 +18,7 @@
 
 #include "notify.h"
 #include "selinuxfs.h"
+#include "string-util.h"
 #include "supervise.h"
 
 #define LOG_PREFIX "planet-initd: "
@@ -50,9 +51,8 @@ static const char *env_value(char *const *envp, const char *name)
 static bool env_is_pid(char *const *envp, const char *name, pid_t pid)
 {
         const char *v = env_value(envp, name);
-        char buf[32];
-        snprintf(buf, sizeof(buf), "%d", (int) pid);
-        return v && !strcmp(v, buf);
+        char buf[DECIMAL_U64_MAX];
+        return v && pid > 0 && !strcmp(v, format_u64(buf, (uint64_t) pid));
 }
 
 static bool env_name_is(const char *entry, const char *name)
@@ -105,18 +105,24 @@ int supervise_child_env_new(char *const *envp, pid_t self, const char *notify_so
 
         for (char *const *p = envp; p && *p; p++) {
                 char *s = NULL;
+                /* The entries we keep are borrowed, not copied: the
+                 * environment stays where it is (and off our heap). */
                 if (env_name_is(*p, "NOTIFY_SOCKET") || env_name_is(*p, "LISTEN_PIDFDID"))
                         continue;
+                /* A repeated LISTEN_PID/WATCHDOG_PID is dropped: the one
+                 * slot is what the child's pid is written into. */
                 if (listen_ours && env_name_is(*p, "LISTEN_PID")) {
+                        if (e.listen_pid)
+                                continue;
                         s = e.listen_pid = pid_slot_entry("LISTEN_PID");
                 } else if (watchdog_ours && env_name_is(*p, "WATCHDOG_PID")) {
-                        if (drop_watchdog)
+                        if (drop_watchdog || e.watchdog_pid)
                                 continue;
                         s = e.watchdog_pid = pid_slot_entry("WATCHDOG_PID");
                 } else if (watchdog_ours && drop_watchdog && env_name_is(*p, "WATCHDOG_USEC")) {
                         continue;
                 } else {
-                        s = strdup(*p);
+                        s = *p;
                 }
                 if (!s)
                         goto oom;
@@ -130,11 +136,9 @@ int supervise_child_env_new(char *const *envp, pid_t self, const char *notify_so
                 e.envp[k++] = e.watchdog_pid;
         }
         if (notify_socket) {
-                if (asprintf(&e.envp[k], "NOTIFY_SOCKET=%s", notify_socket) < 0) {
-                        e.envp[k] = NULL;
+                if (!(e.notify_socket = strjoin3("NOTIFY_SOCKET=", notify_socket, "")))
                         goto oom;
-                }
-                k++;
+                e.envp[k++] = e.notify_socket;
         }
         e.envp[k] = NULL;
 
@@ -181,8 +185,11 @@ void supervise_child_env_done(struct supervise_child_env *e)
 {
         if (!e)
                 return;
-        if (e->envp)
-                strv_free(e->envp);
+        /* The other entries are the caller's (supervise_child_env_new). */
+        free(e->envp);
+        free(e->listen_pid);
+        free(e->watchdog_pid);
+        free(e->notify_socket);
         *e = (struct supervise_child_env){0};
 }
 
@@ -660,6 +667,15 @@ static void maybe_start_probes(struct supervisor *s, uint64_t now)
         }
 }
 
+/* Whether anything is timed: a probe, its schedule, the stop grace. Only
+ * then is the clock read; a plain supervisor never needs it, and
+ * clock_gettime's libc page would be one more resident window for it
+ * (string-util.h says why that counts). */
+static bool supervisor_timed(const struct supervisor *s)
+{
+        return s->o->ready || s->watchdog_next || s->kill_deadline || s->probe_fd >= 0;
+}
+
 static int poll_timeout_ms(const struct supervisor *s, uint64_t now)
 {
         uint64_t next = UINT64_MAX;
@@ -688,12 +704,25 @@ static int exit_status_of(int status)
         return 1;
 }
 
-static void random_suffix(char *buf, size_t size)
+static void random_suffix(char buf[static HEX_U64_MAX])
 {
         uint64_t r = 0;
         if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
                 r = (uint64_t) now_usec() ^ ((uint64_t) getpid() << 32);
-        snprintf(buf, size, "%016" PRIx64, r);
+        format_hex_u64(buf, r);
+}
+
+/* The child's NOTIFY_SOCKET: the one asked for, or a private abstract name
+ * no other process can guess (@planet-initd/PID/RANDOM). Joined by hand, as
+ * the rest of the start path (string-util.h). */
+static int child_socket_name(const char *wanted, pid_t self, char *buf, size_t size)
+{
+        char pid[DECIMAL_U64_MAX], rnd[HEX_U64_MAX];
+        if (wanted)
+                return strjoin_into(buf, size, wanted);
+        random_suffix(rnd);
+        return strjoin_into(buf, size, "@planet-initd/", format_u64(pid, (uint64_t) self), "/",
+                            rnd);
 }
 
 static _Noreturn void child_exec(const struct supervise_options *o, struct supervise_child_env *env,
@@ -760,16 +789,12 @@ int supervise_run(const struct supervise_options *o, int *ret_exit_status, struc
                                                s.upstream.len) >= 0;
 
                 /* Bound before fork, so the child's first message cannot
-                 * arrive at a socket that does not exist yet. */
-                if (o->notify_child) {
-                        snprintf(child_socket, sizeof(child_socket), "%s", o->notify_child);
-                } else {
-                        char rnd[17];
-                        random_suffix(rnd, sizeof(rnd));
-                        snprintf(child_socket, sizeof(child_socket), "@planet-initd/%d/%s",
-                                 (int) s.self, rnd);
-                }
-                r = notify_address_parse(child_socket, &s.child_address, err);
+                 * arrive at a socket that does not exist yet. A name too
+                 * long for the buffer is too long for a socket address: the
+                 * parser then says so, naming it. */
+                r = child_socket_name(o->notify_child, s.self, child_socket, sizeof(child_socket));
+                r = notify_address_parse(r < 0 ? o->notify_child : child_socket, &s.child_address,
+                                         err);
                 if (r < 0)
                         return planet_error_prefix(err, "child notify socket");
                 r = notify_socket_bind(&s.child_address, &notify_fd, err);
@@ -855,7 +880,7 @@ int supervise_run(const struct supervise_options *o, int *ret_exit_status, struc
         if (o->started)
                 o->started(s.child, o->userdata);
 
-        uint64_t start = now_usec();
+        uint64_t start = o->ready || (o->watchdog && o->watchdog_usec > 0) ? now_usec() : 0;
         if (o->ready) {
                 s.ready_deadline = start + o->ready_timeout_usec;
                 s.ready_next = start;
@@ -877,7 +902,7 @@ int supervise_run(const struct supervise_options *o, int *ret_exit_status, struc
                         break;
                 }
 
-                uint64_t now = now_usec();
+                uint64_t now = supervisor_timed(&s) ? now_usec() : 0;
                 if (s.kill_deadline && now >= s.kill_deadline) {
                         (void) kill(s.child, SIGKILL);
                         s.kill_deadline = 0;

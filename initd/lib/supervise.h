@@ -57,17 +57,20 @@ int supervise_run(const struct supervise_options *o, int *ret_exit_status,
                   struct planet_error *err);
 
 /* The child's environment, prepared before fork so that the child only has
- * to write its own pid into it (async-signal-safe). */
+ * to write its own pid into it (async-signal-safe). The entries it does not
+ * change are envp's own strings, not copies: envp must outlive it. */
 struct supervise_child_env {
         char **envp;
         char *listen_pid;      /* "LISTEN_PID=<slot>" entry, or NULL when not ours */
         char *watchdog_pid;    /* "WATCHDOG_PID=<slot>" entry, or NULL */
+        char *notify_socket;   /* "NOTIFY_SOCKET=…" entry, or NULL */
         unsigned n_listen_fds; /* fds 3… handed to us (LISTEN_FDS, when LISTEN_PID was ours) */
 };
 /* From envp: NOTIFY_SOCKET set to notify_socket (removed when NULL);
  * LISTEN_PIDFDID dropped; LISTEN_PID/WATCHDOG_PID equal to self made
  * rewritable; with drop_watchdog, WATCHDOG_USEC/WATCHDOG_PID meant for self
- * removed (the wrapper's probe answers the watchdog). */
+ * removed (the wrapper's probe answers the watchdog). Borrows envp's
+ * strings (above). */
 int supervise_child_env_new(char *const *envp, pid_t self, const char *notify_socket,
                             bool drop_watchdog, struct supervise_child_env *ret);
 /* Fill in the child's pid. Async-signal-safe. */

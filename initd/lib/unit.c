@@ -13,17 +13,47 @@
 #include "string-util.h"
 #include "unit.h"
 
-#define WHITESPACE " \t\n\r"
-#define COMMENTS "#;"
 /* systemd's LONG_LINE_MAX: longer lines fail the file. */
 #define UNIT_LINE_MAX (1024U * 1024U)
 
-static bool is_ws(char c)
+/* systemd's WHITESPACE set, compared directly: this runs for every byte
+ * trimmed off every line of every unit. */
+static inline bool is_ws(char c)
 {
-        return c && strchr(WHITESPACE, c);
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static inline bool is_comment_start(char c)
+{
+        return c == '#' || c == ';';
 }
 
 /* ---- unit_file ------------------------------------------------------------ */
+
+struct unit_string_block {
+        struct unit_string_block *next;
+        size_t used, size;
+        char data[];
+};
+
+/* Room for n bytes in u's string pool; NULL on OOM. */
+static char *strings_alloc(struct unit_file *u, size_t n)
+{
+        struct unit_string_block *b = u->strings;
+        if (!b || b->size - b->used < n) {
+                size_t size = n > 4000 ? n : 4000;
+                b = malloc(sizeof(*b) + size);
+                if (!b)
+                        return NULL;
+                b->next = u->strings;
+                b->used = 0;
+                b->size = size;
+                u->strings = b;
+        }
+        char *p = b->data + b->used;
+        b->used += n;
+        return p;
+}
 
 void unit_file_done(struct unit_file *u)
 {
@@ -32,9 +62,11 @@ void unit_file_done(struct unit_file *u)
         free(u->name);
         free(u->fragment_path);
         strv_free(u->dropin_paths);
-        for (size_t i = 0; i < u->n_assignments; i++)
-                free(u->assignments[i].section); /* the block of all four */
         free(u->assignments);
+        for (struct unit_string_block *b = u->strings, *next; b; b = next) {
+                next = b->next;
+                free(b);
+        }
         *u = (struct unit_file){0};
 }
 
@@ -51,7 +83,7 @@ static int add_assignment(struct unit_file *u, const char *section, const char *
                         return -ENOMEM;
                 u->assignments = a;
         }
-        /* The four strings in one allocation, owned through .section. */
+        /* The four strings together, in the unit's pool. */
         while (key_len > 0 && is_ws(*key))
                 key++, key_len--;
         while (key_len > 0 && is_ws(key[key_len - 1]))
@@ -68,7 +100,7 @@ static int add_assignment(struct unit_file *u, const char *section, const char *
         *--d = ':';
         size_t nl = num + sizeof(num) - 1 - d;
         size_t sl = strlen(section), ol = strlen(origin);
-        char *block = malloc(sl + 1 + key_len + 1 + value_len + 1 + ol + nl + 1);
+        char *block = strings_alloc(u, sl + 1 + key_len + 1 + value_len + 1 + ol + nl + 1);
         if (!block)
                 return -ENOMEM;
         struct unit_assignment n = {.section = block};
@@ -98,7 +130,7 @@ static int parse_logical_line(struct unit_file *u, char **section, char *l, cons
                 l[--len] = 0;
         while (is_ws(*l))
                 l++, len--;
-        if (len == 0 || strchr(COMMENTS, *l))
+        if (len == 0 || is_comment_start(*l))
                 return 0;
 
         if (*l == '[') {
@@ -146,8 +178,9 @@ int unit_parse(struct unit_file *u, const char *text, size_t len, const char *or
 
         while (pos < len) {
                 size_t start = pos;
-                while (pos < len && text[pos] != '\n' && text[pos] != '\r' && text[pos] != 0)
-                        pos++;
+                /* The copy ends in a NUL at len, so strcspn() stops at \n, \r
+                 * or a NUL — each of which ends a line. */
+                pos += strcspn(copy + pos, "\n\r");
                 size_t end = pos;
                 /* \r\n is one line end; \n, \r and NUL each end a line. */
                 if (pos < len && text[pos] == '\r' && pos + 1 < len && text[pos + 1] == '\n')
@@ -169,14 +202,16 @@ int unit_parse(struct unit_file *u, const char *text, size_t len, const char *or
                         while (is_ws(*s))
                                 s++;
                         /* Comment lines inside a continuation are dropped. */
-                        if (*s && strchr(COMMENTS, *s))
+                        if (is_comment_start(*s))
                                 continue;
                 }
 
-                bool escaped = false;
-                size_t n = strlen(buf);
-                for (size_t i = 0; i < n; i++)
-                        escaped = escaped ? false : buf[i] == '\\';
+                /* Continued when it ends in an odd number of backslashes
+                 * (an escaped backslash does not continue). */
+                size_t n = end - start, trailing = 0;
+                while (trailing < n && buf[n - 1 - trailing] == '\\')
+                        trailing++;
+                bool escaped = trailing % 2 == 1;
 
                 if (escaped)
                         buf[n - 1] = ' '; /* the continuation backslash becomes a space */
@@ -311,8 +346,7 @@ static int dropin_dir_names(const char *name, char ***ret)
                 if (name[i] != '-' || i == 0)
                         continue;
                 _cleanup_free_ char *prefix = strndup(name, i + 1);
-                if (!prefix || !(s = strjoin3(prefix, dot, ".d")) ||
-                    (r = strv_push(&v, &n, s)) < 0)
+                if (!prefix || !(s = strjoin3(prefix, dot, ".d")) || (r = strv_push(&v, &n, s)) < 0)
                         return -ENOMEM;
         }
         if (!(s = strjoin3(dot + 1, ".d", "")) || (r = strv_push(&v, &n, s)) < 0)
@@ -432,6 +466,11 @@ bool unit_dir_index_has(const struct unit_dir_index *idx, size_t i, const char *
         if (e && ret_type)
                 *ret_type = e->type;
         return e != NULL;
+}
+
+const char *unit_dir_index_entry(const struct unit_dir_index *idx, size_t i, size_t j)
+{
+        return i < idx->n_dirs && j < idx->dirs[i].n ? idx->dirs[i].entries[j].name : NULL;
 }
 
 static int collect_dropins(const char *const *search_dirs, const struct unit_dir_index *idx,

@@ -29,8 +29,8 @@
 
 #include "error.h"
 
-/* The four strings of an assignment share one allocation (owned through
- * .section); unit_file_done() frees them. */
+/* The four strings of an assignment lie together in the unit's string pool
+ * (unit_file.strings); unit_file_done() frees them. */
 struct unit_assignment {
         char *section; /* "Service" */
         char *key;     /* "ExecStart" */
@@ -44,6 +44,9 @@ struct unit_file {
         char **dropin_paths;                 /* applied, in order (NULL-terminated, may be NULL) */
         struct unit_assignment *assignments; /* in the order systemd applies them */
         size_t n_assignments;
+        /* The assignments' strings, in a few blocks rather than one
+         * allocation each (a unit has dozens; a run reads hundreds of units). */
+        struct unit_string_block *strings;
 };
 
 void unit_file_done(struct unit_file *u);
@@ -89,6 +92,9 @@ bool unit_dir_index_has(const struct unit_dir_index *idx, size_t i, const char *
 /* A descriptor of the i-th directory (owned by idx) to open files in it
  * relative to; -EBADF when it does not exist. */
 int unit_dir_index_fd(const struct unit_dir_index *idx, size_t i);
+
+/* The j-th entry (sorted by name) of the i-th directory; NULL past the end. */
+const char *unit_dir_index_entry(const struct unit_dir_index *idx, size_t i, size_t j);
 
 /* unit_load_aliased() through idx (built over the same search_dirs; NULL:
  * look each candidate up). Same answers. */

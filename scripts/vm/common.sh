@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers of scripts/vm/* (sourced, not run).
 
 vm_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -4,6 +4,7 @@
 # generated log with many repeats. Compared permission by permission, since
 # audit2allow splits one source/target/class over several lines by verdict.
 set -eu
+: "${top_srcdir:?run from make check}" "${top_builddir:?run from make check}"
 command -v audit2allow >/dev/null || { echo "audit2allow missing: install policycoreutils-python-utils (scripts/bootstrap)" >&2; exit 1; }
 bin="$top_builddir/planet-selinux"
 fx="$top_srcdir/tests/fixtures/denials"

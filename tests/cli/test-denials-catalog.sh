@@ -2,6 +2,7 @@
 # Every MESSAGE_ID in initd/lib/messages.h has a catalog entry, and journalctl
 # compiles the catalog (as `journalctl --update-catalog` does on install).
 set -eu
+: "${top_srcdir:?run from make check}"
 cat="$top_srcdir/catalog/planet-selinux.catalog"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -8,6 +8,7 @@
 # naming the socket (sd_journal_send() itself drops entries silently then). --follow --log is checked the same way on a
 # journal file.
 set -eu
+: "${top_srcdir:?run from make check}" "${top_builddir:?run from make check}"
 bin="$top_builddir/planet-selinux"
 fx="$top_srcdir/tests/fixtures/denials"
 policy="$PLANET_FIXTURE_ROOT/etc/selinux/default/policy/policy.33"

@@ -8,6 +8,7 @@
 # Regenerate only when a change in suggestions is intended:
 #   GOLDEN_WRITE=1 make check TESTS=tests/cli/test-denials-suggestions.sh
 set -eu
+: "${top_srcdir:?run from make check}" "${top_builddir:?run from make check}"
 bin="$top_builddir/planet-selinux"
 golden="$top_srcdir/tests/fixtures/denials/suggestions.golden"
 policy="$PLANET_FIXTURE_ROOT/etc/selinux/default/policy/policy.33"

@@ -1,6 +1,7 @@
 #!/bin/sh
 # planet-selinux denials end to end: inputs, outputs, errors, exit codes.
 set -eu
+: "${top_srcdir:?run from make check}" "${top_builddir:?run from make check}"
 bin="$top_builddir/planet-selinux"
 fx="$top_srcdir/tests/fixtures/denials"
 policy="$PLANET_FIXTURE_ROOT/etc/selinux/default/policy/policy.33"

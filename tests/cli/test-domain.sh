@@ -24,7 +24,7 @@ mkdir -p "$root/usr/bin"
 ln -s /usr/sbin/sshd "$root/usr/bin/sshd-link"
 
 failed=0 passed=0 name=
-out= err= rc=
+out='' err='' rc=''
 run() {
         out=$("$bin" domain "$@" 2>"$tmp/stderr")
         rc=$?

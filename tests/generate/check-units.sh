@@ -88,8 +88,6 @@ done
 sed -E 's|^(/usr/bin/kubelet[[:space:]].*)gravity_kubernetes_exec_t|\1gravity_service_exec_t|' \
         "$src/policy/gravity.fc" >"$tmp/relabeled.fc"
 cmp -s "$src/policy/gravity.fc" "$tmp/relabeled.fc" && fail "the relabel edit did not apply"
-relabel_flags=("${flags[@]}")
-relabel_flags[3]=$tmp/relabeled.fc
 # Without the container's file_contexts, whose regex also labels kubelet.
 "$ps" generate --units "$src/units" --fc "$tmp/relabeled.fc" \
         --policy "$fixture/etc/selinux/default/policy/policy.33" --out "$tmp/relabeled" -q

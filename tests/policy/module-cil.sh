@@ -34,7 +34,7 @@ want_members gravity_container_domain gravity_container_init_t gravity_kubernete
 want_members gravity_port_type $ports
 
 # Every port type the install script registers is declared.
-while read -r proto range type; do
+while read -r proto _ type; do
         case "$proto" in ''|\#*) continue ;; esac
         want_members gravity_port_type "$type"
 done <"${top_srcdir:?}/policy/gravity.ports"

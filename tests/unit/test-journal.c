@@ -151,3 +151,26 @@ Test(journal, a_journald_that_does_not_read_costs_a_bounded_wait)
         unlink(sun.sun_path);
         rmdir(dir);
 }
+
+/* Split by hand (not strtok): empty components, a last line without its
+ * newline and a unit as the very last component all count. */
+Test(journal, unit_from_cgroup_edges)
+{
+        char *u = NULL;
+        cr_assert_eq(journal_unit_from_cgroup("0::/system.slice//a.service//", &u), 0);
+        cr_assert_str_eq(u, "a.service");
+        free(u);
+        cr_assert_eq(journal_unit_from_cgroup("0::/b.socket", &u), 0);
+        cr_assert_str_eq(u, "b.socket");
+        free(u);
+        /* The suffix alone is no unit name. */
+        cr_assert_eq(journal_unit_from_cgroup("0::/.service\n", &u), -ENODATA);
+        /* v1: a later hierarchy line after one that names nothing. */
+        cr_assert_eq(journal_unit_from_cgroup("3:name=systemd:/\n0::/system.slice/c.timer\n", &u),
+                     0);
+        cr_assert_str_eq(u, "c.timer");
+        free(u);
+        cr_assert_eq(journal_unit_from_cgroup("\n\n0::/x/d.mount\n\n", &u), 0);
+        cr_assert_str_eq(u, "d.mount");
+        free(u);
+}

@@ -471,6 +471,18 @@ Test(label, bare_name_through_search_path_in_root)
         cr_assert_str_eq(b, "/usr/local/sbin/sshd");
 }
 
+/* Empty, relative and trailing entries are skipped, not taken as ".". */
+Test(label, search_path_odd_entries)
+{
+        _cleanup_free_ char *a = NULL;
+
+        make_exec(root, "/usr/sbin/sshd");
+        cr_assert_eq(label_resolve_exec_path("sshd", root,
+                                             "::usr/sbin:/nonexistent::/usr/sbin:", &a, &err),
+                     0, "%s", err.msg);
+        cr_assert_str_eq(a, "/usr/sbin/sshd");
+}
+
 Test(label, bare_name_uses_PATH)
 {
         struct label_exec_domain d = {};

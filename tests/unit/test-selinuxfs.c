@@ -246,6 +246,21 @@ Test(selinuxfs, create_question_and_answer_on_one_fd)
         free(con);
 }
 
+/* An answer longer than the first read buffer arrives whole. */
+Test(selinuxfs, a_long_answer_is_read_whole)
+{
+        char *con = NULL, scon[1500], want[1600];
+        memset(scon, 'a', sizeof(scon) - 1);
+        scon[sizeof(scon) - 1] = '\0';
+        memcpy(scon, "u:r:", 4);
+        fifo("create");
+        cr_assert_eq(selinuxfs_compute_create(root, scon, "u:object_r:b_t:s0", 7, &con, &err), 0,
+                     "%s", err.msg);
+        snprintf(want, sizeof(want), "%s u:object_r:b_t:s0 7", scon);
+        cr_assert_str_eq(con, want);
+        free(con);
+}
+
 Test(selinuxfs, create_without_answer_is_an_error_naming_the_file)
 {
         char *con = NULL;

@@ -285,6 +285,21 @@ Test(supervise, environment_rewritten_and_fds_handed_over)
         close(pipefd[1]);
 }
 
+/* A repeated LISTEN_PID keeps one entry, the one rewritten to the child. */
+Test(supervise, a_repeated_listen_pid_is_rewritten_once)
+{
+        struct initd_proc p;
+        const char *env[] = {"LISTEN_PID=$PID", "LISTEN_FDS=0", "LISTEN_PID=$PID", NULL};
+        const char *args[] = {"--supervise", "--", "CHILD", "pid", "env", "LISTEN_PID", NULL};
+        initd_start(&p, &rcv, args, env, -1);
+        const char *line = initd_read_line(&p, "pid ", 5000);
+        cr_assert(line);
+        char want[64];
+        snprintf(want, sizeof(want), "LISTEN_PID=%d", atoi(line + 4));
+        cr_assert_str_eq(initd_read_line(&p, "LISTEN_PID", 5000), want);
+        cr_assert_eq(initd_wait(&p, 5000), 0);
+}
+
 Test(supervise, listen_pid_of_another_process_is_left_alone)
 {
         struct initd_proc p;
@@ -373,6 +388,27 @@ Test(supervise, ready_probe_sends_ready_when_it_passes)
         cr_assert_geq(now_ms() - t0, 200, "READY before the probe could pass");
         cr_assert_eq(initd_wait(&p, 5000), 0);
         unlink(path);
+}
+
+/* The probes inherit the wrapper's own environment: systemd's socket must
+ * be gone from it (only the wrapper talks to systemd). */
+Test(supervise, probes_do_not_see_the_upstream_notify_socket)
+{
+        struct initd_proc p;
+        const char *args[] = {"--supervise",
+                              "--ready",
+                              "exec:test -z \"$NOTIFY_SOCKET\"",
+                              "--ready-timeout",
+                              "3s",
+                              "--",
+                              "CHILD",
+                              "sleep",
+                              "200",
+                              NULL};
+        run(&p, args);
+        const char *m = next_msg();
+        cr_assert_str_eq(m, "READY=1", "the probe saw NOTIFY_SOCKET: got '%s'", m);
+        cr_assert_eq(initd_wait(&p, 5000), 0);
 }
 
 Test(supervise, ready_probe_timeout_fails_the_start)

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The start path's string builders (string-util.h) against printf, which
+ * they stand in for: the same text for the same values, over the edges of
+ * each range and a sweep of pseudo-random values. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "string-util.h"
+
+/* Deterministic (xorshift64*), spread over every magnitude: the value is
+ * shifted right by a varying amount so short numbers are as common as long. */
+static uint64_t next_value(uint64_t *state, unsigned i)
+{
+        uint64_t x = *state;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        *state = x;
+        return (x * UINT64_C(2685821657736338717)) >> (i % 64);
+}
+
+static const uint64_t edges[] = {
+        0,
+        1,
+        9,
+        10,
+        99,
+        100,
+        4194303,
+        4194304,
+        INT32_MAX,
+        UINT32_MAX,
+        (uint64_t) UINT32_MAX + 1,
+        INT64_MAX,
+        UINT64_MAX - 1,
+        UINT64_MAX,
+        UINT64_C(10000000000000000000),
+};
+
+Test(string_util, format_u64_is_printf_u)
+{
+        char ours[DECIMAL_U64_MAX], theirs[32];
+        uint64_t state = 0x9e3779b97f4a7c15;
+        for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]) + 20000; i++) {
+                uint64_t v = i < sizeof(edges) / sizeof(edges[0])
+                                     ? edges[i]
+                                     : next_value(&state, (unsigned) i);
+                snprintf(theirs, sizeof(theirs), "%" PRIu64, v);
+                cr_assert_str_eq(format_u64(ours, v), theirs, "value %" PRIu64, v);
+        }
+        /* The largest value fills the buffer exactly. */
+        cr_assert_eq(strlen(format_u64(ours, UINT64_MAX)), DECIMAL_U64_MAX - 1);
+}
+
+Test(string_util, format_hex_is_printf_x)
+{
+        char ours[HEX_U64_MAX], theirs[32];
+        uint64_t state = 0x2545f4914f6cdd1d;
+        for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]) + 20000; i++) {
+                uint64_t v = i < sizeof(edges) / sizeof(edges[0])
+                                     ? edges[i]
+                                     : next_value(&state, (unsigned) i);
+                snprintf(theirs, sizeof(theirs), "%016" PRIx64, v);
+                cr_assert_str_eq(format_hex_u64(ours, v), theirs, "value %" PRIu64, v);
+                snprintf(theirs, sizeof(theirs), "%" PRIx64, v);
+                cr_assert_str_eq(format_hex_u64_short(ours, v), theirs, "value %" PRIu64, v);
+        }
+}
+
+Test(string_util, strjoin)
+{
+        char *s = strjoin("a", "", "bc", "", "", "def");
+        cr_assert_str_eq(s, "abcdef");
+        free(s);
+        s = strjoin("only", "");
+        cr_assert_str_eq(s, "only");
+        free(s);
+        s = strjoin("", "");
+        cr_assert_str_eq(s, "");
+        free(s);
+        /* As many parts as the exec message has, and a long one. */
+        char big[5000];
+        memset(big, 'x', sizeof(big) - 1);
+        big[sizeof(big) - 1] = '\0';
+        s = strjoin("starting ", "/usr/bin/x", " in ", "x_t", " (", "automatic", ", ", "enforcing",
+                    ")", ": ", big);
+        cr_assert_eq(strlen(s), strlen("starting /usr/bin/x in x_t (automatic, enforcing): ") +
+                                        sizeof(big) - 1);
+        cr_assert_eq(strncmp(s, "starting /usr/bin/x in x_t (automatic, enforcing): xx", 53), 0);
+        free(s);
+}
+
+Test(string_util, strjoin3)
+{
+        char *s = strjoin3("NOTIFY_SOCKET=", "@planet-initd/1/ab", "");
+        cr_assert_str_eq(s, "NOTIFY_SOCKET=@planet-initd/1/ab");
+        free(s);
+}
+
+Test(string_util, strjoin_into_fits_exactly_or_refuses)
+{
+        char buf[8];
+        cr_assert_eq(strjoin_into(buf, sizeof(buf), "abc", "/", "def"), 0);
+        cr_assert_str_eq(buf, "abc/def"); /* 7 bytes and the NUL: full */
+        cr_assert_eq(strjoin_into(buf, sizeof(buf), "abc", "/", "defg"), -ENAMETOOLONG);
+        cr_assert_str_eq(buf, "", "a refused join leaves no partial text");
+        cr_assert_eq(strjoin_into(buf, sizeof(buf), "abcdefgh"), -ENAMETOOLONG);
+        cr_assert_eq(strjoin_into(buf, sizeof(buf), ""), 0);
+        cr_assert_str_eq(buf, "");
+        cr_assert_eq(strjoin_into(buf, 0, "a"), -ENAMETOOLONG);
+}
