@@ -368,7 +368,17 @@ static void handle_datagram(struct supervisor *s, struct notify_datagram *d,
          * be misattributed; we read continuously, and that kernel gives
          * nothing better. */
         bool from_child = d->pid == s->child && !s->child_exited;
-        if (!from_child && (d->pid <= 0 || d->pidfd_missing || d->pid == s->self ||
+        if (!from_child && d->pidfd_missing) {
+                if (ratelimit_ok(&s->complaints))
+                        fprintf(stderr,
+                                LOG_PREFIX
+                                "dropped a notify datagram from pid %d: the kernel could not "
+                                "give its sender's pidfd (gone already, or no free fd: raise "
+                                "LimitNOFILE=), so pid %d cannot be proved to be the sender\n",
+                                (int) d->pid, (int) d->pid);
+                return;
+        }
+        if (!from_child && (d->pid <= 0 || d->pid == s->self ||
                             !notify_sender_check(&s->senders, d->pid, d->pidfd, s->self))) {
                 if (ratelimit_ok(&s->complaints))
                         fprintf(stderr,
