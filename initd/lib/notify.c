@@ -280,6 +280,7 @@ static void datagram_reset(struct notify_datagram *d)
         d->pid = 0;
         d->uid = (uid_t) -1;
         d->pidfd = -1;
+        d->pidfd_missing = false;
         d->n_fds = 0;
 }
 
@@ -296,7 +297,13 @@ static void datagram_take(struct notify_datagram *d, struct msghdr *mh, size_t n
                         d->pid = uc.pid;
                         d->uid = uc.uid;
                 } else if (c->cmsg_type == SCM_PIDFD && c->cmsg_len == CMSG_LEN(sizeof(int))) {
+                        /* A negative value is the error the kernel met
+                         * making the pidfd. */
                         memcpy(&d->pidfd, CMSG_DATA(c), sizeof(int));
+                        if (d->pidfd < 0) {
+                                d->pidfd = -1;
+                                d->pidfd_missing = true;
+                        }
                 } else if (c->cmsg_type == SCM_RIGHTS) {
                         size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
                         int *fds = (int *) (void *) CMSG_DATA(c);
@@ -340,14 +347,15 @@ int notify_receive(int fd, struct notify_datagram *d)
         return 0;
 }
 
-int notify_receive_batch(int fd, struct notify_batch *b)
+/* Receive up to vlen datagrams into b. */
+static int receive_some(int fd, struct notify_batch *b, unsigned vlen)
 {
         union notify_control control[NOTIFY_BATCH_MAX];
         struct iovec iov[NOTIFY_BATCH_MAX];
         struct mmsghdr mm[NOTIFY_BATCH_MAX];
 
         /* Only the datagrams received are touched (their pages, too). */
-        for (size_t i = 0; i < NOTIFY_BATCH_MAX; i++) {
+        for (size_t i = 0; i < vlen; i++) {
                 iov[i] = (struct iovec){.iov_base = b->d[i].buf,
                                         .iov_len = sizeof(b->d[i].buf) - 1};
                 mm[i] = (struct mmsghdr){.msg_hdr = {
@@ -361,8 +369,7 @@ int notify_receive_batch(int fd, struct notify_batch *b)
         b->drained = false;
         int n;
         do
-                n = recvmmsg(fd, mm, NOTIFY_BATCH_MAX, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC,
-                             NULL);
+                n = recvmmsg(fd, mm, vlen, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC, NULL);
         while (n < 0 && errno == EINTR);
         if (n < 0) {
                 if (errno != EWOULDBLOCK)
@@ -371,7 +378,7 @@ int notify_receive_batch(int fd, struct notify_batch *b)
                 return -EAGAIN;
         }
         /* With MSG_DONTWAIT, recvmmsg stops at an empty queue. */
-        b->drained = (size_t) n < NOTIFY_BATCH_MAX;
+        b->drained = (size_t) n < vlen;
         for (int i = 0; i < n; i++) {
                 datagram_reset(&b->d[i]);
                 datagram_take(&b->d[i], &mm[i].msg_hdr, mm[i].msg_len);
@@ -380,23 +387,140 @@ int notify_receive_batch(int fd, struct notify_batch *b)
         return 0;
 }
 
-void notify_batch_done(struct notify_batch *b)
+int notify_receive_batch(int fd, struct notify_batch *b)
 {
-        int fds[NOTIFY_BATCH_MAX * (NOTIFY_FDS_MAX + 1)];
-        size_t n = 0;
-        for (size_t i = 0; i < b->n; i++) {
-                struct notify_datagram *d = &b->d[i];
-                if (d->pidfd >= 0)
-                        fds[n++] = d->pidfd;
-                for (size_t k = 0; k < d->n_fds; k++)
-                        if (d->fds[k] >= 0)
-                                fds[n++] = d->fds[k];
-                d->pidfd = -1;
-                d->n_fds = 0;
+        return receive_some(fd, b, NOTIFY_BATCH_MAX);
+}
+
+static int set_pidfds(int fd, bool on)
+{
+        int v = on;
+        return setsockopt(fd, SOL_SOCKET, SO_PASSPIDFD, &v, sizeof(v)) < 0 ? -errno : 0;
+}
+
+/* Peek at the senders of up to NOTIFY_BATCH_MAX queued datagrams. Returns
+ * how many datagrams the peek covered (the last perhaps in part), sets
+ * *all_trusted and *drained; -EAGAIN when none is queued. */
+static int peek_senders(int fd, struct notify_batch *b, pid_t trusted, bool *all_trusted,
+                        bool *drained)
+{
+        union {
+                struct cmsghdr align;
+                char buf[CMSG_SPACE(sizeof(struct ucred))];
+        } control[NOTIFY_BATCH_MAX];
+        struct iovec iov[NOTIFY_BATCH_MAX];
+        struct mmsghdr mm[NOTIFY_BATCH_MAX];
+
+        /* Credentials only: fds a datagram carries do not fit, and a peek
+         * leaves them where they are (MSG_CTRUNC). */
+        for (size_t i = 0; i < NOTIFY_BATCH_MAX; i++) {
+                iov[i] = (struct iovec){.iov_base = b->d[i].buf,
+                                        .iov_len = sizeof(b->d[i].buf) - 1};
+                mm[i] = (struct mmsghdr){.msg_hdr = {
+                                                 .msg_iov = &iov[i],
+                                                 .msg_iovlen = 1,
+                                                 .msg_control = &control[i],
+                                                 .msg_controllen = sizeof(control[i]),
+                                         }};
         }
-        b->n = 0;
-        if (n == 0)
-                return;
+        int n;
+        do
+                n = recvmmsg(fd, mm, NOTIFY_BATCH_MAX, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC, NULL);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+
+        /* With SO_PEEK_OFF each peek starts where the previous one ended:
+         * at the next datagram, or, when one did not fit the buffer
+         * (MSG_TRUNC), in the middle of it. An entry without MSG_TRUNC ends
+         * a datagram. */
+        int datagrams = 0;
+        *all_trusted = true;
+        for (int i = 0; i < n; i++) {
+                struct msghdr *mh = &mm[i].msg_hdr;
+                pid_t pid = 0;
+                for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+                        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS &&
+                            c->cmsg_len == CMSG_LEN(sizeof(struct ucred))) {
+                                struct ucred uc;
+                                memcpy(&uc, CMSG_DATA(c), sizeof(uc));
+                                pid = uc.pid;
+                        }
+                if (pid != trusted)
+                        *all_trusted = false;
+                if (!(mh->msg_flags & MSG_TRUNC) || i == n - 1)
+                        datagrams++;
+        }
+        *drained = n < NOTIFY_BATCH_MAX;
+        return datagrams;
+}
+
+int notify_receive_batch_trusting(int fd, struct notify_batch *b, pid_t trusted)
+{
+        int r, v = 0;
+
+        if (b->pidfds == NOTIFY_PIDFDS_UNKNOWN) {
+                /* As bound: on where the kernel has it. */
+                b->pidfds = NOTIFY_PIDFDS_ON;
+                if (set_pidfds(fd, true) < 0)
+                        b->pidfds = NOTIFY_PIDFDS_NEVER;
+                else if (setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &v, sizeof(v)) < 0)
+                        b->pidfds = NOTIFY_PIDFDS_ALWAYS;
+        }
+        if (b->pidfds == NOTIFY_PIDFDS_NEVER || b->pidfds == NOTIFY_PIDFDS_ALWAYS)
+                return notify_receive_batch(fd, b);
+        if (trusted <= 0) {
+                if (b->pidfds == NOTIFY_PIDFDS_OFF) {
+                        r = set_pidfds(fd, true);
+                        if (r < 0)
+                                return r;
+                        b->pidfds = NOTIFY_PIDFDS_ON;
+                }
+                return notify_receive_batch(fd, b);
+        }
+        if (b->pidfds == NOTIFY_PIDFDS_ON) {
+                r = set_pidfds(fd, false);
+                if (r < 0)
+                        return r;
+                b->pidfds = NOTIFY_PIDFDS_OFF;
+        }
+
+        bool all_trusted, drained;
+        int k = peek_senders(fd, b, trusted, &all_trusted, &drained);
+        if (k < 0) {
+                b->n = 0;
+                b->drained = k == -EAGAIN;
+                return k;
+        }
+        if (!all_trusted) {
+                r = set_pidfds(fd, true);
+                if (r < 0)
+                        return r;
+        }
+        r = receive_some(fd, b, (unsigned) k);
+        if (!all_trusted && set_pidfds(fd, false) < 0)
+                b->pidfds = NOTIFY_PIDFDS_ON; /* left on: costly, not unsafe */
+        if (r < 0 || b->n < (size_t) k)
+                /* Not everything peeked was received (cannot happen to the
+                 * only reader, but then the next peek must start at the
+                 * head again). */
+                (void) setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &v, sizeof(v));
+        if (r < 0)
+                return r;
+        b->drained = drained && b->n == (size_t) k;
+        /* The net under the peek: a datagram from anyone else that came
+         * without a pidfd (the peek and the receive disagreed) is marked,
+         * and its sender cannot be proved. */
+        for (size_t i = 0; i < b->n; i++)
+                if (b->d[i].pid != trusted && b->d[i].pidfd < 0)
+                        b->d[i].pidfd_missing = true;
+        return 0;
+}
+
+/* Close fds[0..n) (which it sorts): one close_range() per run of
+ * consecutive numbers, a run holding our fds and nothing else. */
+static void close_many(int *fds, size_t n)
+{
         /* Insertion sort: received in order, the numbers are nearly sorted. */
         for (size_t i = 1; i < n; i++) {
                 int v = fds[i];
@@ -405,8 +529,6 @@ void notify_batch_done(struct notify_batch *b)
                         fds[j] = fds[j - 1];
                 fds[j] = v;
         }
-        /* One close_range() per run of consecutive numbers: a run holds our
-         * fds and nothing else, so closing it whole closes exactly them. */
         for (size_t i = 0; i < n;) {
                 size_t j = i + 1;
                 while (j < n && fds[j] == fds[j - 1] + 1)
@@ -416,6 +538,46 @@ void notify_batch_done(struct notify_batch *b)
                                 (void) close(fds[k]);
                 i = j;
         }
+}
+
+struct notify_batch *notify_batch_new(void)
+{
+        return calloc(1, sizeof(struct notify_batch));
+}
+
+void notify_batch_done(struct notify_batch *b)
+{
+        int fds[NOTIFY_BATCH_MAX * NOTIFY_FDS_MAX];
+        size_t n = 0, n_pidfds = 0;
+        for (size_t i = 0; i < b->n; i++) {
+                struct notify_datagram *d = &b->d[i];
+                n_pidfds += d->pidfd >= 0;
+                for (size_t k = 0; k < d->n_fds; k++)
+                        if (d->fds[k] >= 0)
+                                fds[n++] = d->fds[k];
+                d->n_fds = 0;
+        }
+        if (b->n_spent + n_pidfds > NOTIFY_SPENT_PIDFDS_MAX) {
+                close_many(b->spent_pidfds, b->n_spent);
+                b->n_spent = 0;
+        }
+        for (size_t i = 0; i < b->n; i++) {
+                struct notify_datagram *d = &b->d[i];
+                if (d->pidfd >= 0)
+                        b->spent_pidfds[b->n_spent++] = d->pidfd;
+                d->pidfd = -1;
+        }
+        b->n = 0;
+        close_many(fds, n);
+}
+
+void notify_batch_free(struct notify_batch *b)
+{
+        if (!b)
+                return;
+        notify_batch_done(b);
+        close_many(b->spent_pidfds, b->n_spent);
+        free(b);
 }
 
 static pid_t parent_of(pid_t pid)

@@ -89,6 +89,12 @@ struct notify_datagram {
         pid_t pid;      /* from SCM_CREDENTIALS; 0 when absent */
         uid_t uid;
         int pidfd; /* from SCM_PIDFD when the kernel sends it; else -1 */
+        /* The sender needed a pidfd and has none: the kernel sent an error
+         * instead (older kernels cannot make one for a sender that has
+         * exited and been reaped, no kernel can when our fd table is
+         * full), or the batch's peek missed it (notify_receive_batch_trusting).
+         * Its pid number proves nothing then. */
+        bool pidfd_missing;
         size_t n_fds;
         char buf[NOTIFY_DATAGRAM_MAX + 1];
         int fds[NOTIFY_FDS_MAX];
@@ -103,20 +109,56 @@ int notify_receive(int fd, struct notify_datagram *d);
 /* Up to NOTIFY_BATCH_MAX datagrams in one recvmmsg: what a busy sender has
  * queued costs one system call, not one each. */
 #define NOTIFY_BATCH_MAX 8
+/* Sender pidfds kept open after their batch, at most: see notify_batch_done. */
+#define NOTIFY_SPENT_PIDFDS_MAX 32
 struct notify_batch {
         size_t n;
         /* True when the socket's queue was seen empty at the end of this
          * receive (fewer datagrams than asked for): everything received
          * later was sent after this point. */
         bool drained;
+        size_t n_spent;
+        int spent_pidfds[NOTIFY_SPENT_PIDFDS_MAX];
+        /* notify_receive_batch_trusting's view of the socket. */
+        enum {
+                NOTIFY_PIDFDS_UNKNOWN = 0,
+                NOTIFY_PIDFDS_ON,     /* SO_PASSPIDFD set (as bound) */
+                NOTIFY_PIDFDS_OFF,    /* unset; SO_PEEK_OFF 0: peek first */
+                NOTIFY_PIDFDS_NEVER,  /* the kernel has no SO_PASSPIDFD */
+                NOTIFY_PIDFDS_ALWAYS, /* no SO_PEEK_OFF: keep them on */
+        } pidfds;
         struct notify_datagram d[NOTIFY_BATCH_MAX];
 };
+/* A batch to receive into; NULL when out of memory. */
+struct notify_batch *notify_batch_new(void);
+/* notify_batch_done, then close the spent pidfds and free b. NULL is fine. */
+void notify_batch_free(struct notify_batch *b);
 /* Receive what is queued, up to NOTIFY_BATCH_MAX (b->n ≥ 1), each as
  * notify_receive would. -EAGAIN when none is queued (b->drained set). */
 int notify_receive_batch(int fd, struct notify_batch *b);
-/* Close every fd the batch's datagrams still own: one close_range() per
- * run of consecutive numbers (received fds take the lowest free numbers, so
- * a batch's mostly are one or two runs). */
+/* As notify_receive_batch, on a socket from notify_socket_bind, without
+ * making a pidfd for each datagram of the one sender whose pid number needs
+ * none: `trusted`, a process whose number cannot change hands while we
+ * read (the supervisor's unreaped child); 0 for none. A pidfd costs the
+ * kernel a file and an fd per datagram (half of what relaying a datagram
+ * cost). SO_PASSPIDFD counts when a datagram is received, not when it was
+ * sent, and is a property of the socket: so the senders of what is queued
+ * are peeked first (MSG_PEEK with SO_PEEK_OFF, credentials only), and the
+ * option is set for the receive of a batch only when one of them is
+ * someone else; every other sender's datagram still carries its pidfd.
+ * Without SO_PEEK_OFF every datagram gets one, as bound. The caller keeps
+ * using b with this function for this socket (b remembers its state). */
+int notify_receive_batch_trusting(int fd, struct notify_batch *b, pid_t trusted);
+/* Close the fds the batch's datagrams carried (SCM_RIGHTS: FDSTORE, and
+ * BARRIER's, which must close once the datagrams before it are handled),
+ * one close_range() per run of consecutive numbers (received fds take the
+ * lowest free numbers, so a batch's mostly are one or two runs). The
+ * sender pidfds (SCM_PIDFD, one per datagram) are set aside instead and
+ * closed NOTIFY_SPENT_PIDFDS_MAX at a time: a service that notifies once
+ * per wake-up gets one batch per datagram, and closing its pidfd would be
+ * a system call of its own per message; set aside, they are consecutive
+ * numbers that one close_range() closes. Holding a pidfd for a while has
+ * no effect on its process. */
 void notify_batch_done(struct notify_batch *b);
 
 /* Is pid the process `ancestor` or one of its descendants? Walks the ppid

@@ -357,12 +357,27 @@ static void handle_datagram(struct supervisor *s, struct notify_datagram *d,
          * and, with SO_PASSPIDFD, the pidfd the kernel attached to this
          * datagram (it names the sending process itself, not a number)
          * proves the walk was about the sender and lets the verdict be
-         * remembered per process (notify_sender_check). Without a pidfd
-         * (kernels before 6.5) a sender that exited, was reaped and whose
-         * number went to one of our descendants after a full wrap of the
-         * pid space between the send and our read would be misattributed;
-         * we read continuously, and that kernel gives nothing better. */
+         * remembered per process (notify_sender_check). The kernel makes
+         * that pidfd for every sender but the child (drain_notify); one
+         * that should have come and did not (pidfd_missing: the kernel
+         * could not make it, the sender being reaped on an older kernel or
+         * our fd table full) leaves the sender unproved: dropped. Without
+         * SO_PASSPIDFD (kernels before 6.5) a sender that exited, was
+         * reaped and whose number went to one of our descendants after a
+         * full wrap of the pid space between the send and our read would
+         * be misattributed; we read continuously, and that kernel gives
+         * nothing better. */
         bool from_child = d->pid == s->child && !s->child_exited;
+        if (!from_child && d->pidfd_missing) {
+                if (ratelimit_ok(&s->complaints))
+                        fprintf(stderr,
+                                LOG_PREFIX
+                                "dropped a notify datagram from pid %d: the kernel could not "
+                                "give its sender's pidfd (gone already, or no free fd: raise "
+                                "LimitNOFILE=), so pid %d cannot be proved to be the sender\n",
+                                (int) d->pid, (int) d->pid);
+                return;
+        }
         if (!from_child && (d->pid <= 0 || d->pid == s->self ||
                             !notify_sender_check(&s->senders, d->pid, d->pidfd, s->self))) {
                 if (ratelimit_ok(&s->complaints))
@@ -467,7 +482,10 @@ static void drain_notify(struct supervisor *s)
                 return;
         struct relay_batch relay = {0};
         for (;;) {
-                int r = notify_receive_batch(s->notify_fd, s->batch);
+                /* The child's datagrams need no pidfd (handle_datagram):
+                 * the kernel makes one only for other senders'. */
+                int r = notify_receive_batch_trusting(s->notify_fd, s->batch,
+                                                      s->child_exited ? 0 : s->child);
                 if (r < 0)
                         break; /* -EAGAIN: empty */
                 for (size_t i = 0; i < s->batch->n; i++)
@@ -815,7 +833,7 @@ int supervise_run(const struct supervise_options *o, int *ret_exit_status, struc
                 goto restore;
         }
         if (s.notify_fd >= 0) {
-                s.batch = malloc(sizeof(*s.batch));
+                s.batch = notify_batch_new();
                 if (!s.batch || pipe2(gate, O_CLOEXEC) < 0) {
                         r = planet_error_set(err, s.batch ? errno : ENOMEM,
                                              "cannot prepare the notify relay: %m");
@@ -949,7 +967,7 @@ restore:
                         close(gate[i]);
         if (s.child_pidfd >= 0)
                 close(s.child_pidfd);
-        free(s.batch);
+        notify_batch_free(s.batch);
         if (s.child_address_is_path)
                 (void) unlink(s.child_address.sun.sun_path);
         return r;

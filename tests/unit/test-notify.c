@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -208,7 +209,8 @@ Test(notify_receive, batches_keep_order_fds_and_truncation)
 {
         struct notify_address a;
         int fd = bound(&a), tx = -1, p[2];
-        struct notify_batch *b = malloc(sizeof(*b));
+        struct notify_batch *b = notify_batch_new();
+        cr_assert_not_null(b);
         cr_assert_eq(notify_socket_open_sender(&tx, NULL), 0);
         cr_assert_eq(pipe(p), 0);
 
@@ -234,12 +236,17 @@ Test(notify_receive, batches_keep_order_fds_and_truncation)
                 cr_assert_eq(b->d[i].pid, getpid());
                 cr_assert_eq(b->d[i].n_fds, i == 1 ? 2u : 0u);
         }
-        int held[] = {b->d[1].fds[0], b->d[1].fds[1], b->d[0].pidfd, b->d[3].pidfd};
+        int passed[] = {b->d[1].fds[0], b->d[1].fds[1]};
+        int pidfds[] = {b->d[0].pidfd, b->d[3].pidfd};
         notify_batch_done(b);
-        for (size_t i = 0; i < ELEMENTSOF(held); i++)
-                if (held[i] >= 0)
-                        cr_assert_not(fd_open(held[i]), "fd %d still open", held[i]);
+        for (size_t i = 0; i < ELEMENTSOF(passed); i++)
+                cr_assert_not(fd_open(passed[i]), "passed fd %d still open", passed[i]);
         cr_assert(fd_open(fd) && fd_open(tx) && fd_open(p[0]), "only the batch's fds close");
+        /* Sender pidfds wait to be closed together (notify_batch_free
+         * closes them below). */
+        for (size_t i = 0; i < ELEMENTSOF(pidfds); i++)
+                if (pidfds[i] >= 0)
+                        cr_assert(fd_open(pidfds[i]), "pidfd %d closed early", pidfds[i]);
 
         /* More than a batch: the first receive is not "drained". */
         for (int i = 0; i < NOTIFY_BATCH_MAX + 2; i++) {
@@ -255,9 +262,290 @@ Test(notify_receive, batches_keep_order_fds_and_truncation)
         cr_assert_eq(b->n, 2);
         cr_assert_str_eq(b->d[1].buf, "STATUS=9");
         notify_batch_done(b);
-        free(b);
+        notify_batch_free(b);
+        for (size_t i = 0; i < ELEMENTSOF(pidfds); i++)
+                if (pidfds[i] >= 0)
+                        cr_assert_not(fd_open(pidfds[i]), "pidfd %d still open", pidfds[i]);
         close(p[0]);
         close(p[1]);
+        close(tx);
+        close(fd);
+}
+
+static size_t open_fds(void)
+{
+        size_t n = 0;
+        for (int f = 0; f < 4096; f++)
+                n += fd_open(f);
+        return n;
+}
+
+/* Another process that sends to a when told to, so that its datagrams
+ * interleave with ours in a known order. */
+struct stranger {
+        pid_t pid;
+        int cmd, ack;
+};
+
+static void stranger_start(struct stranger *st, const struct notify_address *a)
+{
+        int cmd[2], ack[2];
+        cr_assert_eq(pipe(cmd), 0);
+        cr_assert_eq(pipe(ack), 0);
+        st->pid = fork();
+        cr_assert_geq(st->pid, 0);
+        if (st->pid == 0) {
+                int tx = -1;
+                char c;
+                if (notify_socket_open_sender(&tx, NULL) < 0)
+                        _exit(1);
+                while (read(cmd[0], &c, 1) == 1 && c == 's') {
+                        if (notify_send(tx, a, "STATUS=stranger", 15, NULL, 0) < 0 ||
+                            write(ack[1], "k", 1) != 1)
+                                _exit(1);
+                }
+                _exit(0);
+        }
+        close(cmd[0]);
+        close(ack[1]);
+        st->cmd = cmd[1];
+        st->ack = ack[0];
+}
+
+static void stranger_send(struct stranger *st)
+{
+        char c;
+        cr_assert_eq(write(st->cmd, "s", 1), 1);
+        cr_assert_eq(read(st->ack, &c, 1), 1);
+}
+
+static void stranger_stop(struct stranger *st)
+{
+        int status;
+        cr_assert_eq(write(st->cmd, "q", 1), 1);
+        cr_assert_eq(waitpid(st->pid, &status, 0), st->pid);
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        close(st->cmd);
+        close(st->ack);
+}
+
+Test(notify_receive, trusting_makes_pidfds_for_the_others_only)
+{
+        struct notify_address a;
+        int fd = bound(&a), tx = -1, p[2];
+        struct stranger st;
+        struct notify_batch *b = notify_batch_new();
+        char big[6000];
+        size_t base = 0;
+
+        cr_assert_not_null(b);
+        cr_assert_eq(notify_socket_open_sender(&tx, NULL), 0);
+        base = open_fds();
+        stranger_start(&st, &a);
+        cr_assert_eq(pipe(p), 0);
+        memset(big, 'A', sizeof(big));
+
+        /* One batch mixing senders, an oversized datagram (two peeks: it
+         * does not fit the buffer), an empty one and passed fds. */
+        cr_assert_eq(notify_send(tx, &a, "STATUS=1", 8, NULL, 0), 0);
+        stranger_send(&st);
+        cr_assert_eq(notify_send(tx, &a, big, sizeof(big), NULL, 0), 0);
+        cr_assert_eq(notify_send(tx, &a, "", 0, NULL, 0), 0);
+        cr_assert_eq(notify_send(tx, &a, "FDSTORE=1", 9, p, 2), 0);
+        stranger_send(&st);
+        close(p[0]);
+        close(p[1]);
+
+        cr_assert_eq(notify_receive_batch_trusting(fd, b, getpid()), 0);
+        bool pidfds = b->pidfds != NOTIFY_PIDFDS_NEVER;
+        cr_assert_eq(b->n, 6);
+        cr_assert(b->drained);
+        cr_assert_str_eq(b->d[0].buf, "STATUS=1");
+        cr_assert_str_eq(b->d[1].buf, "STATUS=stranger");
+        cr_assert(b->d[2].truncated);
+        cr_assert_eq(b->d[2].size, sizeof(big));
+        cr_assert_eq(b->d[3].len, 0);
+        cr_assert_str_eq(b->d[4].buf, "FDSTORE=1");
+        cr_assert_eq(b->d[4].n_fds, 2);
+        cr_assert_str_eq(b->d[5].buf, "STATUS=stranger");
+        /* A batch with someone else's datagram is received with pidfds,
+         * ours included (one receive, not one per sender). */
+        for (size_t i = 0; i < b->n; i++) {
+                bool ours = i != 1 && i != 5;
+                cr_assert_eq(b->d[i].pid, ours ? getpid() : st.pid);
+                cr_assert_not(b->d[i].pidfd_missing, "datagram %zu", i);
+                if (!ours && pidfds)
+                        cr_assert(notify_sender_is_descendant(st.pid, b->d[i].pidfd, getpid()),
+                                  "the stranger's own pidfd");
+        }
+        notify_batch_done(b);
+        cr_assert_eq(notify_receive_batch_trusting(fd, b, getpid()), -EAGAIN);
+        cr_assert(b->drained);
+
+        /* Ours alone: no pidfd. */
+        cr_assert_eq(notify_send(tx, &a, "STATUS=2", 8, NULL, 0), 0);
+        cr_assert_eq(notify_send(tx, &a, "STATUS=3", 8, NULL, 0), 0);
+        cr_assert_eq(notify_receive_batch_trusting(fd, b, getpid()), 0);
+        cr_assert_eq(b->n, 2);
+        cr_assert_str_eq(b->d[1].buf, "STATUS=3");
+        for (size_t i = 0; i < b->n; i++)
+                cr_assert_lt(b->d[i].pidfd, 0, "no pidfd for the trusted sender");
+        notify_batch_done(b);
+
+        /* The peeks left nothing behind: the next datagrams are read from
+         * the head, the stranger's with its pidfd. */
+        stranger_send(&st);
+        cr_assert_eq(notify_send(tx, &a, "STATUS=4", 8, NULL, 0), 0);
+        cr_assert_eq(notify_receive_batch_trusting(fd, b, getpid()), 0);
+        cr_assert_eq(b->n, 2);
+        cr_assert_str_eq(b->d[0].buf, "STATUS=stranger");
+        cr_assert_eq(b->d[0].pidfd >= 0, pidfds);
+        cr_assert_str_eq(b->d[1].buf, "STATUS=4");
+        notify_batch_done(b);
+
+        /* Nobody trusted (the child is gone): every sender's pidfd. */
+        cr_assert_eq(notify_send(tx, &a, "STATUS=5", 8, NULL, 0), 0);
+        cr_assert_eq(notify_receive_batch_trusting(fd, b, 0), 0);
+        cr_assert_eq(b->n, 1);
+        cr_assert_eq(b->d[0].pidfd >= 0, pidfds);
+
+        stranger_stop(&st);
+        notify_batch_free(b);
+        cr_assert_eq(open_fds(), base, "the peeks installed no fds, and all closed");
+        close(tx);
+        close(fd);
+}
+
+/* More than a batch, the senders alternating: every datagram once, in
+ * order, each batch's pidfds where they belong. */
+Test(notify_receive, trusting_in_batches)
+{
+        struct notify_address a;
+        int fd = bound(&a), tx = -1;
+        struct stranger st;
+        struct notify_batch *b = notify_batch_new();
+        cr_assert_not_null(b);
+        cr_assert_eq(notify_socket_open_sender(&tx, NULL), 0);
+        stranger_start(&st, &a);
+        int total = 3 * NOTIFY_BATCH_MAX + 3, sent = 0, seen = 0, unmixed = 0;
+        while (seen < total) {
+                /* Runs of ours with a stranger's now and then: some batches
+                 * are all ours, some are not. At most 9 queued: the
+                 * kernel's default queue length is 10. */
+                for (int k = 0; k < 9 && sent < total; k++, sent++) {
+                        if (sent % 11 == 5) {
+                                stranger_send(&st);
+                        } else {
+                                char m[32];
+                                int len = snprintf(m, sizeof(m), "STATUS=%d", sent);
+                                cr_assert_eq(notify_send(tx, &a, m, (size_t) len, NULL, 0), 0);
+                        }
+                }
+                while (seen < sent) {
+                        cr_assert_eq(notify_receive_batch_trusting(fd, b, getpid()), 0);
+                        bool pidfds = b->pidfds != NOTIFY_PIDFDS_NEVER, mixed = false;
+                        for (size_t i = 0; i < b->n; i++)
+                                mixed |= b->d[i].pid != getpid();
+                        unmixed += !mixed;
+                        for (size_t i = 0; i < b->n; i++, seen++) {
+                                const struct notify_datagram *d = &b->d[i];
+                                if (seen % 11 == 5) {
+                                        cr_assert_str_eq(d->buf, "STATUS=stranger");
+                                        cr_assert_eq(d->pid, st.pid);
+                                        cr_assert_eq(d->pidfd >= 0, pidfds);
+                                } else {
+                                        char m[32];
+                                        snprintf(m, sizeof(m), "STATUS=%d", seen);
+                                        cr_assert_str_eq(d->buf, m);
+                                        if (!mixed)
+                                                cr_assert_lt(d->pidfd, 0);
+                                }
+                                cr_assert_not(d->pidfd_missing);
+                        }
+                        notify_batch_done(b);
+                }
+        }
+        cr_assert_eq(seen, total);
+        cr_assert(unmixed > 0, "some batches were ours alone");
+        cr_assert_eq(notify_receive_batch_trusting(fd, b, getpid()), -EAGAIN);
+        stranger_stop(&st);
+        notify_batch_free(b);
+        close(tx);
+        close(fd);
+}
+
+/* The kernel sends the error it met making a pidfd in its place (here:
+ * no free fd); the datagram must say its sender's pidfd is missing, not
+ * look like one from a kernel without pidfds. */
+Test(notify_receive, a_pidfd_the_kernel_could_not_make_is_missing)
+{
+        struct notify_address a;
+        int fd = bound(&a), tx = -1;
+        struct notify_batch *b = notify_batch_new();
+        cr_assert_not_null(b);
+        cr_assert_eq(notify_socket_open_sender(&tx, NULL), 0);
+        cr_assert_eq(notify_send(tx, &a, "STATUS=1", 8, NULL, 0), 0);
+        cr_assert_eq(notify_receive_batch(fd, b), 0);
+        bool pidfds = b->d[0].pidfd >= 0;
+        notify_batch_free(b);
+        if (!pidfds)
+                cr_skip_test("this kernel attaches no pidfds");
+
+        b = notify_batch_new();
+        cr_assert_not_null(b);
+        int top = -1;
+        for (int f = 0; f < 4096; f++)
+                if (fd_open(f))
+                        top = f;
+        struct rlimit rl;
+        cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+        struct rlimit tight = {.rlim_cur = (rlim_t) top + 1, .rlim_max = rl.rlim_max};
+        cr_assert_eq(notify_send(tx, &a, "STATUS=2", 8, NULL, 0), 0);
+        cr_assert_eq(setrlimit(RLIMIT_NOFILE, &tight), 0);
+        /* Fill the holes below the limit. */
+        int fill[4096];
+        size_t n_fill = 0;
+        for (int f; n_fill < ELEMENTSOF(fill) && (f = dup(fd)) >= 0;)
+                fill[n_fill++] = f;
+        int r = notify_receive_batch(fd, b);
+        for (size_t i = 0; i < n_fill; i++)
+                close(fill[i]);
+        cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+        cr_assert_eq(r, 0);
+        cr_assert_eq(b->n, 1);
+        cr_assert_str_eq(b->d[0].buf, "STATUS=2");
+        cr_assert_lt(b->d[0].pidfd, 0);
+        cr_assert(b->d[0].pidfd_missing);
+        notify_batch_free(b);
+        close(tx);
+        close(fd);
+}
+
+/* One datagram per receive, as a service that notifies now and then gives
+ * us: the sender pidfds set aside stay bounded, and all close in the end. */
+Test(notify_receive, spent_pidfds_are_bounded_and_closed)
+{
+        struct notify_address a;
+        int fd = bound(&a), tx = -1;
+        struct notify_batch *b = notify_batch_new();
+        cr_assert_not_null(b);
+        cr_assert_eq(notify_socket_open_sender(&tx, NULL), 0);
+        size_t base = open_fds(), most = 0;
+        bool got_pidfds = false;
+        for (int i = 0; i < 3 * NOTIFY_SPENT_PIDFDS_MAX + 5; i++) {
+                cr_assert_eq(notify_send(tx, &a, "WATCHDOG=1", 10, NULL, 0), 0);
+                cr_assert_eq(notify_receive_batch(fd, b), 0);
+                cr_assert_eq(b->n, 1);
+                got_pidfds |= b->d[0].pidfd >= 0;
+                notify_batch_done(b);
+                size_t now = open_fds();
+                most = now > most ? now : most;
+        }
+        cr_assert_leq(most, base + NOTIFY_SPENT_PIDFDS_MAX);
+        if (got_pidfds)
+                cr_assert_gt(most, base, "pidfds are set aside, not closed one by one");
+        notify_batch_free(b);
+        cr_assert_eq(open_fds(), base, "every pidfd closed");
         close(tx);
         close(fd);
 }
