@@ -10,6 +10,7 @@
 #include <sys/time.h>
 #include <sys/un.h>
 
+#include "fileio.h"
 #include "journal.h"
 #include "macro.h"
 
@@ -161,33 +162,11 @@ int journal_current_unit(char **ret)
         _cleanup_close_ int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        /* On the heap and grown as needed, not a page-sized stack array:
-         * the common file is one line, and the array would cost every
-         * planet-initd a stack page (string-util.h says why that counts);
-         * a cgroup v1 file with long paths can pass a page. */
-        size_t size = 512, len = 0;
-        _cleanup_free_ char *buf = malloc(size + 1);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t n = read(fd, buf + len, size - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                if (n == 0)
-                        break;
-                len += (size_t) n;
-                if (len == size) {
-                        if (size >= JOURNAL_CGROUP_FILE_MAX)
-                                return -EFBIG;
-                        char *nb = realloc(buf, size * 2 + 1);
-                        if (!nb)
-                                return -ENOMEM;
-                        buf = nb;
-                        size *= 2;
-                }
-        }
-        buf[len] = '\0';
+        /* Grown as needed (read_fd_full): the common file is one line; a
+         * cgroup v1 file with long paths can pass a page. */
+        _cleanup_free_ char *buf = NULL;
+        int r = read_fd_full(fd, 512, JOURNAL_CGROUP_FILE_MAX, false, &buf, NULL);
+        if (r < 0)
+                return r;
         return journal_unit_from_cgroup(buf, ret);
 }

@@ -16,6 +16,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "selinuxfs.h"
 #include "string-util.h"
 
@@ -54,55 +55,13 @@ static int selinuxfs_at(const char *mnt)
         return (svfs.f_flag & ST_RDONLY) ? 0 : 1;
 }
 
-/* What fd has to give, NUL-terminated (the NUL not counted in *ret_len);
- * -EFBIG past max bytes. The buffer starts at first bytes and doubles: what
- * is read here is mostly a few hundred bytes, and a page-sized block (or
- * stack array) would cost planet-initd a page of its own memory. A large
- * answer comes in parts; with one_answer, a read that does not fill the
- * buffer is the last (a transaction file's answer, a /proc attr file:
- * reading on would wait on a FIFO standing in for one), otherwise the end
- * is EOF (/proc/mounts may hand over less than asked before its end). */
-static int read_all(int fd, size_t first, size_t max, bool one_answer, char **ret, size_t *ret_len)
-{
-        size_t size = first, len = 0;
-        _cleanup_free_ char *buf = malloc(size + 1);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t n = read(fd, buf + len, size - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                if (n == 0)
-                        break;
-                len += (size_t) n;
-                if (len < size && one_answer)
-                        break;
-                if (len == size) {
-                        if (size >= max)
-                                return -EFBIG;
-                        char *nb = realloc(buf, size * 2 + 1);
-                        if (!nb)
-                                return -ENOMEM;
-                        buf = nb;
-                        size *= 2;
-                }
-        }
-        buf[len] = '\0';
-        *ret = TAKE_PTR(buf);
-        if (ret_len)
-                *ret_len = len;
-        return 0;
-}
-
 static char *read_small_file(const char *path, size_t max)
 {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
         char *buf = NULL;
         if (fd < 0)
                 return NULL;
-        int r = read_all(fd, 1024, max, false, &buf, NULL);
+        int r = read_fd_full(fd, 1024, max, false, &buf, NULL);
         if (r < 0)
                 errno = -r;
         return r < 0 ? NULL : buf;
@@ -344,7 +303,7 @@ static int transaction(const char *mount, const char *name, const char *question
                 return 0;
         /* The answer is at most a page (the kernel's transaction limit),
          * usually one context or one line of numbers. */
-        int r = read_all(fd, 256, TRANSACTION_ANSWER_MAX, true, ret_answer, ret_len);
+        int r = read_fd_full(fd, 256, TRANSACTION_ANSWER_MAX, true, ret_answer, ret_len);
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
@@ -495,7 +454,7 @@ int selinuxfs_get_current_context(char **ret, struct planet_error *err)
         _cleanup_close_ int fd = open_thread_attr("current", O_RDONLY, path, sizeof(path));
         if (fd < 0)
                 return planet_error_set(err, errno, "cannot open %s: %m", path);
-        int r = read_all(fd, 256, 65536, true, &buf, &n);
+        int r = read_fd_full(fd, 256, 65536, true, &buf, &n);
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
