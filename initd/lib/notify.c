@@ -347,6 +347,23 @@ int notify_receive(int fd, struct notify_datagram *d)
         return 0;
 }
 
+/* Point vlen message headers at b's datagram buffers (their NUL's byte
+ * kept free) and at the vlen control buffers of control_size bytes each. */
+static void batch_prepare(struct notify_batch *b, size_t vlen, struct iovec *iov,
+                          struct mmsghdr *mm, void *control, size_t control_size)
+{
+        for (size_t i = 0; i < vlen; i++) {
+                iov[i] = (struct iovec){.iov_base = b->d[i].buf,
+                                        .iov_len = sizeof(b->d[i].buf) - 1};
+                mm[i] = (struct mmsghdr){.msg_hdr = {
+                                                 .msg_iov = &iov[i],
+                                                 .msg_iovlen = 1,
+                                                 .msg_control = (char *) control + i * control_size,
+                                                 .msg_controllen = control_size,
+                                         }};
+        }
+}
+
 /* Receive up to vlen datagrams into b. */
 static int receive_some(int fd, struct notify_batch *b, unsigned vlen)
 {
@@ -355,16 +372,7 @@ static int receive_some(int fd, struct notify_batch *b, unsigned vlen)
         struct mmsghdr mm[NOTIFY_BATCH_MAX];
 
         /* Only the datagrams received are touched (their pages, too). */
-        for (size_t i = 0; i < vlen; i++) {
-                iov[i] = (struct iovec){.iov_base = b->d[i].buf,
-                                        .iov_len = sizeof(b->d[i].buf) - 1};
-                mm[i] = (struct mmsghdr){.msg_hdr = {
-                                                 .msg_iov = &iov[i],
-                                                 .msg_iovlen = 1,
-                                                 .msg_control = &control[i],
-                                                 .msg_controllen = sizeof(control[i]),
-                                         }};
-        }
+        batch_prepare(b, vlen, iov, mm, control, sizeof(control[0]));
         b->n = 0;
         b->drained = false;
         int n;
@@ -413,16 +421,7 @@ static int peek_senders(int fd, struct notify_batch *b, pid_t trusted, bool *all
 
         /* Credentials only: fds a datagram carries do not fit, and a peek
          * leaves them where they are (MSG_CTRUNC). */
-        for (size_t i = 0; i < NOTIFY_BATCH_MAX; i++) {
-                iov[i] = (struct iovec){.iov_base = b->d[i].buf,
-                                        .iov_len = sizeof(b->d[i].buf) - 1};
-                mm[i] = (struct mmsghdr){.msg_hdr = {
-                                                 .msg_iov = &iov[i],
-                                                 .msg_iovlen = 1,
-                                                 .msg_control = &control[i],
-                                                 .msg_controllen = sizeof(control[i]),
-                                         }};
-        }
+        batch_prepare(b, NOTIFY_BATCH_MAX, iov, mm, control, sizeof(control[0]));
         int n;
         do
                 n = recvmmsg(fd, mm, NOTIFY_BATCH_MAX, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC, NULL);
