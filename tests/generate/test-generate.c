@@ -869,6 +869,17 @@ Test(generate, answer_cache_corrupt_or_foreign_is_ignored, .init = setup, .fini 
         cr_assert_str_eq(got2, want);
 }
 
+/* A cache directory name and a copy of the fixture policy, in tmp: the
+ * tests that change the policy between runs change the copy. */
+static void copy_policy(char cache[static 700], char copy[static 700])
+{
+        snprintf(cache, 700, "%s/cache", tmp);
+        snprintf(copy, 700, "%s/policy.33", tmp);
+        _cleanup_free_ char *cmd = NULL;
+        cr_assert(asprintf(&cmd, "cp '%s' '%s'", policy, copy) > 0);
+        cr_assert_eq(system(cmd), 0);
+}
+
 /* Rename gentest_svc_t (or gentest_svq_t, to undo it) in place in a copy of
  * the policy: same length, so a policy libsepol reads, with another name for
  * the service's domain. The name must occur once, or the rename would be
@@ -899,11 +910,7 @@ Test(generate, answer_cache_of_another_policy_or_fc_is_not_used, .init = setup, 
 {
         put("units/svc.service", "[Service]\nExecStart=/opt/gentest/bin/svc\n");
         char cache[700], copy[700];
-        snprintf(cache, sizeof(cache), "%s/cache", tmp);
-        snprintf(copy, sizeof(copy), "%s/policy.33", tmp);
-        _cleanup_free_ char *cmd = NULL;
-        cr_assert(asprintf(&cmd, "cp '%s' '%s'", policy, copy) > 0);
-        cr_assert_eq(system(cmd), 0);
+        copy_policy(cache, copy);
 
         struct generate_options o = options();
         o.cache_dir = cache;
@@ -950,11 +957,7 @@ Test(generate, answer_cache_of_another_policy_or_fc_is_not_used, .init = setup, 
 Test(generate, answer_cache_policy_changed_during_the_run, .init = setup, .fini = teardown)
 {
         char cache[700], copy[700];
-        snprintf(cache, sizeof(cache), "%s/cache", tmp);
-        snprintf(copy, sizeof(copy), "%s/policy.33", tmp);
-        _cleanup_free_ char *cmd = NULL;
-        cr_assert(asprintf(&cmd, "cp '%s' '%s'", policy, copy) > 0);
-        cr_assert_eq(system(cmd), 0);
+        copy_policy(cache, copy);
         put("units/plain.service", "[Service]\nExecStart=/opt/gentest/bin/plain\n");
         struct generate_options o = options();
         o.cache_dir = cache;
