@@ -32,7 +32,8 @@ struct args {
         size_t n_files;
         char **unit_dirs;
         size_t n_unit_dirs;
-        const char *directory;
+        char **directories; /* -D, in order */
+        size_t n_directories;
         const char *since;
         const char *boot;
         bool boot_set;
@@ -54,6 +55,7 @@ static void args_done(struct args *a)
 {
         free(a->inputs);
         free(a->files);
+        free(a->directories);
         free(a->unit_dirs);
 }
 
@@ -67,7 +69,8 @@ static void help(FILE *f)
                 "  -i, --input FILE       audit.log, dmesg, journalctl or pasted text ('-': "
                 "stdin);\n"
                 "                         repeatable\n"
-                "  -D, --directory DIR    a journal directory (e.g. the host's, bind-mounted)\n"
+                "  -D, --directory DIR    a journal directory (e.g. the host's, bind-mounted);\n"
+                "                         repeat to read several together (host's and planet's)\n"
                 "      --file FILE        a journal file; repeatable\n"
                 "  -S, --since WHEN       \"YYYY-MM-DD [HH:MM[:SS]]\", today, yesterday, -1h, \"2h "
                 "ago\", @EPOCH\n"
@@ -151,7 +154,7 @@ static int parse_args(int argc, char **argv, struct args *a)
                         r = push(&a->inputs, &a->n_inputs, optarg);
                         break;
                 case 'D':
-                        a->directory = optarg;
+                        r = push(&a->directories, &a->n_directories, optarg);
                         break;
                 case OPT_FILE:
                         r = push(&a->files, &a->n_files, optarg);
@@ -231,12 +234,12 @@ static int parse_args(int argc, char **argv, struct args *a)
                         argv[optind]);
                 return 2;
         }
-        if (a->n_inputs && (a->directory || a->n_files || a->follow)) {
+        if (a->n_inputs && (a->n_directories || a->n_files || a->follow)) {
                 fprintf(stderr, "planet-selinux denials: -i reads text; it cannot be combined "
                                 "with --directory, --file or --follow\n");
                 return 2;
         }
-        if (a->directory && a->n_files) {
+        if (a->n_directories && a->n_files) {
                 fprintf(stderr, "planet-selinux denials: give --directory or --file, not both\n");
                 return 2;
         }
@@ -765,7 +768,7 @@ static int run(const struct args *ap, struct planet_error *errp)
                 .unit_dirs = want_units ? unit_dirs : no_dirs,
                 .proc_root = a.no_proc || !want_units     ? NULL
                              : a.proc_root                ? a.proc_root
-                             : (a.directory || a.n_files) ? NULL
+                             : (a.n_directories || a.n_files) ? NULL
                                                           : "/proc",
                 .only_unit = a.unit,
                 .only_domain = a.domain,
@@ -804,7 +807,7 @@ static int run(const struct args *ap, struct planet_error *errp)
         } else {
                 struct follow_state fs = {.x = x, .idx = idx, .log = a.log ? &log_dl : NULL, .log_err = errp};
                 struct journal_read_options jo = {
-                        .directory = a.directory,
+                        .directories = a.directories,
                         .files = files,
                         .since_usec = since,
                         .boot_id = a.boot_set ? boot : NULL,

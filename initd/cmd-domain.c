@@ -201,16 +201,10 @@ static int parse_options(int argc, char **argv, struct domain_options *o)
         return 1;
 }
 
-static void closedirp(DIR **d)
-{
-        if (*d)
-                (void) closedir(*d);
-}
-
 /* The highest policy.NN in dir, as the kernel loader picks it. */
 static int find_policy_file(const char *dir, char **ret, struct planet_error *err)
 {
-        _cleanup_(closedirp) DIR *d = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
         long best = -1;
 
         d = opendir(dir);

@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Reading denials from the journal (sd-journal) and from text. */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 
 #include "journal-dl.h"
 #include "journal-read.h"
 #include "messages.h"
+#include "string-util.h"
 
 /* The journal being read and the library functions to read it with. */
 struct reader {
@@ -188,33 +191,111 @@ static int handle_entry(const struct reader *rd, const struct journal_read_optio
         return r < 0 ? r : 1;
 }
 
+static bool is_journal_file(const char *name)
+{
+        size_t n = strlen(name);
+        return (n > 8 && !strcmp(name + n - 8, ".journal")) ||
+               (n > 9 && !strcmp(name + n - 9, ".journal~"));
+}
+
+static bool is_machine_id(const char *name)
+{
+        if (strlen(name) != 32)
+                return false;
+        for (size_t i = 0; i < 32; i++)
+                if (!isxdigit((unsigned char) name[i]))
+                        return false;
+        return true;
+}
+
+/* The journal files of dir and of its machine-id subdirectories (one level,
+ * as sd_journal_open_directory() looks), appended to *files. */
+static int collect_journal_files(const char *dir, int depth, char ***files, size_t *n,
+                                 struct planet_error *err)
+{
+        _cleanup_closedir_ DIR *d = opendir(dir);
+        if (!d)
+                return planet_error_set(err, errno,
+                                        "cannot open journal directory %s: %m (the directory "
+                                        "holding system.journal, e.g. /var/log/journal/MACHINE-ID)",
+                                        dir);
+        struct dirent *de;
+        while ((errno = 0, de = readdir(d))) {
+                bool journal = is_journal_file(de->d_name);
+                if (!journal && !(depth == 0 && is_machine_id(de->d_name)))
+                        continue;
+                _cleanup_free_ char *path = strjoin3(dir, "/", de->d_name);
+                if (!path)
+                        return planet_error_set(err, ENOMEM, "out of memory");
+                struct stat st;
+                if (stat(path, &st) < 0)
+                        continue; /* gone since the listing */
+                if (journal && S_ISREG(st.st_mode)) {
+                        char **nv = realloc(*files, (*n + 2) * sizeof(char *));
+                        if (!nv)
+                                return planet_error_set(err, ENOMEM, "out of memory");
+                        *files = nv;
+                        nv[(*n)++] = TAKE_PTR(path);
+                        nv[*n] = NULL;
+                } else if (!journal && S_ISDIR(st.st_mode)) {
+                        int r = collect_journal_files(path, depth + 1, files, n, err);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        if (errno)
+                return planet_error_set(err, errno, "cannot read journal directory %s: %m", dir);
+        return 0;
+}
+
 int journal_read(const struct journal_read_options *o, struct avc_grouper *g,
                  const struct journal_read_callbacks *cb, size_t *ret_malformed,
                  struct planet_error *err)
 {
         _cleanup_(reader_done) struct reader reader = {0};
         struct reader *rd = &reader;
+        /* Several directories: their files, read together. */
+        _cleanup_strv_free_ char **dir_files = NULL;
+        char **files = o->files;
+        const char *directory = o->directories ? o->directories[0] : NULL;
+        if (directory && o->directories[1]) {
+                size_t n = 0;
+                for (char **dir = o->directories; *dir; dir++) {
+                        size_t before = n;
+                        int r = collect_journal_files(*dir, 0, &dir_files, &n, err);
+                        if (r < 0)
+                                return r;
+                        if (n == before)
+                                return planet_error_set(err, ENOENT,
+                                                        "journal directory %s holds no journal "
+                                                        "files (*.journal, directly or in a "
+                                                        "MACHINE-ID subdirectory)",
+                                                        *dir);
+                }
+                files = dir_files;
+                directory = NULL;
+        }
         int r = journal_dl_open(&rd->dl, err);
         if (r < 0)
                 return r;
-        if (o->files && o->files[0])
-                r = rd->dl.open_files(&rd->j, (const char **) o->files, 0);
-        else if (o->directory)
-                r = rd->dl.open_directory(&rd->j, o->directory, 0);
+        if (files && files[0])
+                r = rd->dl.open_files(&rd->j, (const char **) files, 0);
+        else if (directory)
+                r = rd->dl.open_directory(&rd->j, directory, 0);
         else
                 r = rd->dl.open(&rd->j, 0);
         if (r < 0) {
-                if (o->files && o->files[0])
+                if (files && files[0])
                         return planet_error_set(err, -r,
                                                 "cannot open journal file %s%s: %s (give "
                                                 "journal files written by systemd-journald)",
-                                                o->files[0], o->files[1] ? " …" : "", strerror(-r));
-                if (o->directory)
+                                                files[0], files[1] ? " …" : "", strerror(-r));
+                if (directory)
                         return planet_error_set(err, -r,
                                                 "cannot open journal directory %s: %s (the "
                                                 "directory holding system.journal, e.g. "
                                                 "/var/log/journal/MACHINE-ID)",
-                                                o->directory, strerror(-r));
+                                                directory, strerror(-r));
                 return planet_error_set(err, -r,
                                         "cannot open the journal: %s (run as root or "
                                         "in group systemd-journal, or use -i FILE)",

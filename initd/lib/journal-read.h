@@ -31,7 +31,12 @@ struct journal_start {
 };
 
 struct journal_read_options {
-        const char *directory; /* NULL: the local journal (unless files) */
+        /* Journal directories (NULL-terminated), or NULL: the local journal
+         * (unless files). One is opened as `journalctl -D` opens it; several
+         * (the host's, bind-mounted into planet, and planet's own) are read
+         * together: every journal file in each and in its machine-id
+         * subdirectories, as sd_journal_open_directory() finds them. */
+        char **directories;
         char **files;          /* NULL-terminated journal files, or NULL */
         uint64_t since_usec;   /* 0: from the start */
         const char *boot_id;   /* 32 hex digits, or NULL for every boot */

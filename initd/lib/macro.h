@@ -4,6 +4,7 @@
 /* Small helpers shared by every module: scope-bound cleanup in the manner of
  * systemd's _cleanup_ family, so that error paths cannot leak. */
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,13 @@ static inline void fclosep(FILE **f)
                 (void) fclose(*f);
 }
 #define _cleanup_fclose_ _cleanup_(fclosep)
+
+static inline void closedirp(DIR **d)
+{
+        if (*d)
+                closedir(*d);
+}
+#define _cleanup_closedir_ _cleanup_(closedirp)
 
 static inline void strv_free(char **v)
 {

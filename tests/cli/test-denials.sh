@@ -60,6 +60,26 @@ cp "$journal" "$tmp/journal/system.journal"
 run 0 -D "$tmp/journal" --no-interfaces --policy "$policy" --since "@1764095402" -u etcd
 grep -q '^1  *etcd.service  *httpd_t  *node_t ' "$tmp/out" || fail "--directory --since --unit"
 
+# Several journal directories read together (-D repeated): planet's, with
+# planet-initd's start entries, and the host's, with the AVCs (the journal
+# files in a MACHINE-ID subdirectory, as /var/log/journal lays them out).
+# Only together do the denials have units.
+remote=/lib/systemd/systemd-journal-remote
+[ -x "$remote" ] || fail "$remote missing: install systemd-journal-remote (scripts/bootstrap)"
+mkdir -p "$tmp/planet" "$tmp/host/0123456789abcdef0123456789abcdef"
+awk 'BEGIN { RS = ""; ORS = "\n\n" } /MESSAGE_ID=0e00ecbd4b4847d99059bbe280a936cd/' "$fx/journal.export" >"$tmp/planet.export"
+awk 'BEGIN { RS = ""; ORS = "\n\n" } !/MESSAGE_ID=0e00ecbd4b4847d99059bbe280a936cd/' "$fx/journal.export" >"$tmp/host.export"
+"$remote" --output="$tmp/planet/system.journal" "$tmp/planet.export" 2>/dev/null
+"$remote" --output="$tmp/host/0123456789abcdef0123456789abcdef/system.journal" "$tmp/host.export" 2>/dev/null
+run 0 -D "$tmp/host" --no-interfaces --policy "$policy" -u kubelet
+grep -q 'kubelet.service' "$tmp/out" && fail "the host's journal alone named a unit it has no start entry for"
+run 0 -D "$tmp/host" -D "$tmp/planet" --no-interfaces --policy "$policy" -u kubelet
+grep -q '^1  *kubelet.service  *httpd_t  *shadow_t ' "$tmp/out" || fail "-D twice: unit from the other journal"
+# A directory without journal files is named.
+mkdir "$tmp/empty"
+run 1 -D "$tmp/host" -D "$tmp/empty" --no-interfaces --policy "$policy"
+grep -q "journal directory $tmp/empty holds no journal files" "$tmp/err" || fail "-D empty dir message"
+
 # --follow prints a line per group as the journal is read, then waits.
 set +e
 timeout 5 "$bin" denials --file "$journal" --follow --no-interfaces --policy "$policy" >"$tmp/out" 2>"$tmp/err"
