@@ -231,12 +231,8 @@ static int collect_journal_files(const char *dir, int depth, char ***files, size
                 if (stat(path, &st) < 0)
                         continue; /* gone since the listing */
                 if (journal && S_ISREG(st.st_mode)) {
-                        char **nv = realloc(*files, (*n + 2) * sizeof(char *));
-                        if (!nv)
+                        if (strv_push(files, n, TAKE_PTR(path)) < 0)
                                 return planet_error_set(err, ENOMEM, "out of memory");
-                        *files = nv;
-                        nv[(*n)++] = TAKE_PTR(path);
-                        nv[*n] = NULL;
                 } else if (!journal && S_ISDIR(st.st_mode)) {
                         int r = collect_journal_files(path, depth + 1, files, n, err);
                         if (r < 0)

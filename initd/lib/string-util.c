@@ -95,3 +95,18 @@ char *format_hex_u64_short(char buf[static HEX_U64_MAX], uint64_t v)
         memmove(buf, buf + zeros, HEX_U64_MAX - zeros);
         return buf;
 }
+
+int strv_push(char ***v, size_t *n, char *s)
+{
+        if (!s)
+                return -ENOMEM;
+        char **nv = realloc(*v, (*n + 2) * sizeof(char *));
+        if (!nv) {
+                free(s);
+                return -ENOMEM;
+        }
+        nv[(*n)++] = s;
+        nv[*n] = NULL;
+        *v = nv;
+        return 0;
+}

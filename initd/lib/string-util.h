@@ -39,3 +39,8 @@ char *format_u64(char buf[static DECIMAL_U64_MAX], uint64_t v);
 char *format_hex_u64(char buf[static HEX_U64_MAX], uint64_t v);
 /* v in lower-case hex without padding (as printf's %x) in buf; returns buf. */
 char *format_hex_u64_short(char buf[static HEX_U64_MAX], uint64_t v);
+
+/* Appends s to the NULL-terminated vector *v of *n strings, taking s: on
+ * failure (or when s is NULL, an allocation that failed) s is freed and
+ * -ENOMEM returned, so `strv_push(&v, &n, strdup(x))` needs no check of its own. */
+int strv_push(char ***v, size_t *n, char *s);

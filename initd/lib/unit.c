@@ -287,21 +287,6 @@ static int read_file(const char *path, char **ret, size_t *ret_len, struct plane
         return read_file_at(AT_FDCWD, path, path, ret, ret_len, err);
 }
 
-static int strv_push(char ***v, size_t *n, char *s)
-{
-        if (!s)
-                return -ENOMEM;
-        char **nv = realloc(*v, (*n + 2) * sizeof(char *));
-        if (!nv) {
-                free(s);
-                return -ENOMEM;
-        }
-        nv[(*n)++] = s;
-        nv[*n] = NULL;
-        *v = nv;
-        return 0;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
         return strcmp(*(char *const *) a, *(char *const *) b);
