@@ -8,10 +8,17 @@
  *       burst, and the latency distribution (p50/p99/max) for N messages
  *       paced 50 µs apart.
  *   notify-bench relay-rounds R N WRAPPER ARGS... --
- *       R rounds of N messages each, direct and through the wrapper
- *       alternately; pooled per path, with the relay's cost beside them:
- *       its rate against the direct path's (the ceiling: same sender, same
- *       receiver, same moment), the latency it adds, its own CPU per message.
+ *       R rounds of N messages each on three paths, one after the other
+ *       and in a different order each round: direct, through the floor
+ *       forwarder and through the wrapper; pooled per path, with the
+ *       relay's cost beside them: its rate against the direct path's (the
+ *       ceiling: same sender, same receiver, same moment), the latency it
+ *       adds, its own CPU per message, and each round's p99 apart.
+ *   notify-bench forward -- CMD...
+ *       The floor forwarder: run CMD with its own NOTIFY_SOCKET and pass
+ *       each datagram on to ours, blocking recv then send, nothing else
+ *       (no poll, no credentials, no checks). What one more hop costs on
+ *       this machine, whatever the relay does.
  *   notify-bench send N     the service: N burst messages (one connected
  *                           socket, sendmmsg), then N paced, then X_END=1
  *   notify-bench rss CMD…   run CMD, print its peak RSS in KiB (wait4)
@@ -160,8 +167,9 @@ struct relay_stats {
         uint64_t *paced; /* latencies, ns */
         long n;          /* messages per phase, so far */
         double *rate;    /* burst msg/s per trial */
+        uint64_t *p99;   /* each trial's own paced p99, ns */
         long trials;
-        uint64_t burst_ns; /* sum over trials of the burst's span */
+        uint64_t burst_ns;                   /* sum over trials of the burst's span */
         uint64_t cpu_burst_ns, cpu_paced_ns; /* the wrapper's own CPU per phase */
         unsigned long utime, stime;          /* the wrapper's, ticks, both phases */
 };
@@ -265,6 +273,16 @@ static int relay_trial(long n, int argc, char **argv, const char *self, struct r
         int status;
         waitpid(pid, &status, 0);
         st->burst_ns += last_burst - first_sent;
+        /* This trial's p99 alone: a tail spread over every round is the
+         * path's; one confined to a round or two is a moment of the
+         * machine's. */
+        uint64_t *mine = malloc((size_t) n * sizeof(uint64_t));
+        if (!mine)
+                return 1;
+        memcpy(mine, st->paced + st->n, (size_t) n * sizeof(uint64_t));
+        qsort(mine, (size_t) n, sizeof(uint64_t), cmp_u64);
+        st->p99[st->trials] = percentile(mine, n, 99);
+        free(mine);
         st->rate[st->trials++] = (double) n * 1e9 / (double) (last_burst - first_sent);
         if (wrapped) {
                 st->cpu_burst_ns += c1.ns - c0.ns;
@@ -281,14 +299,16 @@ static int relay_trial(long n, int argc, char **argv, const char *self, struct r
 static int stats_init(struct relay_stats *st, long rounds, long n)
 {
         *st = (struct relay_stats){.paced = calloc((size_t) (rounds * n), sizeof(uint64_t)),
-                                   .rate = calloc((size_t) rounds, sizeof(double))};
-        return st->paced && st->rate ? 0 : -ENOMEM;
+                                   .rate = calloc((size_t) rounds, sizeof(double)),
+                                   .p99 = calloc((size_t) rounds, sizeof(uint64_t))};
+        return st->paced && st->rate && st->p99 ? 0 : -ENOMEM;
 }
 
 static void stats_finish(struct relay_stats *st)
 {
         qsort(st->paced, (size_t) st->n, sizeof(uint64_t), cmp_u64);
         qsort(st->rate, (size_t) st->trials, sizeof(double), cmp_double);
+        qsort(st->p99, (size_t) st->trials, sizeof(uint64_t), cmp_u64);
 }
 
 static void report_path(const char *what, const struct relay_stats *st)
@@ -332,27 +352,38 @@ static void report_tail(const char *what, const struct relay_stats *st)
                st->paced[(st->n * 999) / 1000] / 1e3);
 }
 
-static void report_relay(const struct relay_stats *direct, const struct relay_stats *relayed)
+/* Each round's p99 on its own, sorted: is the pooled p99 the path's or a
+ * few rounds'? */
+static void report_round_p99(const char *what, const struct relay_stats *st)
 {
-        printf("%-22s %9.2f %9.2f   %+7.1f %+7.1f\n", "relayed vs direct",
-               ((double) relayed->n / (double) relayed->burst_ns) /
-                       ((double) direct->n / (double) direct->burst_ns),
-               relayed->rate[relayed->trials / 2] / direct->rate[direct->trials / 2],
-               ((double) percentile(relayed->paced, relayed->n, 50) -
-                (double) percentile(direct->paced, direct->n, 50)) /
+        printf("  %-20s", what);
+        for (long i = 0; i < st->trials; i++)
+                printf(" %.0f", st->p99[i] / 1e3);
+        printf("   (median %.1f us)\n", st->p99[st->trials / 2] / 1e3);
+}
+
+static void report_versus(const char *what, const struct relay_stats *path,
+                          const struct relay_stats *ref)
+{
+        printf("%-22s %9.2f %9.2f   %+7.1f %+7.1f\n", what,
+               ((double) path->n / (double) path->burst_ns) /
+                       ((double) ref->n / (double) ref->burst_ns),
+               path->rate[path->trials / 2] / ref->rate[ref->trials / 2],
+               ((double) percentile(path->paced, path->n, 50) -
+                (double) percentile(ref->paced, ref->n, 50)) /
                        1e3,
-               ((double) percentile(relayed->paced, relayed->n, 99) -
-                (double) percentile(direct->paced, direct->n, 99)) /
+               ((double) percentile(path->paced, path->n, 99) -
+                (double) percentile(ref->paced, ref->n, 99)) /
                        1e3);
-        unsigned long ticks = relayed->utime + relayed->stime;
-        printf("relay CPU (the wrapper's own, schedstat): %.2f us per message in the burst, "
-               "%.2f us paced; %.0f %% of it in the kernel\n",
-               (double) relayed->cpu_burst_ns / 1e3 / (double) relayed->n,
-               (double) relayed->cpu_paced_ns / 1e3 / (double) relayed->n,
-               ticks ? 100.0 * (double) relayed->stime / (double) ticks : 0.0);
-        printf("paced latency tail:\n");
-        report_tail("direct", direct);
-        report_tail("through the wrapper", relayed);
+}
+
+static void report_cpu(const char *what, const struct relay_stats *st)
+{
+        unsigned long ticks = st->utime + st->stime;
+        printf("  %-20s %.2f us per message in the burst, %.2f us paced; %.0f %% in the kernel\n",
+               what, (double) st->cpu_burst_ns / 1e3 / (double) st->n,
+               (double) st->cpu_paced_ns / 1e3 / (double) st->n,
+               ticks ? 100.0 * (double) st->stime / (double) ticks : 0.0);
 }
 
 static int do_relay(long n, int argc, char **argv, const char *self)
@@ -366,27 +397,92 @@ static int do_relay(long n, int argc, char **argv, const char *self)
         return 0;
 }
 
-/* Direct and through the wrapper, alternating round by round so that the
- * load changes of a shared machine hit both alike; figures pooled. */
+/* Direct, through the floor forwarder and through the wrapper, one after
+ * the other, the order rotating round by round, so that the load changes of
+ * a shared machine hit all three alike and none always follows another;
+ * figures pooled per path. */
 static int do_relay_rounds(long rounds, long n, int argc, char **argv, const char *self)
 {
-        struct relay_stats direct, relayed;
-        if (rounds < 1 || n < 100 || stats_init(&direct, rounds, n) < 0 ||
-            stats_init(&relayed, rounds, n) < 0)
+        struct relay_stats st[3];
+        char *forward[] = {(char *) self, (char *) "forward", (char *) "--"};
+        if (rounds < 1 || n < 100)
                 return 1;
-        for (long r = 0; r < rounds; r++)
-                if (relay_trial(n, 0, NULL, self, &direct) != 0 ||
-                    relay_trial(n, argc, argv, self, &relayed) != 0) {
-                        fprintf(stderr, "notify-bench: round %ld failed\n", r);
+        for (int p = 0; p < 3; p++)
+                if (stats_init(&st[p], rounds, n) < 0)
                         return 1;
+        for (long r = 0; r < rounds; r++)
+                for (int k = 0; k < 3; k++) {
+                        int p = (int) ((r + k) % 3);
+                        int rc = p == 0   ? relay_trial(n, 0, NULL, self, &st[0])
+                                 : p == 1 ? relay_trial(n, 3, forward, self, &st[1])
+                                          : relay_trial(n, argc, argv, self, &st[2]);
+                        if (rc != 0) {
+                                fprintf(stderr, "notify-bench: round %ld failed\n", r);
+                                return 1;
+                        }
                 }
-        stats_finish(&direct);
-        stats_finish(&relayed);
+        for (int p = 0; p < 3; p++)
+                stats_finish(&st[p]);
         report_header();
-        report_path("direct (the ceiling)", &direct);
-        report_path("through the wrapper", &relayed);
-        report_relay(&direct, &relayed);
+        report_path("direct (the ceiling)", &st[0]);
+        report_path("floor forwarder", &st[1]);
+        report_path("through the wrapper", &st[2]);
+        report_versus("floor vs direct", &st[1], &st[0]);
+        report_versus("wrapper vs direct", &st[2], &st[0]);
+        report_versus("wrapper vs floor", &st[2], &st[1]);
+        printf("CPU of the process in the middle (schedstat):\n");
+        report_cpu("floor forwarder", &st[1]);
+        report_cpu("the wrapper", &st[2]);
+        printf("paced latency tail, pooled:\n");
+        report_tail("direct", &st[0]);
+        report_tail("floor forwarder", &st[1]);
+        report_tail("through the wrapper", &st[2]);
+        printf("each round's own p99, us, sorted:\n");
+        report_round_p99("direct", &st[0]);
+        report_round_p99("floor forwarder", &st[1]);
+        report_round_p99("through the wrapper", &st[2]);
         return 0;
+}
+
+/* The floor forwarder (see the top). Not a relay anyone should run: it
+ * trusts every sender and drops nothing. */
+static int do_forward(char **argv)
+{
+        struct notify_address up, own;
+        char name[64];
+        int up_fd, own_fd;
+        const char *e = getenv("NOTIFY_SOCKET");
+        snprintf(name, sizeof(name), "@planet-initd-bench-forward/%d", (int) getpid());
+        if (!e || notify_address_parse(e, &up, NULL) < 0 ||
+            notify_address_parse(name, &own, NULL) < 0)
+                return 1;
+        up_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        own_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (up_fd < 0 || own_fd < 0 || connect(up_fd, (struct sockaddr *) &up.sun, up.len) < 0 ||
+            bind(own_fd, (struct sockaddr *) &own.sun, own.len) < 0)
+                return 1;
+        int rcvbuf = 8 << 20;
+        (void) setsockopt(own_fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
+        pid_t pid = fork();
+        if (pid == 0) {
+                setenv("NOTIFY_SOCKET", name, 1);
+                execv(argv[0], argv);
+                _exit(127);
+        }
+        static char buf[NOTIFY_DATAGRAM_MAX];
+        for (;;) {
+                ssize_t n = recv(own_fd, buf, sizeof(buf), 0);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 || send(up_fd, buf, (size_t) n, 0) < 0)
+                        return 1;
+                if (n == 7 && !memcmp(buf, "X_END=1", 7))
+                        break;
+        }
+        int status;
+        if (waitpid(pid, &status, 0) < 0)
+                return 1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
 static int do_rss(char **argv)
@@ -522,9 +618,12 @@ int main(int argc, char **argv)
                 return do_relay_rounds(atol(argv[2]), atol(argv[3]), k - 4 + (k < argc), argv + 4,
                                        argv[0]);
         }
+        if (argc >= 4 && !strcmp(argv[1], "forward") && !strcmp(argv[2], "--"))
+                return do_forward(argv + 3);
         if (argc >= 3 && !strcmp(argv[1], "rss"))
                 return do_rss(argv + 2);
-        fprintf(stderr, "usage: notify-bench relay N [WRAPPER ARGS --] | relay-rounds R N WRAPPER "
-                        "ARGS -- | send N | rss CMD... | start ... | drain PATH\n");
+        fprintf(stderr,
+                "usage: notify-bench relay N [WRAPPER ARGS --] | relay-rounds R N WRAPPER "
+                "ARGS -- | forward -- CMD... | send N | rss CMD... | start ... | drain PATH\n");
         return 2;
 }
