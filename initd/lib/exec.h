@@ -13,7 +13,8 @@
  *     in place with a note).
  *  3. --domain (explicit): the domain must be a valid context and the whole
  *     transition (file execute, process transition, file entrypoint, and
- *     process2 nnp_transition under NoNewPrivileges) must be allowed. It
+ *     process2 nnp_transition under NoNewPrivileges, nosuid_transition for
+ *     a binary on a nosuid mount) must be allowed. It
  *     must agree with --expect-domain when both are given.
  *  4. Automatic: security_compute_create(self, file, process).
  *     - A transition: it must equal --expect-domain when given (else policy
@@ -80,6 +81,7 @@ struct exec_plan {
         const char *how;      /* "automatic", "explicit", "in-place", "unlabeled" */
         char *missing_rules;  /* allow rules a refusal or permissive note is about */
         char *note;           /* permissive / in-place / disabled: one sentence */
+        bool nosuid_mount;    /* the binary lies on a nosuid mount (LABELED) */
 };
 void exec_plan_done(struct exec_plan *p);
 
@@ -97,7 +99,8 @@ bool exec_domain_matches(const char *wanted, const char *ctx);
  *   MESSAGE_ID  EXEC_MESSAGE_ID_START / _REFUSED / _SELINUX_DISABLED
  *   UNIT EXE FILE_CONTEXT DOMAIN SOURCE_CONTEXT MODE (exec|supervise)
  *   ENFORCING (1|0) SELINUX_MODE (enforcing|permissive|disabled) HOW VERDICT
- *   EXPECTED_DOMAIN REQUESTED_DOMAIN NO_NEW_PRIVS NOTE SERVICE_PID (supervise)
+ *   EXPECTED_DOMAIN REQUESTED_DOMAIN NO_NEW_PRIVS NOSUID_MOUNT NOTE
+ *   SERVICE_PID (supervise)
  *   refusals also: REASON MISSING_RULES ERRNO */
 #define EXEC_MESSAGE_ID_START PLANET_MESSAGE_EXEC_DOMAIN_STR
 #define EXEC_MESSAGE_ID_REFUSED PLANET_MESSAGE_TRANSITION_REFUSED_STR
