@@ -326,8 +326,9 @@ int exec_decide(struct label_backend *b, const struct exec_request *req, struct 
                                     "but this unit's drop-in expects %s. Regenerate the drop-ins "
                                     "(planet-selinux generate) or fix the policy.",
                                     p.path, p.file_context, d.domain, req->expect_domain));
-                r = check_transition(b, req, &p, d.domain, err);
-                if (r < 0)
+                if (req->kernel_checks_permissions && p.mode == LABEL_SELINUX_ENFORCING)
+                        p.permissions_unchecked = true;
+                else if ((r = check_transition(b, req, &p, d.domain, err)) < 0)
                         DONE(r);
                 p.exec_context = TAKE_PTR(d.domain);
                 p.verdict = EXEC_VERDICT_LABELED;
@@ -341,6 +342,33 @@ done:
         label_exec_domain_done(&d);
         *ret = p;
         return r;
+}
+
+int exec_explain_failure(struct label_backend *b, const struct exec_request *req,
+                         struct exec_plan *p, int exec_errno, struct planet_error *err)
+{
+        const char *in = p->exec_context ? " in " : "";
+        const char *domain = p->exec_context ? p->exec_context : "";
+        bool asked = !p->permissions_unchecked;
+
+        if (!asked && p->exec_context && (exec_errno == EACCES || exec_errno == EPERM)) {
+                /* What exec_decide left to the kernel; a refusal from here
+                 * is the one the check before exec would have made. */
+                p->permissions_unchecked = false;
+                int r = check_transition(b, req, p, p->exec_context, err);
+                if (r < 0)
+                        return r;
+                asked = true;
+        }
+        if (asked && (exec_errno == EACCES || exec_errno == EPERM))
+                return refuse(p, err, exec_errno,
+                              "cannot execute %s%s%s: %s. The transition's rules are all in the "
+                              "policy, so something else refused: the file's mode or ACL, a "
+                              "mount with noexec, or an SELinux check on an interpreter or "
+                              "library (the audit log names it)",
+                              p->path, in, domain, strerror(exec_errno));
+        return refuse(p, err, exec_errno, "cannot execute %s%s%s: %s", p->path, in, domain,
+                      strerror(exec_errno));
 }
 
 int exec_plan_message(const struct exec_plan *p, const struct exec_request *req,

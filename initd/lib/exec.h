@@ -18,7 +18,9 @@
  *     must agree with --expect-domain when both are given.
  *  4. Automatic: security_compute_create(self, file, process).
  *     - A transition: it must equal --expect-domain when given (else policy
- *       drift, refused naming both) and be allowed as in 3.
+ *       drift, refused naming both) and be allowed as in 3 — asked here,
+ *       or, with kernel_checks_permissions in enforcing mode, left to
+ *       execve and asked by exec_explain_failure when it fails.
  *     - No transition (the binary would stay in the wrapper's domain):
  *       refused when the file type is a gravity executable type (the
  *       policy marker below says so; a policy bug: the domtrans_pattern is
@@ -69,6 +71,12 @@ struct exec_request {
         bool require_selinux;
         bool allow_no_transition;
         bool no_new_privs;
+        /* Enforcing, automatic transition: leave the transition's
+         * permissions to the kernel's own check at execve instead of
+         * asking selinuxfs first (most of a labeled start's questions);
+         * a refused execve is then explained by exec_explain_failure.
+         * Permissive mode and --domain always ask first. */
+        bool kernel_checks_permissions;
 };
 
 struct exec_plan {
@@ -82,6 +90,7 @@ struct exec_plan {
         char *missing_rules;  /* allow rules a refusal or permissive note is about */
         char *note;           /* permissive / in-place / disabled: one sentence */
         bool nosuid_mount;    /* the binary lies on a nosuid mount (LABELED) */
+        bool permissions_unchecked; /* left to execve (kernel_checks_permissions) */
 };
 void exec_plan_done(struct exec_plan *p);
 
@@ -90,6 +99,15 @@ void exec_plan_done(struct exec_plan *p);
  * ret filled as far as known with verdict REFUSED (for the journal entry). */
 int exec_decide(struct label_backend *b, const struct exec_request *req, struct exec_plan *ret,
                 struct planet_error *err);
+
+/* The exec of plan failed with exec_errno (an errno value). When the plan
+ * left the permissions to the kernel and execve said EACCES or EPERM, ask
+ * them now: a missing rule makes the plan a refusal as exec_decide's would
+ * have been (err names the rule and what to do, -EPERM). Otherwise
+ * -exec_errno, err naming the binary and domain. Either way plan's verdict
+ * becomes REFUSED, for the journal entry. */
+int exec_explain_failure(struct label_backend *b, const struct exec_request *req,
+                         struct exec_plan *plan, int exec_errno, struct planet_error *err);
 
 /* Does context ctx satisfy what the user wrote (a TYPE or a full context)? */
 bool exec_domain_matches(const char *wanted, const char *ctx);

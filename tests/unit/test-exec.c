@@ -329,6 +329,52 @@ Test(exec, nosuid_mount_needs_nosuid_transition)
         cr_assert_null(strstr(err.msg, "nosuid"), "%s", err.msg);
 }
 
+Test(exec, kernel_checks_permissions_then_explains_a_refused_exec)
+{
+        /* planet-initd leaves an automatic transition's rules to execve's
+         * own check; the NNP rule sshd_t lacks towards chkpwd_t is then
+         * named after the kernel refused, as the check before would have. */
+        struct exec_request req = {.no_new_privs = true, .kernel_checks_permissions = true};
+        cr_assert_eq(decide(SSHD, "/usr/sbin/validate", req), 0, "%s", err.msg);
+        cr_assert_eq(plan.verdict, EXEC_VERDICT_LABELED);
+        cr_assert(plan.permissions_unchecked);
+        assert_type(plan.exec_context, "chkpwd_t");
+        int r = exec_explain_failure(b, &req, &plan, EPERM, &err);
+        assert_refused(r, EPERM, "NoNewPrivileges",
+                       "allow sshd_t chkpwd_t:process2 nnp_transition;");
+        cr_assert(plan.missing_rules && strstr(plan.missing_rules, "nnp_transition"));
+        cr_assert_not(plan.permissions_unchecked);
+
+        /* Every rule there: the refusal says so, and what else it can be. */
+        req = (struct exec_request){.kernel_checks_permissions = true};
+        cr_assert_eq(decide(INIT, "/usr/sbin/sshd", req), 0, "%s", err.msg);
+        cr_assert(plan.permissions_unchecked);
+        r = exec_explain_failure(b, &req, &plan, EACCES, &err);
+        assert_refused(r, EACCES, "/usr/sbin/sshd", "sshd_t", "rules are all in the policy");
+        cr_assert_null(plan.missing_rules);
+
+        /* Not a permission error: said as it is, nothing asked. */
+        cr_assert_eq(decide(INIT, "/usr/sbin/sshd", req), 0, "%s", err.msg);
+        r = exec_explain_failure(b, &req, &plan, ENOEXEC, &err);
+        assert_refused(r, ENOEXEC, "cannot execute /usr/sbin/sshd", "Exec format error");
+        cr_assert(plan.permissions_unchecked);
+}
+
+Test(exec, permissions_are_asked_first_where_the_kernel_would_not_refuse)
+{
+        /* Permissive: execve would succeed, so only asking first can note
+         * what enforcing would refuse. --domain: always asked first. */
+        struct exec_request req = {.no_new_privs = true, .kernel_checks_permissions = true};
+        b->mode = LABEL_SELINUX_PERMISSIVE;
+        cr_assert_eq(decide(SSHD, "/usr/sbin/validate", req), 0, "%s", err.msg);
+        cr_assert_not(plan.permissions_unchecked);
+        cr_assert(plan.note && strstr(plan.note, "nnp_transition"), "note: %s", plan.note);
+        b->mode = LABEL_SELINUX_ENFORCING;
+        req = (struct exec_request){.domain = "sshd_t", .kernel_checks_permissions = true};
+        int r = decide(INIT, "/usr/bin/true", req);
+        assert_refused(r, EPERM, "allow sshd_t bin_t:file entrypoint;");
+}
+
 Test(exec, missing_binary)
 {
         int r = decide(INIT, "/usr/sbin/nonexistent", (struct exec_request){0});
