@@ -502,7 +502,7 @@ static int check_transition_cached(struct label_backend *b, struct check_cache *
                         *ret = e->check;
                         return 0;
                 }
-        r = label_check_transition(b, source, domain, file_context, ret, err);
+        r = label_check_transition(b, source, domain, file_context, LABEL_EXEC_ALL, ret, err);
         if (r < 0)
                 return r;
         e = malloc(sizeof(*e) + dl + 1 + strlen(file_context) + 1);
@@ -574,10 +574,10 @@ static int answer_path(struct label_backend *b, struct check_cache *cache,
                 return 0;
         }
         a->checked = true;
-        a->permitted = label_transition_permitted(&check, o->nnp);
+        a->permitted = label_transition_permitted(&check, o->nnp ? LABEL_EXEC_NNP : 0);
         if (!a->permitted) {
-                a->missing_rules = label_transition_missing_rules(&check, source, domain,
-                                                                  a->exec.file_context, o->nnp);
+                a->missing_rules = label_transition_missing_rules(
+                        &check, source, domain, a->exec.file_context, o->nnp ? LABEL_EXEC_NNP : 0);
                 a->status = EXIT_NOT_RESOLVED;
         }
         return 0;

@@ -192,6 +192,22 @@ static void log_start(pid_t service_pid, void *userdata)
                 fprintf(stderr, PROG ": %s\n", message);
 }
 
+/* The service's execve failed with exec_errno: explain it (a missing rule
+ * when the kernel was left to check them), log the refusal, and exit as a
+ * refusal or an exec failure. */
+static int exec_failed(struct label_backend *b, const struct exec_request *req,
+                       struct exec_plan *plan, const char *mode, const char *unit,
+                       int exec_errno, struct planet_error *err)
+{
+        (void) exec_explain_failure(b, req, plan, exec_errno, err);
+        /* stderr below is the fallback when there is no journal. */
+        (void) exec_plan_log(plan, req, mode, unit, 0, err, NULL);
+        planet_error_print(err, PROG);
+        if (plan->missing_rules)
+                return EXIT_REFUSED;
+        return exec_errno == ENOENT ? SUPERVISE_EXIT_NOT_FOUND : SUPERVISE_EXIT_CANNOT_EXEC;
+}
+
 /* Say "SELinux is disabled" once per boot, not on every service start. */
 static void note_disabled_once(const char *unit)
 {
@@ -228,6 +244,11 @@ int main(int argc, char **argv)
 
         r = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
         a.req.no_new_privs = r > 0;
+        /* The kernel checks the transition at execve anyway; asked first,
+         * its rules were half of a labeled start's selinuxfs questions.
+         * A refused execve is explained afterwards (exec_explain_failure),
+         * naming the missing rule as before. */
+        a.req.kernel_checks_permissions = true;
         (void) journal_current_unit(&unit);
 
         r = label_backend_open_kernel_without_file_contexts(&b, &err);
@@ -259,11 +280,7 @@ int main(int argc, char **argv)
                  * created in our own context. */
                 log_start(0, &log);
                 execv(plan.path, a.argv);
-                r = errno;
-                fprintf(stderr, PROG ": cannot execute %s%s%s: %s\n", plan.path,
-                        plan.exec_context ? " in " : "", plan.exec_context ? plan.exec_context : "",
-                        strerror(r));
-                return r == ENOENT ? SUPERVISE_EXIT_NOT_FOUND : SUPERVISE_EXIT_CANNOT_EXEC;
+                return exec_failed(b, &a.req, &plan, mode, unit, errno, &err);
         }
 
         /* The upstream socket is ours; nothing we start should talk to it.
@@ -296,6 +313,12 @@ int main(int argc, char **argv)
                                      "for this unit (WatchdogSec=): the probe does not run\n");
         int status = 1;
         r = supervise_run(&o, &status, &err);
+        if (r < 0 && (status == SUPERVISE_EXIT_CANNOT_EXEC || status == SUPERVISE_EXIT_NOT_FOUND)) {
+                /* The service's execve failed (err.errnum): as in exec mode. */
+                int e = err.errnum;
+                planet_error_clear(&err);
+                return exec_failed(b, &a.req, &plan, mode, unit, e, &err);
+        }
         if (r < 0)
                 planet_error_print(&err, PROG);
         return status;

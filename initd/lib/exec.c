@@ -3,10 +3,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 
 #include "exec.h"
 #include "journal.h"
 #include "string-util.h"
+
+#ifndef ST_VALID
+#define ST_VALID 0x0020 /* statfs f_flags holds the mount flags */
+#endif
 
 const char *exec_verdict_to_string(enum exec_verdict v)
 {
@@ -85,23 +91,46 @@ static int refuse(struct exec_plan *p, struct planet_error *err, int errnum, con
         return r;
 }
 
+/* Is path (inside root) on a mount with nosuid? The kernel then checks
+ * process2 nosuid_transition for a domain change. Unknown counts as no:
+ * the kernel still decides, only the explanation would be missing.
+ * statfs, not statvfs: selinuxfs.c already calls it on this path, and a
+ * function of libc's not yet called costs the start its pages. Its
+ * f_flags hold the mount flags since Linux 2.6.36 (ST_VALID). */
+static bool on_nosuid_mount(const char *root, const char *path)
+{
+        _cleanup_free_ char *full = label_path_in_root(root, path);
+        struct statfs sf;
+        if (!full || statfs(full, &sf) < 0)
+                return false;
+        if (sf.f_flags & ST_VALID)
+                return sf.f_flags & ST_NOSUID;
+        struct statvfs sv;
+        return statvfs(full, &sv) >= 0 && (sv.f_flag & ST_NOSUID);
+}
+
 /* Check every rule an exec of file into domain needs; refuse (enforcing) or
  * note (permissive) what is missing. */
 static int check_transition(struct label_backend *b, const struct exec_request *req,
                             struct exec_plan *p, const char *domain, struct planet_error *err)
 {
         struct label_transition_check c;
-        int r = label_check_transition(b, p->source_context, domain, p->file_context, &c, err);
+        p->nosuid_mount = on_nosuid_mount(req->root, p->path);
+        unsigned constraints = (req->no_new_privs ? LABEL_EXEC_NNP : 0) |
+                               (p->nosuid_mount ? LABEL_EXEC_NOSUID : 0);
+        int r = label_check_transition(b, p->source_context, domain, p->file_context, constraints,
+                                       &c, err);
         if (r < 0)
                 return r;
-        if (label_transition_permitted(&c, req->no_new_privs))
+        if (label_transition_permitted(&c, constraints))
                 return 0;
 
         p->missing_rules = label_transition_missing_rules(&c, p->source_context, domain,
-                                                          p->file_context, req->no_new_privs);
+                                                          p->file_context, constraints);
         _cleanup_free_ char *dt = type_of(domain);
         const char *rules = p->missing_rules ? p->missing_rules : "(unknown)\n";
-        bool only_nnp = req->no_new_privs && label_transition_permitted(&c, false);
+        /* Only what no_new_privs or nosuid adds is missing. */
+        bool only_process2 = constraints && label_transition_permitted(&c, 0);
 
         if (p->mode == LABEL_SELINUX_PERMISSIVE) {
                 set_note(p,
@@ -110,7 +139,7 @@ static int check_transition(struct label_backend *b, const struct exec_request *
                          p->path, (int) strcspn(rules, "\n"), rules);
                 return 0;
         }
-        if (only_nnp)
+        if (only_process2 && !(constraints & LABEL_EXEC_NOSUID))
                 return refuse(p, err, EPERM,
                               "%s: this unit runs with NoNewPrivileges (no_new_privs is set), and "
                               "the kernel only lets such a process change domain when the policy "
@@ -119,6 +148,18 @@ static int check_transition(struct label_backend *b, const struct exec_request *
                               "the unit, or add that rule (or make %s bounded by the wrapper's "
                               "domain with typebounds). Without it exec fails with a bare EPERM.",
                               p->path, rules, dt);
+        if (only_process2)
+                return refuse(p, err, EPERM,
+                              "%s lies on a filesystem mounted nosuid%s, and the kernel only lets "
+                              "a process change domain executing from there when the policy "
+                              "allows it: missing\n  %s"
+                              "Either move the binary to (or remount) a filesystem without "
+                              "nosuid, or add the rule%s (or make %s bounded by the wrapper's "
+                              "domain with typebounds). Without it exec fails with a bare "
+                              "EACCES or EPERM.",
+                              p->path,
+                              req->no_new_privs ? ", and this unit runs with NoNewPrivileges" : "",
+                              rules, req->no_new_privs ? "s" : "", dt);
         return refuse(p, err, EPERM,
                       "%s (%s) may not be started in %s from %s: the policy lacks\n  %s"
                       "Add the rules (domtrans_pattern or domain_transition_pattern in the "
@@ -285,8 +326,9 @@ int exec_decide(struct label_backend *b, const struct exec_request *req, struct 
                                     "but this unit's drop-in expects %s. Regenerate the drop-ins "
                                     "(planet-selinux generate) or fix the policy.",
                                     p.path, p.file_context, d.domain, req->expect_domain));
-                r = check_transition(b, req, &p, d.domain, err);
-                if (r < 0)
+                if (req->kernel_checks_permissions && p.mode == LABEL_SELINUX_ENFORCING)
+                        p.permissions_unchecked = true;
+                else if ((r = check_transition(b, req, &p, d.domain, err)) < 0)
                         DONE(r);
                 p.exec_context = TAKE_PTR(d.domain);
                 p.verdict = EXEC_VERDICT_LABELED;
@@ -300,6 +342,33 @@ done:
         label_exec_domain_done(&d);
         *ret = p;
         return r;
+}
+
+int exec_explain_failure(struct label_backend *b, const struct exec_request *req,
+                         struct exec_plan *p, int exec_errno, struct planet_error *err)
+{
+        const char *in = p->exec_context ? " in " : "";
+        const char *domain = p->exec_context ? p->exec_context : "";
+        bool asked = !p->permissions_unchecked;
+
+        if (!asked && p->exec_context && (exec_errno == EACCES || exec_errno == EPERM)) {
+                /* What exec_decide left to the kernel; a refusal from here
+                 * is the one the check before exec would have made. */
+                p->permissions_unchecked = false;
+                int r = check_transition(b, req, p, p->exec_context, err);
+                if (r < 0)
+                        return r;
+                asked = true;
+        }
+        if (asked && (exec_errno == EACCES || exec_errno == EPERM))
+                return refuse(p, err, exec_errno,
+                              "cannot execute %s%s%s: %s. The transition's rules are all in the "
+                              "policy, so something else refused: the file's mode or ACL, a "
+                              "mount with noexec, or an SELinux check on an interpreter or "
+                              "library (the audit log names it)",
+                              p->path, in, domain, strerror(exec_errno));
+        return refuse(p, err, exec_errno, "cannot execute %s%s%s: %s", p->path, in, domain,
+                      strerror(exec_errno));
 }
 
 int exec_plan_message(const struct exec_plan *p, const struct exec_request *req,
@@ -366,6 +435,7 @@ int exec_plan_log(const struct exec_plan *p, const struct exec_request *req, con
                 {"EXPECTED_DOMAIN", req->expect_domain},
                 {"REQUESTED_DOMAIN", req->domain},
                 {"NO_NEW_PRIVS", req->no_new_privs ? "1" : "0"},
+                {"NOSUID_MOUNT", p->nosuid_mount ? "1" : NULL},
                 {"NOTE", p->note},
                 {"REASON", refusal ? refusal->msg : NULL},
                 {"MISSING_RULES", p->missing_rules},

@@ -13,11 +13,14 @@
  *     in place with a note).
  *  3. --domain (explicit): the domain must be a valid context and the whole
  *     transition (file execute, process transition, file entrypoint, and
- *     process2 nnp_transition under NoNewPrivileges) must be allowed. It
+ *     process2 nnp_transition under NoNewPrivileges, nosuid_transition for
+ *     a binary on a nosuid mount) must be allowed. It
  *     must agree with --expect-domain when both are given.
  *  4. Automatic: security_compute_create(self, file, process).
  *     - A transition: it must equal --expect-domain when given (else policy
- *       drift, refused naming both) and be allowed as in 3.
+ *       drift, refused naming both) and be allowed as in 3 — asked here,
+ *       or, with kernel_checks_permissions in enforcing mode, left to
+ *       execve and asked by exec_explain_failure when it fails.
  *     - No transition (the binary would stay in the wrapper's domain):
  *       refused when the file type is a gravity executable type (the
  *       policy marker below says so; a policy bug: the domtrans_pattern is
@@ -68,6 +71,12 @@ struct exec_request {
         bool require_selinux;
         bool allow_no_transition;
         bool no_new_privs;
+        /* Enforcing, automatic transition: leave the transition's
+         * permissions to the kernel's own check at execve instead of
+         * asking selinuxfs first (most of a labeled start's questions);
+         * a refused execve is then explained by exec_explain_failure.
+         * Permissive mode and --domain always ask first. */
+        bool kernel_checks_permissions;
 };
 
 struct exec_plan {
@@ -80,6 +89,8 @@ struct exec_plan {
         const char *how;      /* "automatic", "explicit", "in-place", "unlabeled" */
         char *missing_rules;  /* allow rules a refusal or permissive note is about */
         char *note;           /* permissive / in-place / disabled: one sentence */
+        bool nosuid_mount;    /* the binary lies on a nosuid mount (LABELED) */
+        bool permissions_unchecked; /* left to execve (kernel_checks_permissions) */
 };
 void exec_plan_done(struct exec_plan *p);
 
@@ -89,6 +100,15 @@ void exec_plan_done(struct exec_plan *p);
 int exec_decide(struct label_backend *b, const struct exec_request *req, struct exec_plan *ret,
                 struct planet_error *err);
 
+/* The exec of plan failed with exec_errno (an errno value). When the plan
+ * left the permissions to the kernel and execve said EACCES or EPERM, ask
+ * them now: a missing rule makes the plan a refusal as exec_decide's would
+ * have been (err names the rule and what to do, -EPERM). Otherwise
+ * -exec_errno, err naming the binary and domain. Either way plan's verdict
+ * becomes REFUSED, for the journal entry. */
+int exec_explain_failure(struct label_backend *b, const struct exec_request *req,
+                         struct exec_plan *plan, int exec_errno, struct planet_error *err);
+
 /* Does context ctx satisfy what the user wrote (a TYPE or a full context)? */
 bool exec_domain_matches(const char *wanted, const char *ctx);
 
@@ -97,7 +117,8 @@ bool exec_domain_matches(const char *wanted, const char *ctx);
  *   MESSAGE_ID  EXEC_MESSAGE_ID_START / _REFUSED / _SELINUX_DISABLED
  *   UNIT EXE FILE_CONTEXT DOMAIN SOURCE_CONTEXT MODE (exec|supervise)
  *   ENFORCING (1|0) SELINUX_MODE (enforcing|permissive|disabled) HOW VERDICT
- *   EXPECTED_DOMAIN REQUESTED_DOMAIN NO_NEW_PRIVS NOTE SERVICE_PID (supervise)
+ *   EXPECTED_DOMAIN REQUESTED_DOMAIN NO_NEW_PRIVS NOSUID_MOUNT NOTE
+ *   SERVICE_PID (supervise)
  *   refusals also: REASON MISSING_RULES ERRNO */
 #define EXEC_MESSAGE_ID_START PLANET_MESSAGE_EXEC_DOMAIN_STR
 #define EXEC_MESSAGE_ID_REFUSED PLANET_MESSAGE_TRANSITION_REFUSED_STR

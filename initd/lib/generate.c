@@ -727,7 +727,7 @@ static int cached_check_transition(struct generate_context *g, const char *domai
         int r = policy_backend(g, &b, err);
         if (r < 0)
                 return r;
-        r = label_check_transition(b, g->from, domain, file_context, ret, err);
+        r = label_check_transition(b, g->from, domain, file_context, LABEL_EXEC_ALL, ret, err);
         if (r >= 0) {
                 char v[6] = {
                         ret->file_execute ? '1' : '0',      ret->process_transition ? '1' : '0',
@@ -926,9 +926,9 @@ static int plan_command(struct generate_context *g, const struct unit_file *u,
         r = cached_check_transition(g, domain, filecon, &chk, err);
         if (r < 0)
                 return r;
-        if (!label_transition_permitted(&chk, s->need_nnp)) {
-                missing =
-                        label_transition_missing_rules(&chk, g->from, domain, filecon, s->need_nnp);
+        if (!label_transition_permitted(&chk, s->need_nnp ? LABEL_EXEC_NNP : 0)) {
+                missing = label_transition_missing_rules(&chk, g->from, domain, filecon,
+                                                         s->need_nnp ? LABEL_EXEC_NNP : 0);
                 return plan_set(
                         p, PLAN_FAILED, "%s (%s) into %s is not permitted by %s%s; missing:\n%s",
                         lookup, ftype, dtype, g->policy_name,

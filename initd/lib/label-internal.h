@@ -34,8 +34,6 @@ struct label_backend {
         enum label_selinux_mode mode;
 };
 
-/* Join root and an absolute path ("/r" + "/usr/bin/x"); root NULL or "/" → copy. */
-char *label_path_in_root(const char *root, const char *path);
 
 /* The kernel backend (label.c) asks the kernel through selinuxfs.h; what a
  * path *should* be labeled comes from a userspace database (the system's

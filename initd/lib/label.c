@@ -183,9 +183,8 @@ static int chase_in_root(const char *root, const char *path, char **ret, struct 
                 }
                 if (S_ISLNK(st.st_mode)) {
                         if (++links > MAX_SYMLINKS)
-                                return planet_error_set(err, ELOOP,
-                                                        "%s: too many levels of symbolic links",
-                                                        path);
+                                return planet_error_set(
+                                        err, ELOOP, "%s: too many levels of symbolic links", path);
                         char target[PATH_MAX];
                         ssize_t l = readlink(full, target, sizeof(target) - 1);
                         if (l < 0)
@@ -229,8 +228,8 @@ static bool is_executable_file(const char *root, const char *path)
                (S_ISLNK(st.st_mode) || (st.st_mode & 0111));
 }
 
-int label_resolve_exec_path(const char *path, const char *root, const char *search_path,
-                            char **ret, struct planet_error *err)
+int label_resolve_exec_path(const char *path, const char *root, const char *search_path, char **ret,
+                            struct planet_error *err)
 {
         _cleanup_free_ char *abs = NULL;
 
@@ -259,8 +258,8 @@ int label_resolve_exec_path(const char *path, const char *root, const char *sear
                 }
                 if (!abs) {
                         planet_error_set(err, ENOENT,
-                                         "'%s' not found in PATH (%s)%s%s: give a full path",
-                                         path, sp, root ? " inside " : "", root ? root : "");
+                                         "'%s' not found in PATH (%s)%s%s: give a full path", path,
+                                         sp, root ? " inside " : "", root ? root : "");
                         return -ENOENT;
                 }
         } else if (path[0] == '/' || root) {
@@ -387,14 +386,16 @@ int label_compute_exec_domain(struct label_backend *b, const char *source, const
                 d.source_context = strdup(source);
                 if (!d.source_context)
                         return -ENOMEM;
+                /* Given: the policy must know it. */
+                r = label_check_context(b, d.source_context, err);
+                if (r < 0)
+                        goto fail;
         } else {
+                /* Ours, as the kernel holds it: valid by definition. */
                 r = label_current_context(b, &d.source_context, err);
                 if (r < 0)
                         goto fail;
         }
-        r = label_check_context(b, d.source_context, err);
-        if (r < 0)
-                goto fail;
 
         /* A root that is not there is the caller's mistake, not a missing
          * binary: say so instead of answering "missing" for every path. */
@@ -402,8 +403,9 @@ int label_compute_exec_domain(struct label_backend *b, const char *source, const
                 struct stat root_st;
                 int e = stat(root, &root_st) < 0 ? errno : S_ISDIR(root_st.st_mode) ? 0 : ENOTDIR;
                 if (e) {
-                        r = planet_error_set(err, e, "root directory %s: %s: give an existing "
-                                                     "directory as the root",
+                        r = planet_error_set(err, e,
+                                             "root directory %s: %s: give an existing "
+                                             "directory as the root",
                                              root, strerror(e));
                         goto fail;
                 }
@@ -425,8 +427,9 @@ int label_compute_exec_domain(struct label_backend *b, const char *source, const
         r = label_get_file_context(b, d.path, root, &d.file_context, &label_err);
         if (r == -ENODATA || (r >= 0 && type_is(d.file_context, "unlabeled_t"))) {
                 d.result = LABEL_RESULT_UNLABELED;
-                set_reason(&d, "%s carries no usable label (%s): label it (restorecon, or a "
-                               "file_contexts entry) before asking which domain it runs in",
+                set_reason(&d,
+                           "%s carries no usable label (%s): label it (restorecon, or a "
+                           "file_contexts entry) before asking which domain it runs in",
                            d.path, d.file_context ? d.file_context : "<<none>>");
                 *ret = d;
                 return 0;
@@ -469,8 +472,8 @@ fail:
 }
 
 int label_check_transition(struct label_backend *b, const char *source, const char *domain,
-                           const char *file_context, struct label_transition_check *ret,
-                           struct planet_error *err)
+                           const char *file_context, unsigned constraints,
+                           struct label_transition_check *ret, struct planet_error *err)
 {
         struct label_transition_check c = {0};
         int r;
@@ -489,24 +492,28 @@ int label_check_transition(struct label_backend *b, const char *source, const ch
         /* Policies older than process2 cannot allow NNP transitions at all
          * (short of bounds): report the permission as absent. */
         _cleanup_error_ struct planet_error ignored = {0};
-        if (label_check_access(b, source, domain, "process2", "nnp_transition", &c.nnp_transition,
+        if ((constraints & LABEL_EXEC_NNP) &&
+            label_check_access(b, source, domain, "process2", "nnp_transition", &c.nnp_transition,
                                &ignored) < 0)
                 c.nnp_transition = false;
-        if (label_check_access(b, source, domain, "process2", "nosuid_transition",
+        if ((constraints & LABEL_EXEC_NOSUID) &&
+            label_check_access(b, source, domain, "process2", "nosuid_transition",
                                &c.nosuid_transition, &ignored) < 0)
                 c.nosuid_transition = false;
         *ret = c;
         return 0;
 }
 
-bool label_transition_permitted(const struct label_transition_check *c, bool need_nnp)
+bool label_transition_permitted(const struct label_transition_check *c, unsigned constraints)
 {
         return c->file_execute && c->process_transition && c->file_entrypoint &&
-               (!need_nnp || c->nnp_transition);
+               (!(constraints & LABEL_EXEC_NNP) || c->nnp_transition) &&
+               (!(constraints & LABEL_EXEC_NOSUID) || c->nosuid_transition);
 }
 
 char *label_transition_missing_rules(const struct label_transition_check *c, const char *source,
-                                     const char *domain, const char *file_context, bool need_nnp)
+                                     const char *domain, const char *file_context,
+                                     unsigned constraints)
 {
         _cleanup_free_ char *st = NULL, *dt = NULL, *ft = NULL;
         if (label_context_type(source, &st) < 0 || label_context_type(domain, &dt) < 0 ||
@@ -524,8 +531,10 @@ char *label_transition_missing_rules(const struct label_transition_check *c, con
                 fprintf(f, "allow %s %s:process transition;\n", st, dt);
         if (!c->file_entrypoint)
                 fprintf(f, "allow %s %s:file entrypoint;\n", dt, ft);
-        if (need_nnp && !c->nnp_transition)
+        if ((constraints & LABEL_EXEC_NNP) && !c->nnp_transition)
                 fprintf(f, "allow %s %s:process2 nnp_transition;\n", st, dt);
+        if ((constraints & LABEL_EXEC_NOSUID) && !c->nosuid_transition)
+                fprintf(f, "allow %s %s:process2 nosuid_transition;\n", st, dt);
         if (fclose(f) != 0) {
                 free(buf);
                 return NULL;
@@ -552,11 +561,46 @@ static int kernel_require_enabled(struct label_backend *b, struct planet_error *
 /* Every policy question goes to selinuxfs at `selinuxfs`; what a path
  * should be labeled (file_contexts, a userspace database the kernel knows
  * nothing of) to the plugged-in lookup, when there is one. */
+/* Class numbers, permission bits and access decisions are asked once per
+ * backend: a start asks for the same classes several times, and each answer
+ * costs an open, a read or a write, and a close on selinuxfs. Nothing is
+ * invalidated: a kernel backend lives for one start (planet-initd) or one
+ * command (planet-selinux domain); libselinux's AVC, which lives as long as
+ * its process, listens for policy loads instead. A full cache just stops
+ * remembering. */
+#define KERNEL_CACHE_SIZE 8
+#define KERNEL_NAME_MAX 48 /* longer class or permission names are not kept */
+
+struct kernel_class {
+        char name[KERNEL_NAME_MAX];
+        uint16_t index;
+};
+
+struct kernel_perm {
+        uint16_t class_index;
+        char name[KERNEL_NAME_MAX];
+        uint32_t bit;
+};
+
+/* The kernel answers an access question with the whole vector of the
+ * class's permissions, whichever were asked for. */
+struct kernel_decision {
+        char *scon, *tcon;
+        uint16_t class_index;
+        uint32_t allowed;
+};
+
 struct kernel_backend {
         struct label_backend base; /* first: the API hands out &base */
         char *selinuxfs;           /* mount point; NULL when SELinux is disabled */
         const struct label_file_contexts_ops *file_contexts;
         void *file_contexts_data;
+        struct kernel_class classes[KERNEL_CACHE_SIZE];
+        size_t n_classes;
+        struct kernel_perm perms[KERNEL_CACHE_SIZE];
+        size_t n_perms;
+        struct kernel_decision decisions[KERNEL_CACHE_SIZE];
+        size_t n_decisions;
 };
 
 static struct kernel_backend *to_kernel(struct label_backend *b)
@@ -569,6 +613,10 @@ static void kernel_free(struct label_backend *b)
         struct kernel_backend *k = to_kernel(b);
         if (k->file_contexts && k->file_contexts->free)
                 k->file_contexts->free(k->file_contexts_data);
+        for (size_t i = 0; i < k->n_decisions; i++) {
+                free(k->decisions[i].scon);
+                free(k->decisions[i].tcon);
+        }
         free(k->selinuxfs);
         free(k);
 }
@@ -610,6 +658,74 @@ static int kernel_get_file_context(struct label_backend *b, const char *path, co
         return selinuxfs_get_file_context(full, ret, err);
 }
 
+static int kernel_class_index(struct kernel_backend *k, const char *name, uint16_t *ret,
+                              struct planet_error *err)
+{
+        for (size_t i = 0; i < k->n_classes; i++)
+                if (!strcmp(k->classes[i].name, name)) {
+                        *ret = k->classes[i].index;
+                        return 0;
+                }
+        int r = selinuxfs_class_index(k->selinuxfs, name, ret, err);
+        if (r < 0 || k->n_classes == KERNEL_CACHE_SIZE || strlen(name) >= KERNEL_NAME_MAX)
+                return r;
+        struct kernel_class *c = &k->classes[k->n_classes++];
+        strcpy(c->name, name);
+        c->index = *ret;
+        return 0;
+}
+
+static int kernel_perm_bit(struct kernel_backend *k, const char *class_name, uint16_t class_index,
+                           const char *perm, uint32_t *ret, struct planet_error *err)
+{
+        for (size_t i = 0; i < k->n_perms; i++)
+                if (k->perms[i].class_index == class_index && !strcmp(k->perms[i].name, perm)) {
+                        *ret = k->perms[i].bit;
+                        return 0;
+                }
+        int r = selinuxfs_perm_bit(k->selinuxfs, class_name, perm, ret, err);
+        if (r < 0 || k->n_perms == KERNEL_CACHE_SIZE || strlen(perm) >= KERNEL_NAME_MAX)
+                return r;
+        struct kernel_perm *p = &k->perms[k->n_perms++];
+        p->class_index = class_index;
+        strcpy(p->name, perm);
+        p->bit = *ret;
+        return 0;
+}
+
+static int kernel_allowed(struct kernel_backend *k, const char *scon, const char *tcon,
+                          uint16_t class_index, uint32_t requested, uint32_t *ret,
+                          struct planet_error *err)
+{
+        struct selinuxfs_av_decision avd;
+        for (size_t i = 0; i < k->n_decisions; i++) {
+                struct kernel_decision *d = &k->decisions[i];
+                if (d->class_index == class_index && !strcmp(d->scon, scon) &&
+                    !strcmp(d->tcon, tcon)) {
+                        *ret = d->allowed;
+                        return 0;
+                }
+        }
+        int r = selinuxfs_compute_av(k->selinuxfs, scon, tcon, class_index, requested, &avd, err);
+        if (r < 0)
+                return r;
+        *ret = avd.allowed;
+        if (k->n_decisions == KERNEL_CACHE_SIZE)
+                return 0;
+        struct kernel_decision *d = &k->decisions[k->n_decisions];
+        d->scon = strdup(scon);
+        d->tcon = strdup(tcon);
+        if (!d->scon || !d->tcon) {
+                free(d->scon);
+                free(d->tcon);
+                return 0; /* only a cache */
+        }
+        d->class_index = class_index;
+        d->allowed = avd.allowed;
+        k->n_decisions++;
+        return 0;
+}
+
 static int kernel_compute_create(struct label_backend *b, const char *scon, const char *tcon,
                                  const char *tclass, char **ret, struct planet_error *err)
 {
@@ -618,7 +734,7 @@ static int kernel_compute_create(struct label_backend *b, const char *scon, cons
         int r = kernel_require_enabled(b, err);
         if (r < 0)
                 return r;
-        r = selinuxfs_class_index(k->selinuxfs, tclass, &c, err);
+        r = kernel_class_index(k, tclass, &c, err);
         if (r < 0)
                 return r;
         r = selinuxfs_compute_create(k->selinuxfs, scon, tcon, c, ret, err);
@@ -653,21 +769,20 @@ static int kernel_check_access(struct label_backend *b, const char *scon, const 
                                struct planet_error *err)
 {
         struct kernel_backend *k = to_kernel(b);
-        struct selinuxfs_av_decision avd;
         uint16_t c = 0;
-        uint32_t av = 0;
+        uint32_t av = 0, allowed = 0;
         int r = kernel_require_enabled(b, err);
         if (r < 0)
                 return r;
-        r = selinuxfs_class_index(k->selinuxfs, tclass, &c, err);
+        r = kernel_class_index(k, tclass, &c, err);
         if (r >= 0)
-                r = selinuxfs_perm_bit(k->selinuxfs, tclass, perm, &av, err);
+                r = kernel_perm_bit(k, tclass, c, perm, &av, err);
         if (r < 0)
                 return kernel_unknown(k, ret, r, err);
-        r = selinuxfs_compute_av(k->selinuxfs, scon, tcon, c, av, &avd, err);
+        r = kernel_allowed(k, scon, tcon, c, av, &allowed, err);
         if (r < 0)
                 return r;
-        *ret = (avd.allowed & av) == av;
+        *ret = (allowed & av) == av;
         return 0;
 }
 

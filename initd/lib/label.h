@@ -150,6 +150,17 @@ int label_compute_exec_domain(struct label_backend *b, const char *source, const
                               const char *root, struct label_exec_domain *ret,
                               struct planet_error *err);
 
+/* What an exec transition must satisfy beyond file execute, process
+ * transition and file entrypoint: with the policy capability
+ * nnp_nosuid_transition the kernel also checks process2 permissions when the
+ * process has no_new_privs set (NoNewPrivileges=) or the binary lies on a
+ * mount with nosuid, and refuses with a bare EPERM or EACCES. */
+enum label_exec_constraint {
+        LABEL_EXEC_NNP = 1 << 0,    /* process2 nnp_transition */
+        LABEL_EXEC_NOSUID = 1 << 1, /* process2 nosuid_transition */
+        LABEL_EXEC_ALL = LABEL_EXEC_NNP | LABEL_EXEC_NOSUID,
+};
+
 /* The permissions an exec transition needs, checked one by one so a refusal
  * can name the rule that is missing. */
 struct label_transition_check {
@@ -159,16 +170,24 @@ struct label_transition_check {
         bool nnp_transition;    /* allow source domain:process2 nnp_transition */
         bool nosuid_transition; /* allow source domain:process2 nosuid_transition */
 };
+/* The process2 permissions are asked only for the constraints given
+ * (label_exec_constraint bits; the others are left false): each is one more
+ * question to the kernel on planet-initd's start path. */
 int label_check_transition(struct label_backend *b, const char *source, const char *domain,
-                           const char *file_context, struct label_transition_check *ret,
-                           struct planet_error *err);
-/* True when every rule an exec into domain needs is there (NNP-related
- * ones only when need_nnp). */
-bool label_transition_permitted(const struct label_transition_check *c, bool need_nnp);
+                           const char *file_context, unsigned constraints,
+                           struct label_transition_check *ret, struct planet_error *err);
+/* True when every rule an exec into domain needs is there, the process2
+ * ones for the constraints given. */
+bool label_transition_permitted(const struct label_transition_check *c, unsigned constraints);
 /* The missing rules as TE allow statements, one per line ("allow a b:c p;");
  * NULL when nothing is missing. Caller frees. */
 char *label_transition_missing_rules(const struct label_transition_check *c, const char *source,
-                                     const char *domain, const char *file_context, bool need_nnp);
+                                     const char *domain, const char *file_context,
+                                     unsigned constraints);
+
+/* Join root and an absolute path ("/r" + "/usr/bin/x"); root NULL or "/" →
+ * a copy. NULL when out of memory. */
+char *label_path_in_root(const char *root, const char *path);
 
 /* Context string helpers (user:role:type[:range]). */
 int label_context_type(const char *context, char **ret_type);

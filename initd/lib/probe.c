@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "probe.h"
+#include "string-util.h"
 
 static uint64_t now_usec(void)
 {
@@ -44,12 +45,9 @@ int parse_duration_usec(const char *s, uint64_t *ret)
                 {"us", 1},       {"ms", 1000},      {"s", 1000000},    {"sec", 1000000},
                 {"m", 60000000}, {"min", 60000000}, {"h", 3600000000}, {"", 1000000},
         };
-        char *end = NULL;
-        if (!s || !*s || *s == '-')
-                return -EINVAL;
-        errno = 0;
-        unsigned long long v = strtoull(s, &end, 10);
-        if (errno || end == s)
+        const char *end = NULL;
+        uint64_t v;
+        if (!s || parse_unsigned(s, 10, UINT64_MAX, &v, &end) < 0)
                 return -EINVAL;
         for (size_t i = 0; i < ELEMENTSOF(units); i++)
                 if (!strcmp(end, units[i].suffix)) {

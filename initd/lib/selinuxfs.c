@@ -30,6 +30,8 @@
 #define CONTEXT_GUESS 256
 /* A transaction's answer fits in a page; more is not selinuxfs talking. */
 #define TRANSACTION_ANSWER_MAX 65536
+/* "class/CLASS/perms/PERM" (each name shorter than NAME_MAX: valid_name). */
+#define CLASS_PATH_MAX (2 * NAME_MAX + 16)
 /* Small selinuxfs files hold one number. */
 #define NUMBER_MAX 32
 
@@ -160,9 +162,12 @@ int selinuxfs_detect(char **ret_mount)
 static int read_number_file(const char *mount, const char *name, unsigned long *ret,
                             struct planet_error *err)
 {
-        char path[PATH_MAX], buf[NUMBER_MAX];
-        if (strjoin_into(path, sizeof(path), mount, "/", name) < 0)
-                return planet_error_set(err, ENAMETOOLONG, "%s/%s: path too long", mount, name);
+        char buf[NUMBER_MAX];
+        /* On the heap: PATH_MAX frames nested from the callers' own names
+         * reached a third page of stack on every start. */
+        _cleanup_free_ char *path = strjoin(mount, "/", name);
+        if (!path)
+                return planet_error_set(err, ENOMEM, "out of memory reading %s/%s", mount, name);
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return planet_error_set(err, errno, "cannot open %s: %m", path);
@@ -173,13 +178,12 @@ static int read_number_file(const char *mount, const char *name, unsigned long *
         if (n < 0)
                 return planet_error_set(err, errno, "cannot read %s: %m", path);
         buf[n] = '\0';
-        char *end = NULL;
-        errno = 0;
-        unsigned long v = strtoul(buf, &end, 10);
-        if (errno || end == buf || (*end && *end != '\n') || buf[0] == '-')
+        const char *end = NULL;
+        uint64_t v;
+        if (parse_unsigned(buf, 10, ULONG_MAX, &v, &end) < 0 || (*end && *end != '\n'))
                 return planet_error_set(err, EBADMSG, "%s holds '%.*s', not a number", path,
                                         (int) strcspn(buf, "\n"), buf);
-        *ret = v;
+        *ret = (unsigned long) v;
         return 0;
 }
 
@@ -220,13 +224,13 @@ int selinuxfs_class_index(const char *mount, const char *class_name, uint16_t *r
                           struct planet_error *err)
 {
         _cleanup_error_ struct planet_error why = {0};
-        char name[PATH_MAX];
+        char name[CLASS_PATH_MAX];
         unsigned long v;
 
         if (!valid_name(class_name))
                 return planet_error_set(err, EINVAL, "'%s' is not a security class name",
                                         class_name ? class_name : "");
-        /* valid_name bounds class_name well below PATH_MAX. */
+        /* valid_name bounds class_name: it fits. */
         (void) strjoin_into(name, sizeof(name), "class/", class_name, "/index");
         int r = read_number_file(mount, name, &v, &why);
         if (r == -ENOENT)
@@ -236,17 +240,17 @@ int selinuxfs_class_index(const char *mount, const char *class_name, uint16_t *r
         if (r < 0)
                 return planet_error_set(err, -r, "%s", why.msg);
         if (v == 0 || v > UINT16_MAX)
-                return planet_error_set(err, EBADMSG, "%s/%s holds %lu, not a class number",
-                                        mount, name, v);
+                return planet_error_set(err, EBADMSG, "%s/%s holds %lu, not a class number", mount,
+                                        name, v);
         *ret = (uint16_t) v;
         return 0;
 }
 
-int selinuxfs_perm_bit(const char *mount, const char *class_name, const char *perm,
-                       uint32_t *ret, struct planet_error *err)
+int selinuxfs_perm_bit(const char *mount, const char *class_name, const char *perm, uint32_t *ret,
+                       struct planet_error *err)
 {
         _cleanup_error_ struct planet_error why = {0};
-        char name[PATH_MAX];
+        char name[CLASS_PATH_MAX];
         unsigned long v;
         uint16_t index;
 
@@ -286,9 +290,9 @@ int selinuxfs_perm_bit(const char *mount, const char *class_name, const char *pe
 static int transaction(const char *mount, const char *name, const char *question, size_t len,
                        char **ret_answer, size_t *ret_len, struct planet_error *err)
 {
-        char path[PATH_MAX];
-        if (strjoin_into(path, sizeof(path), mount, "/", name) < 0)
-                return planet_error_set(err, ENAMETOOLONG, "%s/%s: path too long", mount, name);
+        _cleanup_free_ char *path = strjoin(mount, "/", name);
+        if (!path)
+                return -ENOMEM;
         _cleanup_close_ int fd = open(path, O_RDWR | O_CLOEXEC);
         if (fd < 0)
                 return planet_error_set(err, errno, "cannot open %s: %m", path);
@@ -332,8 +336,8 @@ int selinuxfs_context_from_bytes(const char *buf, size_t len, char **ret)
         return 0;
 }
 
-int selinuxfs_compute_create(const char *mount, const char *scon, const char *tcon,
-                             uint16_t tclass, char **ret, struct planet_error *err)
+int selinuxfs_compute_create(const char *mount, const char *scon, const char *tcon, uint16_t tclass,
+                             char **ret, struct planet_error *err)
 {
         _cleanup_free_ char *a = NULL;
         char class_s[DECIMAL_U64_MAX];
@@ -355,7 +359,7 @@ int selinuxfs_compute_create(const char *mount, const char *scon, const char *tc
 
 int selinuxfs_parse_av_decision(const char *text, struct selinuxfs_av_decision *ret)
 {
-        unsigned long v[6] = {0};
+        uint64_t v[6] = {0};
         const char *p = text;
         int k = 0;
         for (; k < 6; k++) {
@@ -363,14 +367,9 @@ int selinuxfs_parse_av_decision(const char *text, struct selinuxfs_av_decision *
                         p++;
                 if (!*p || *p == '\n')
                         break;
-                /* No signs: strtoul would take "-1" as ULONG_MAX. */
-                if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') ||
-                      (*p >= 'A' && *p <= 'F')))
-                        return -EBADMSG;
-                char *end = NULL;
-                errno = 0;
-                v[k] = strtoul(p, &end, k == 4 ? 10 : 16);
-                if (errno || end == p || v[k] > UINT32_MAX || (*end && *end != ' ' && *end != '\n'))
+                const char *end = NULL;
+                if (parse_unsigned(p, k == 4 ? 10 : 16, UINT32_MAX, &v[k], &end) < 0 ||
+                    (*end && *end != ' ' && *end != '\n'))
                         return -EBADMSG;
                 p = end;
         }
@@ -421,9 +420,8 @@ int selinuxfs_check_context(const char *mount, const char *context, struct plane
         /* With its NUL, as libselinux writes it. */
         int r = transaction(mount, "context", context, strlen(context) + 1, NULL, NULL, err);
         if (r == -EINVAL)
-                return planet_error_set(err, EINVAL,
-                                        "'%s' is not a valid context in the loaded policy",
-                                        context);
+                return planet_error_set(
+                        err, EINVAL, "'%s' is not a valid context in the loaded policy", context);
         return r;
 }
 
@@ -484,10 +482,9 @@ int selinuxfs_set_exec_context(const char *context, struct planet_error *err)
         if (n < 0) {
                 if (context)
                         return planet_error_set(err, errno,
-                                                "cannot set the exec context %s (%s): %m",
-                                                context, path);
-                return planet_error_set(err, errno, "cannot clear the exec context (%s): %m",
-                                        path);
+                                                "cannot set the exec context %s (%s): %m", context,
+                                                path);
+                return planet_error_set(err, errno, "cannot clear the exec context (%s): %m", path);
         }
         return 0;
 }
@@ -517,8 +514,7 @@ int selinuxfs_get_file_context(const char *path, char **ret, struct planet_error
         }
         if (n < 0) {
                 if (errno == ENODATA || errno == ENOTSUP)
-                        return planet_error_set(err, ENODATA, "%s carries no SELinux label",
-                                                path);
+                        return planet_error_set(err, ENODATA, "%s carries no SELinux label", path);
                 return planet_error_set(err, errno, "cannot read the label of %s: %m", path);
         }
         int r = selinuxfs_context_from_bytes(buf, (size_t) n, ret);

@@ -110,3 +110,33 @@ int strv_push(char ***v, size_t *n, char *s)
         *v = nv;
         return 0;
 }
+
+static int digit_value(char c, unsigned base)
+{
+        unsigned v = c >= '0' && c <= '9'   ? (unsigned) (c - '0')
+                     : c >= 'a' && c <= 'f' ? (unsigned) (c - 'a' + 10)
+                     : c >= 'A' && c <= 'F' ? (unsigned) (c - 'A' + 10)
+                                            : 16;
+        return v < base ? (int) v : -1;
+}
+
+int parse_unsigned(const char *s, unsigned base, uint64_t max, uint64_t *ret, const char **ret_end)
+{
+        uint64_t v = 0;
+        const char *p = s;
+        int d;
+
+        if (base != 10 && base != 16)
+                return -EINVAL;
+        for (; (d = digit_value(*p, base)) >= 0; p++) {
+                if ((uint64_t) d > max || v > (max - (uint64_t) d) / base)
+                        return -ERANGE;
+                v = v * base + (uint64_t) d;
+        }
+        if (p == s)
+                return -EINVAL;
+        *ret = v;
+        if (ret_end)
+                *ret_end = p;
+        return 0;
+}

@@ -40,6 +40,15 @@ char *format_hex_u64(char buf[static HEX_U64_MAX], uint64_t v);
 /* v in lower-case hex without padding (as printf's %x) in buf; returns buf. */
 char *format_hex_u64_short(char buf[static HEX_U64_MAX], uint64_t v);
 
+/* The unsigned number in base 10 or 16 at the start of s: digits only (no
+ * space, sign or 0x), at most max; *ret_end (when given) then points after
+ * the digits. -EINVAL without a digit, -ERANGE above max. Not strtoul:
+ * its code, the C locale's character-class table and its overflow tables
+ * lie in three 64 KiB windows of libc that nothing else on planet-initd's
+ * start path touches (README, Benchmarks: the labeled start's memory). */
+int parse_unsigned(const char *s, unsigned base, uint64_t max, uint64_t *ret,
+                   const char **ret_end);
+
 /* Appends s to the NULL-terminated vector *v of *n strings, taking s: on
  * failure (or when s is NULL, an allocation that failed) s is freed and
  * -ENOMEM returned, so `strv_push(&v, &n, strdup(x))` needs no check of its own. */

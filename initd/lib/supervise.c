@@ -66,10 +66,9 @@ uint64_t supervise_watchdog_usec(char *const *envp, pid_t self)
         const char *v = env_value(envp, "WATCHDOG_USEC");
         if (!v || (env_value(envp, "WATCHDOG_PID") && !env_is_pid(envp, "WATCHDOG_PID", self)))
                 return 0;
-        char *end = NULL;
-        errno = 0;
-        unsigned long long u = strtoull(v, &end, 10);
-        if (errno || end == v || *end)
+        const char *end = NULL;
+        uint64_t u;
+        if (parse_unsigned(v, 10, UINT64_MAX, &u, &end) < 0 || *end)
                 return 0;
         return u;
 }
@@ -144,9 +143,9 @@ int supervise_child_env_new(char *const *envp, pid_t self, const char *notify_so
 
         if (listen_ours) {
                 const char *v = env_value(envp, "LISTEN_FDS");
-                char *end = NULL;
-                unsigned long f = v ? strtoul(v, &end, 10) : 0;
-                if (v && end != v && !*end && f < 65536)
+                const char *end = NULL;
+                uint64_t f;
+                if (v && parse_unsigned(v, 10, 65535, &f, &end) >= 0 && !*end)
                         e.n_listen_fds = (unsigned) f;
         }
         *ret = e;

@@ -169,11 +169,11 @@ Test(gravity_policy, seed_transitions_are_permitted_with_nnp)
                 char *f = obj(seed_transitions[i].exec_type);
                 struct label_transition_check c = {0};
                 struct planet_error err = {0};
-                cr_assert_eq(label_check_transition(backend, s, d, f, &c, &err), 0, "%s",
-                             err.msg ? err.msg : "");
-                char *missing = label_transition_missing_rules(&c, s, d, f, true);
-                cr_expect(label_transition_permitted(&c, true), "%s → %s via %s misses:\n%s", s, d,
-                          f, missing ? missing : "");
+                cr_assert_eq(label_check_transition(backend, s, d, f, LABEL_EXEC_ALL, &c, &err), 0,
+                             "%s", err.msg ? err.msg : "");
+                char *missing = label_transition_missing_rules(&c, s, d, f, LABEL_EXEC_NNP);
+                cr_expect(label_transition_permitted(&c, LABEL_EXEC_NNP),
+                          "%s → %s via %s misses:\n%s", s, d, f, missing ? missing : "");
                 free(missing);
                 free(s);
                 free(d);
@@ -232,12 +232,12 @@ Test(gravity_policy, installer_is_permitted_but_never_automatic)
                 cr_assert_eq(label_context_with_type(s, "gravity_installer_t", &inst), 0);
                 struct label_transition_check c = {0};
                 struct planet_error err = {0};
-                cr_assert_eq(label_check_transition(backend, s, inst, f, &c, &err), 0, "%s",
-                             err.msg ? err.msg : "");
+                cr_assert_eq(label_check_transition(backend, s, inst, f, LABEL_EXEC_ALL, &c, &err),
+                             0, "%s", err.msg ? err.msg : "");
                 /* Both starters may use NoNewPrivileges= / nosuid mounts too. */
-                char *missing = label_transition_missing_rules(&c, s, inst, f, true);
-                cr_expect(label_transition_permitted(&c, true), "%s → installer misses:\n%s", s,
-                          missing ? missing : "");
+                char *missing = label_transition_missing_rules(&c, s, inst, f, LABEL_EXEC_NNP);
+                cr_expect(label_transition_permitted(&c, LABEL_EXEC_NNP),
+                          "%s → installer misses:\n%s", s, missing ? missing : "");
                 free(missing);
                 free(s);
                 free(inst);
@@ -291,9 +291,8 @@ Test(gravity_policy, nspawn_starts_the_container_init)
                 char *f = obj(entries[i]);
                 struct label_transition_check c = {0};
                 struct planet_error err = {0};
-                cr_assert_eq(label_check_transition(backend, s, d, f, &c, &err), 0);
-                cr_expect(label_transition_permitted(&c, false), "nspawn → init via %s",
-                          entries[i]);
+                cr_assert_eq(label_check_transition(backend, s, d, f, LABEL_EXEC_ALL, &c, &err), 0);
+                cr_expect(label_transition_permitted(&c, 0), "nspawn → init via %s", entries[i]);
                 free(f);
         }
         /* Its image lock beside the rootfs, and nothing else of gravity's state. */

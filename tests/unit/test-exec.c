@@ -6,10 +6,13 @@
  * Permissive and disabled modes are the kernel backend's to report; here they are set on the
  * backend (label-internal.h). */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -62,6 +65,9 @@ static void teardown(void)
         exec_plan_done(&plan);
         planet_error_clear(&err);
         label_backend_free(b);
+        /* The nosuid test's mount, if any (its namespace is this process's). */
+        snprintf(cmd, sizeof(cmd), "%s/usr/sbin", root);
+        (void) umount2(cmd, MNT_DETACH);
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
         (void) !system(cmd);
 }
@@ -289,6 +295,84 @@ Test(exec, no_new_privs_needs_nnp_transition)
         /* init_t is granted nnp_transition to its daemons. */
         cr_assert_eq(decide(INIT, "/usr/sbin/sshd", (struct exec_request){.no_new_privs = true}), 0,
                      "%s", err.msg);
+}
+
+Test(exec, nosuid_mount_needs_nosuid_transition)
+{
+        /* The binaries on a nosuid mount, as a container volume or /tmp may
+         * be: the kernel then checks process2 nosuid_transition for the
+         * domain change and refuses with a bare EACCES without it. */
+        char sbin[600];
+        snprintf(sbin, sizeof(sbin), "%s/usr/sbin", root);
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+            mount("planet-test", sbin, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+                cr_skip_test("cannot mount a nosuid tmpfs here (%s): needs root", strerror(errno));
+        touch_exe("/usr/sbin/validate");
+        touch_exe("/usr/sbin/sshd");
+
+        int r = decide(SSHD, "/usr/sbin/validate", (struct exec_request){0});
+        assert_refused(r, EPERM, "mounted nosuid",
+                       "allow sshd_t chkpwd_t:process2 nosuid_transition;");
+        cr_assert(plan.nosuid_mount);
+        cr_assert_null(strstr(err.msg, "nnp_transition"), "%s", err.msg);
+        /* With NoNewPrivileges too: both rules, in one refusal. */
+        r = decide(SSHD, "/usr/sbin/validate", (struct exec_request){.no_new_privs = true});
+        assert_refused(r, EPERM, "NoNewPrivileges", "nnp_transition;", "nosuid_transition;");
+        /* init_t is granted both to its daemons. */
+        cr_assert_eq(decide(INIT, "/usr/sbin/sshd", (struct exec_request){0}), 0, "%s", err.msg);
+        cr_assert(plan.nosuid_mount);
+        assert_type(plan.exec_context, "sshd_t");
+        /* Off the nosuid mount the same start asks nothing of process2. */
+        cr_assert_eq(decide(SSHD, "/usr/bin/true", (struct exec_request){.domain = "chkpwd_t"}),
+                     -EPERM);
+        cr_assert_not(plan.nosuid_mount);
+        cr_assert_null(strstr(err.msg, "nosuid"), "%s", err.msg);
+}
+
+Test(exec, kernel_checks_permissions_then_explains_a_refused_exec)
+{
+        /* planet-initd leaves an automatic transition's rules to execve's
+         * own check; the NNP rule sshd_t lacks towards chkpwd_t is then
+         * named after the kernel refused, as the check before would have. */
+        struct exec_request req = {.no_new_privs = true, .kernel_checks_permissions = true};
+        cr_assert_eq(decide(SSHD, "/usr/sbin/validate", req), 0, "%s", err.msg);
+        cr_assert_eq(plan.verdict, EXEC_VERDICT_LABELED);
+        cr_assert(plan.permissions_unchecked);
+        assert_type(plan.exec_context, "chkpwd_t");
+        int r = exec_explain_failure(b, &req, &plan, EPERM, &err);
+        assert_refused(r, EPERM, "NoNewPrivileges",
+                       "allow sshd_t chkpwd_t:process2 nnp_transition;");
+        cr_assert(plan.missing_rules && strstr(plan.missing_rules, "nnp_transition"));
+        cr_assert_not(plan.permissions_unchecked);
+
+        /* Every rule there: the refusal says so, and what else it can be. */
+        req = (struct exec_request){.kernel_checks_permissions = true};
+        cr_assert_eq(decide(INIT, "/usr/sbin/sshd", req), 0, "%s", err.msg);
+        cr_assert(plan.permissions_unchecked);
+        r = exec_explain_failure(b, &req, &plan, EACCES, &err);
+        assert_refused(r, EACCES, "/usr/sbin/sshd", "sshd_t", "rules are all in the policy");
+        cr_assert_null(plan.missing_rules);
+
+        /* Not a permission error: said as it is, nothing asked. */
+        cr_assert_eq(decide(INIT, "/usr/sbin/sshd", req), 0, "%s", err.msg);
+        r = exec_explain_failure(b, &req, &plan, ENOEXEC, &err);
+        assert_refused(r, ENOEXEC, "cannot execute /usr/sbin/sshd", "Exec format error");
+        cr_assert(plan.permissions_unchecked);
+}
+
+Test(exec, permissions_are_asked_first_where_the_kernel_would_not_refuse)
+{
+        /* Permissive: execve would succeed, so only asking first can note
+         * what enforcing would refuse. --domain: always asked first. */
+        struct exec_request req = {.no_new_privs = true, .kernel_checks_permissions = true};
+        b->mode = LABEL_SELINUX_PERMISSIVE;
+        cr_assert_eq(decide(SSHD, "/usr/sbin/validate", req), 0, "%s", err.msg);
+        cr_assert_not(plan.permissions_unchecked);
+        cr_assert(plan.note && strstr(plan.note, "nnp_transition"), "note: %s", plan.note);
+        b->mode = LABEL_SELINUX_ENFORCING;
+        req = (struct exec_request){.domain = "sshd_t", .kernel_checks_permissions = true};
+        int r = decide(INIT, "/usr/bin/true", req);
+        assert_refused(r, EPERM, "allow sshd_t bin_t:file entrypoint;");
 }
 
 Test(exec, missing_binary)

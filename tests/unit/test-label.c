@@ -614,8 +614,9 @@ static struct label_transition_check check(const char *source, const char *domai
 {
         struct label_transition_check c;
 
-        cr_assert_eq(label_check_transition(backend, source, domain, file, &c, &err), 0, "%s",
-                     err.msg);
+        cr_assert_eq(
+                label_check_transition(backend, source, domain, file, LABEL_EXEC_ALL, &c, &err), 0,
+                "%s", err.msg);
         return c;
 }
 
@@ -625,9 +626,9 @@ Test(label, transition_check_sshd)
 
         cr_assert(c.file_execute && c.process_transition && c.file_entrypoint);
         cr_assert(c.nnp_transition && c.nosuid_transition);
-        cr_assert(label_transition_permitted(&c, false));
-        cr_assert(label_transition_permitted(&c, true));
-        cr_assert_null(label_transition_missing_rules(&c, INIT, SSHD, SSHD_EXEC, true));
+        cr_assert(label_transition_permitted(&c, 0));
+        cr_assert(label_transition_permitted(&c, LABEL_EXEC_NNP));
+        cr_assert_null(label_transition_missing_rules(&c, INIT, SSHD, SSHD_EXEC, LABEL_EXEC_NNP));
 }
 
 Test(label, transition_check_permitted_without_type_transition)
@@ -636,14 +637,52 @@ Test(label, transition_check_permitted_without_type_transition)
         _cleanup_free_ char *rules = NULL;
 
         cr_assert(c.file_execute && c.process_transition && c.file_entrypoint);
-        cr_assert(label_transition_permitted(&c, false));
+        cr_assert(label_transition_permitted(&c, 0));
         /* The module grants no NNP transition to the facet. */
         cr_assert_not(c.nnp_transition);
-        cr_assert_not(label_transition_permitted(&c, true));
-        rules = label_transition_missing_rules(&c, INIT, PT_ALT, PT_EXEC, true);
+        cr_assert_not(label_transition_permitted(&c, LABEL_EXEC_NNP));
+        rules = label_transition_missing_rules(&c, INIT, PT_ALT, PT_EXEC, LABEL_EXEC_NNP);
         cr_assert(rules && strstr(rules, "allow init_t planettest_alt_t:process2"), "rules: %s",
                   rules);
         cr_assert(strstr(rules, "nnp_transition"), "rules: %s", rules);
+        cr_assert_null(strstr(rules, "nosuid_transition"), "not asked for: %s", rules);
+}
+
+Test(label, transition_check_nosuid_mount_names_nosuid_transition)
+{
+        /* A binary on a nosuid mount: the kernel checks process2
+         * nosuid_transition instead of (or with) nnp_transition. */
+        struct label_transition_check c = check(INIT, PT_ALT, PT_EXEC);
+        _cleanup_free_ char *rules = NULL, *both = NULL;
+
+        cr_assert_not(c.nosuid_transition);
+        cr_assert_not(label_transition_permitted(&c, LABEL_EXEC_NOSUID));
+        rules = label_transition_missing_rules(&c, INIT, PT_ALT, PT_EXEC, LABEL_EXEC_NOSUID);
+        cr_assert(
+                rules && strstr(rules, "allow init_t planettest_alt_t:process2 nosuid_transition;"),
+                "rules: %s", rules);
+        cr_assert_null(strstr(rules, "nnp_transition"), "not asked for: %s", rules);
+        both = label_transition_missing_rules(&c, INIT, PT_ALT, PT_EXEC, LABEL_EXEC_ALL);
+        cr_assert(both && strstr(both, "nnp_transition;") && strstr(both, "nosuid_transition;"),
+                  "rules: %s", both);
+}
+
+Test(label, transition_check_asks_process2_only_when_told)
+{
+        /* sshd_t is granted both process2 permissions from init_t (above);
+         * without constraints they are not asked, so they read false and
+         * nothing requires them. */
+        struct label_transition_check c;
+
+        cr_assert_eq(label_check_transition(backend, INIT, SSHD, SSHD_EXEC, 0, &c, &err), 0, "%s",
+                     err.msg);
+        cr_assert(c.file_execute && c.process_transition && c.file_entrypoint);
+        cr_assert_not(c.nnp_transition || c.nosuid_transition);
+        cr_assert(label_transition_permitted(&c, 0));
+        cr_assert_eq(
+                label_check_transition(backend, INIT, SSHD, SSHD_EXEC, LABEL_EXEC_NOSUID, &c, &err),
+                0, "%s", err.msg);
+        cr_assert(c.nosuid_transition && !c.nnp_transition);
 }
 
 Test(label, transition_check_names_missing_transition)
@@ -654,8 +693,8 @@ Test(label, transition_check_names_missing_transition)
         cr_assert(c.file_execute);
         cr_assert(c.file_entrypoint);
         cr_assert_not(c.process_transition);
-        cr_assert_not(label_transition_permitted(&c, false));
-        rules = label_transition_missing_rules(&c, INIT, PT_DENIED, PT_EXEC, false);
+        cr_assert_not(label_transition_permitted(&c, 0));
+        rules = label_transition_missing_rules(&c, INIT, PT_DENIED, PT_EXEC, 0);
         cr_assert(rules);
         cr_assert(strstr(rules, "allow init_t planettest_denied_t:process transition;"),
                   "rules: %s", rules);
@@ -671,7 +710,7 @@ Test(label, transition_check_names_missing_entrypoint)
 
         cr_assert(c.process_transition);
         cr_assert_not(c.file_entrypoint);
-        rules = label_transition_missing_rules(&c, INIT, SSHD, PT_EXEC, false);
+        rules = label_transition_missing_rules(&c, INIT, SSHD, PT_EXEC, 0);
         cr_assert(rules && strstr(rules, "allow sshd_t planettest_exec_t:file entrypoint;"),
                   "rules: %s", rules);
         cr_assert_null(strstr(rules, "process transition"), "rules: %s", rules);
@@ -682,7 +721,7 @@ Test(label, transition_check_invalid_context)
         struct label_transition_check c;
 
         cr_assert_lt(label_check_transition(backend, INIT, "system_u:system_r:no_such_t:s0",
-                                            PT_EXEC, &c, &err),
+                                            PT_EXEC, 0, &c, &err),
                      0);
         cr_assert(err.msg && strstr(err.msg, "no_such_t"), "message: %s", err.msg);
 }

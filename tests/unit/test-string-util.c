@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "macro.h"
 #include "string-util.h"
 
 /* Deterministic (xorshift64*), spread over every magnitude: the value is
@@ -113,4 +114,58 @@ Test(string_util, strjoin_into_fits_exactly_or_refuses)
         cr_assert_eq(strjoin_into(buf, sizeof(buf), ""), 0);
         cr_assert_str_eq(buf, "");
         cr_assert_eq(strjoin_into(buf, 0, "a"), -ENAMETOOLONG);
+}
+
+/* parse_unsigned against strtoull, which it stands in for on digits-only
+ * input: the same value over the edges and the sweep, both bases. */
+Test(string_util, parse_unsigned_is_strtoull_on_digits)
+{
+        uint64_t state = UINT64_C(0x9e3779b97f4a7c15);
+        for (unsigned i = 0; i < 20000 + ELEMENTSOF(edges); i++) {
+                uint64_t want = i < ELEMENTSOF(edges) ? edges[i] : next_value(&state, i);
+                char buf[DECIMAL_U64_MAX + 8];
+                for (unsigned base = 10; base <= 16; base += 6) {
+                        snprintf(buf, sizeof(buf), base == 10 ? "%" PRIu64 " x" : "%" PRIx64 " x",
+                                 want);
+                        uint64_t got = 0;
+                        const char *end = NULL;
+                        cr_assert_eq(parse_unsigned(buf, base, UINT64_MAX, &got, &end), 0, "%s",
+                                     buf);
+                        cr_assert_eq(got, strtoull(buf, NULL, (int) base), "%s", buf);
+                        cr_assert_str_eq(end, " x");
+                }
+        }
+}
+
+Test(string_util, parse_unsigned_refuses_what_is_not_digits_or_too_large)
+{
+        uint64_t v = 7;
+        const char *end = NULL;
+        /* No digit: what strtoul would skip or take is refused here. */
+        const char *bad[] = {"", " 1", "+1", "-1", "x", "\n"};
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                cr_assert_eq(parse_unsigned(bad[i], 10, UINT64_MAX, &v, NULL), -EINVAL, "'%s'",
+                             bad[i]);
+        cr_assert_eq(v, 7, "untouched on failure");
+        cr_assert_eq(parse_unsigned("0x1f", 16, UINT64_MAX, &v, &end), 0);
+        cr_assert_eq(v, 0);
+        cr_assert_str_eq(end, "x1f", "no 0x prefix: it stops at the x");
+        cr_assert_eq(parse_unsigned("ffFF", 16, UINT64_MAX, &v, NULL), 0);
+        cr_assert_eq(v, 0xffff);
+        cr_assert_eq(parse_unsigned("12a", 10, UINT64_MAX, &v, &end), 0);
+        cr_assert_eq(v, 12);
+        cr_assert_str_eq(end, "a");
+        /* The limit, exactly and one past it. */
+        cr_assert_eq(parse_unsigned("4294967295", 10, UINT32_MAX, &v, NULL), 0);
+        cr_assert_eq(v, UINT32_MAX);
+        cr_assert_eq(parse_unsigned("4294967296", 10, UINT32_MAX, &v, NULL), -ERANGE);
+        cr_assert_eq(parse_unsigned("100000000", 16, UINT32_MAX, &v, NULL), -ERANGE);
+        cr_assert_eq(parse_unsigned("18446744073709551615", 10, UINT64_MAX, &v, NULL), 0);
+        cr_assert_eq(v, UINT64_MAX);
+        cr_assert_eq(parse_unsigned("18446744073709551616", 10, UINT64_MAX, &v, NULL), -ERANGE);
+        cr_assert_eq(parse_unsigned("99999999999999999999999", 10, UINT64_MAX, &v, NULL), -ERANGE);
+        /* A limit below a single digit. */
+        cr_assert_eq(parse_unsigned("5", 10, 5, &v, NULL), 0);
+        cr_assert_eq(parse_unsigned("9", 10, 5, &v, NULL), -ERANGE);
+        cr_assert_eq(parse_unsigned("1", 8, 5, &v, NULL), -EINVAL, "bases 10 and 16 only");
 }
