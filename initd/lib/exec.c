@@ -360,7 +360,8 @@ int exec_explain_failure(struct label_backend *b, const struct exec_request *req
                         return r;
                 asked = true;
         }
-        if (asked && (exec_errno == EACCES || exec_errno == EPERM))
+        /* A labeled exec whose rules are all there (asked before or now). */
+        if (asked && p->exec_context && (exec_errno == EACCES || exec_errno == EPERM))
                 return refuse(p, err, exec_errno,
                               "cannot execute %s%s%s: %s. The transition's rules are all in the "
                               "policy, so something else refused: the file's mode or ACL, a "

@@ -353,6 +353,15 @@ Test(exec, kernel_checks_permissions_then_explains_a_refused_exec)
         assert_refused(r, EACCES, "/usr/sbin/sshd", "sshd_t", "rules are all in the policy");
         cr_assert_null(plan.missing_rules);
 
+        /* Unlabeled (SELinux disabled): no rules to speak of. */
+        b->mode = LABEL_SELINUX_DISABLED;
+        cr_assert_eq(decide(INIT, "/usr/sbin/sshd", req), 0, "%s", err.msg);
+        cr_assert_eq(plan.verdict, EXEC_VERDICT_UNLABELED);
+        r = exec_explain_failure(b, &req, &plan, EACCES, &err);
+        assert_refused(r, EACCES, "cannot execute /usr/sbin/sshd: Permission denied");
+        cr_assert_null(strstr(err.msg, "rules"), "%s", err.msg);
+        b->mode = LABEL_SELINUX_ENFORCING;
+
         /* Not a permission error: said as it is, nothing asked. */
         cr_assert_eq(decide(INIT, "/usr/sbin/sshd", req), 0, "%s", err.msg);
         r = exec_explain_failure(b, &req, &plan, ENOEXEC, &err);
