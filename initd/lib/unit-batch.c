@@ -296,6 +296,21 @@ static bool cpu_idle_now(void)
         return running < (unsigned long) cpus;
 }
 
+/* A ThreadSanitizer build (configure --enable-tsan, make check-tsan) exists
+ * to check the two threads, so there AUTO always starts the worker, whatever
+ * the load, and a worker that cannot be started fails the run instead of
+ * passing it on one thread. Other builds are not affected. */
+#if defined(__SANITIZE_THREAD__)
+#define UNIT_BATCH_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNIT_BATCH_TSAN 1
+#endif
+#endif
+#ifndef UNIT_BATCH_TSAN
+#define UNIT_BATCH_TSAN 0
+#endif
+
 int unit_batch_start(const struct unit_batch_options *o, struct unit_batch **ret)
 {
         struct unit_batch *b = calloc(1, sizeof(*b));
@@ -311,13 +326,19 @@ int unit_batch_start(const struct unit_batch_options *o, struct unit_batch **ret
         /* One worker beside the caller (the machines this runs on at boot
          * and in builds have few cores, and the caller has its own work
          * meanwhile). Signals stay with the caller's thread. */
-        if (o->threads == UNIT_BATCH_THREADS_TWO ||
-            (o->threads == UNIT_BATCH_THREADS_AUTO && cpu_idle_now())) {
+        bool worker = o->threads == UNIT_BATCH_THREADS_TWO ||
+                      (o->threads == UNIT_BATCH_THREADS_AUTO && (UNIT_BATCH_TSAN || cpu_idle_now()));
+        if (worker) {
                 sigset_t all, old;
                 sigfillset(&all);
                 pthread_sigmask(SIG_SETMASK, &all, &old);
                 b->have_worker = pthread_create(&b->worker, NULL, worker_main, b) == 0;
                 pthread_sigmask(SIG_SETMASK, &old, NULL);
+                if (UNIT_BATCH_TSAN && !b->have_worker) {
+                        fputs("unit-batch: ThreadSanitizer build: cannot start the worker thread\n",
+                              stderr);
+                        abort();
+                }
         }
         *ret = b;
         return 0;

@@ -34,7 +34,8 @@
 enum unit_batch_threads {
         /* A worker only when a CPU is idle at the start: on a machine whose
          * CPUs are all busy a second thread cannot run beside the caller
-         * and only adds its own cost (measured: ~15 % more CPU time). */
+         * and only adds its own cost (measured: ~15 % more CPU time). In a
+         * ThreadSanitizer build (make check-tsan): always a worker. */
         UNIT_BATCH_THREADS_AUTO,
         UNIT_BATCH_THREADS_ONE, /* the caller's thread only */
         UNIT_BATCH_THREADS_TWO, /* a worker whatever the load (tests) */
