@@ -7,12 +7,9 @@
 #include <sys/statvfs.h>
 
 #include "exec.h"
+#include "fileio.h"
 #include "journal.h"
 #include "string-util.h"
-
-#ifndef ST_VALID
-#define ST_VALID 0x0020 /* statfs f_flags holds the mount flags */
-#endif
 
 const char *exec_verdict_to_string(enum exec_verdict v)
 {
@@ -93,20 +90,14 @@ static int refuse(struct exec_plan *p, struct planet_error *err, int errnum, con
 
 /* Is path (inside root) on a mount with nosuid? The kernel then checks
  * process2 nosuid_transition for a domain change. Unknown counts as no:
- * the kernel still decides, only the explanation would be missing.
- * statfs, not statvfs: selinuxfs.c already calls it on this path, and a
- * function of libc's not yet called costs the start its pages. Its
- * f_flags hold the mount flags since Linux 2.6.36 (ST_VALID). */
+ * the kernel still decides, only the explanation would be missing. */
 static bool on_nosuid_mount(const char *root, const char *path)
 {
         _cleanup_free_ char *full = label_path_in_root(root, path);
         struct statfs sf;
-        if (!full || statfs(full, &sf) < 0)
-                return false;
-        if (sf.f_flags & ST_VALID)
-                return sf.f_flags & ST_NOSUID;
-        struct statvfs sv;
-        return statvfs(full, &sv) >= 0 && (sv.f_flag & ST_NOSUID);
+        unsigned long flags;
+        return full && statfs(full, &sf) >= 0 && statfs_mount_flags(full, &sf, &flags) >= 0 &&
+               (flags & ST_NOSUID);
 }
 
 /* Check every rule an exec of file into domain needs; refuse (enforcing) or

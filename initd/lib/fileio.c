@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -51,5 +52,22 @@ int read_fd_full(int fd, size_t first, size_t max, bool one_answer, char **ret, 
         *ret = TAKE_PTR(buf);
         if (ret_len)
                 *ret_len = len;
+        return 0;
+}
+
+#ifndef ST_VALID
+#define ST_VALID 0x0020 /* the kernel's: f_flags holds the mount flags */
+#endif
+
+int statfs_mount_flags(const char *path, const struct statfs *sf, unsigned long *ret)
+{
+        struct statvfs sv;
+        if (sf->f_flags & ST_VALID) {
+                *ret = (unsigned long) sf->f_flags & ~(unsigned long) ST_VALID;
+                return 0;
+        }
+        if (statvfs(path, &sv) < 0)
+                return -errno;
+        *ret = sv.f_flag;
         return 0;
 }

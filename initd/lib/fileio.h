@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 
 #include "error.h"
 
@@ -28,3 +29,10 @@ int open_regular_file_at(int dir_fd, const char *rel, const char *name, struct s
  * attr file: reading on would wait on a FIFO standing in for one), otherwise
  * the end is EOF (/proc/mounts may hand over less than asked before its end). */
 int read_fd_full(int fd, size_t first, size_t max, bool one_answer, char **ret, size_t *ret_len);
+
+/* The mount flags (ST_RDONLY, ST_NOSUID, … of <sys/statvfs.h>) of the
+ * filesystem holding path, given sf = statfs(path): its f_flags when the
+ * kernel filled them in (ST_VALID, Linux 2.6.36), else statvfs(path)'s,
+ * which may read /proc/mounts. 0 or -errno. statfs first, because the start
+ * path calls it anyway and statvfs is one more function of libc's there. */
+int statfs_mount_flags(const char *path, const struct statfs *sf, unsigned long *ret);

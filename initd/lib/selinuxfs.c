@@ -21,10 +21,6 @@
 #include "string-util.h"
 
 #define SELINUX_MAGIC 0xf97cff8cu
-/* statfs's f_flags holds the mount flags (the kernel's ST_VALID, 2.6.36). */
-#ifndef ST_VALID
-#define ST_VALID 0x0020
-#endif
 #define XATTR_NAME_SELINUX "security.selinux"
 /* A first guess for a file's label; longer ones are asked for their size. */
 #define CONTEXT_GUESS 256
@@ -42,19 +38,16 @@
 static int selinuxfs_at(const char *mnt)
 {
         struct statfs sfs;
-        struct statvfs svfs;
+        unsigned long flags;
         int r;
 
         do
                 r = statfs(mnt, &sfs);
         while (r < 0 && errno == EINTR);
-        if (r < 0 || (uint32_t) sfs.f_type != SELINUX_MAGIC)
+        if (r < 0 || (uint32_t) sfs.f_type != SELINUX_MAGIC ||
+            statfs_mount_flags(mnt, &sfs, &flags) < 0)
                 return -1;
-        if (sfs.f_flags & ST_VALID)
-                return (sfs.f_flags & ST_RDONLY) ? 0 : 1;
-        if (statvfs(mnt, &svfs) < 0)
-                return -1;
-        return (svfs.f_flag & ST_RDONLY) ? 0 : 1;
+        return (flags & ST_RDONLY) ? 0 : 1;
 }
 
 static char *read_small_file(const char *path, size_t max)
