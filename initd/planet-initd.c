@@ -39,7 +39,7 @@ struct args {
         char **argv;
 };
 
-static void help(FILE *f)
+static _cold_ void help(FILE *f)
 {
         fprintf(f,
                 "Usage: " PROG " [OPTIONS] -- BINARY [ARGS...]\n"
@@ -195,7 +195,7 @@ static void log_start(pid_t service_pid, void *userdata)
 /* The service's execve failed with exec_errno: explain it (a missing rule
  * when the kernel was left to check them), log the refusal, and exit as a
  * refusal or an exec failure. */
-static int exec_failed(struct label_backend *b, const struct exec_request *req,
+static _cold_ int exec_failed(struct label_backend *b, const struct exec_request *req,
                        struct exec_plan *plan, const char *mode, const char *unit,
                        int exec_errno, struct planet_error *err)
 {

@@ -22,16 +22,17 @@ struct planet_error {
 
 /* Record an error (replacing any earlier one) and return -errnum, so that a
  * failure reads `return planet_error_set(err, ENOENT, "…");`. err may be NULL. */
-int planet_error_set(struct planet_error *err, int errnum, const char *fmt, ...) _printf_(3, 4);
+int planet_error_set(struct planet_error *err, int errnum, const char *fmt, ...)
+        _printf_(3, 4) _cold_;
 int planet_error_setv(struct planet_error *err, int errnum, const char *fmt, va_list ap)
-        _printf_(3, 0);
+        _printf_(3, 0) _cold_;
 
 /* Prefix the existing message with context from a caller ("unit kubelet: …").
  * Returns -errnum of the stored error (or -EIO if none was set). */
-int planet_error_prefix(struct planet_error *err, const char *fmt, ...) _printf_(2, 3);
+int planet_error_prefix(struct planet_error *err, const char *fmt, ...) _printf_(2, 3) _cold_;
 
 /* Print "PROG: MESSAGE" (plus strerror when the message lacks detail) to f. */
-void planet_error_fprint(const struct planet_error *err, const char *prog, FILE *f);
+void planet_error_fprint(const struct planet_error *err, const char *prog, FILE *f) _cold_;
 static inline void planet_error_print(const struct planet_error *err, const char *prog)
 {
         planet_error_fprint(err, prog, stderr);

@@ -77,7 +77,7 @@ static void set_note_text(struct exec_plan *p, const char *text)
 }
 
 static int refuse(struct exec_plan *p, struct planet_error *err, int errnum, const char *fmt, ...)
-        _printf_(4, 5);
+        _printf_(4, 5) _cold_;
 static int refuse(struct exec_plan *p, struct planet_error *err, int errnum, const char *fmt, ...)
 {
         va_list ap;

@@ -107,7 +107,7 @@ int exec_decide(struct label_backend *b, const struct exec_request *req, struct 
  * -exec_errno, err naming the binary and domain. Either way plan's verdict
  * becomes REFUSED, for the journal entry. */
 int exec_explain_failure(struct label_backend *b, const struct exec_request *req,
-                         struct exec_plan *plan, int exec_errno, struct planet_error *err);
+                         struct exec_plan *plan, int exec_errno, struct planet_error *err) _cold_;
 
 /* Does context ctx satisfy what the user wrote (a TYPE or a full context)? */
 bool exec_domain_matches(const char *wanted, const char *ctx);

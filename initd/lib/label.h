@@ -183,7 +183,7 @@ bool label_transition_permitted(const struct label_transition_check *c, unsigned
  * NULL when nothing is missing. Caller frees. */
 char *label_transition_missing_rules(const struct label_transition_check *c, const char *source,
                                      const char *domain, const char *file_context,
-                                     unsigned constraints);
+                                     unsigned constraints) _cold_;
 
 /* Join root and an absolute path ("/r" + "/usr/bin/x"); root NULL or "/" →
  * a copy. NULL when out of memory. */

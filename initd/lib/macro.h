@@ -14,6 +14,13 @@
 #define _unused_ __attribute__((unused))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
 #define _warn_unused_result_ __attribute__((warn_unused_result))
+/* Reached only when something fails, to explain a refusal, for --help, or in
+ * a process of its own (a probe attempt). GCC puts such functions, and the branches
+ * that lead to them, in .text.unlikely, which planet-initd's link keeps in a
+ * segment of its own (initd/planet-initd.ld) so that fault-around never maps it
+ * beside the start path. A _cold_ function on a path every start takes costs
+ * memory; tests/unit/test-layout.c fails when one does. */
+#define _cold_ __attribute__((cold))
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 

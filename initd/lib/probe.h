@@ -41,10 +41,12 @@ struct probe {
 int probe_parse(const char *spec, struct probe *ret, struct planet_error *err);
 void probe_done(struct probe *p);
 
-/* One attempt. 1: passed; 0: did not pass (why says how, e.g. "connection
+/* One attempt, in a process of its own (supervise.c forks it), so that its
+ * code costs the supervisor no memory wherever it lies; _cold_ keeps it out
+ * of the supervisor's hot segment all the same. 1: passed; 0: did not pass (why says how, e.g. "connection
  * refused", "HTTP status 503", "timed out after 1000 ms"); -errno only when
  * the attempt could not be made at all (out of memory, fork failed). */
-int probe_run(const struct probe *p, uint64_t timeout_usec, struct planet_error *why);
+int probe_run(const struct probe *p, uint64_t timeout_usec, struct planet_error *why) _cold_;
 
 /* "30s", "500ms", "2min", "1h", "250us", or plain seconds; ≥ 1 µs. */
 int parse_duration_usec(const char *s, uint64_t *ret);

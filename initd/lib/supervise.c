@@ -431,7 +431,7 @@ static void handle_datagram(struct supervisor *s, struct notify_datagram *d,
         relay->n++;
 }
 
-static void complain_upstream(struct supervisor *s, int e)
+static _cold_ void complain_upstream(struct supervisor *s, int e)
 {
         if (ratelimit_ok(&s->complaints))
                 fprintf(stderr, LOG_PREFIX "cannot notify systemd (%s): %s\n",
