@@ -44,9 +44,9 @@ bool exec_domain_matches(const char *wanted, const char *ctx)
         if (!wanted || !ctx)
                 return false;
         if (strchr(wanted, ':'))
-                return !strcmp(wanted, ctx);
+                return streq(wanted, ctx);
         _cleanup_free_ char *t = NULL;
-        return label_context_type(ctx, &t) >= 0 && !strcmp(t, wanted);
+        return label_context_type(ctx, &t) >= 0 && streq(t, wanted);
 }
 
 static char *type_of(const char *ctx)
@@ -233,7 +233,7 @@ int exec_decide(struct label_backend *b, const struct exec_request *req, struct 
                                 ? exec_domain_matches(req->expect_domain, req->domain)
                                 : (strchr(req->expect_domain, ':')
                                            ? exec_domain_matches(req->domain, req->expect_domain)
-                                           : !strcmp(req->domain, req->expect_domain));
+                                           : streq(req->domain, req->expect_domain));
                 if (!agree)
                         DONE(refuse(&p, err, EINVAL,
                                     "--domain %s and --expect-domain %s disagree: give one, or "

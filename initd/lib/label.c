@@ -26,7 +26,7 @@
 
 char *label_path_in_root(const char *root, const char *path)
 {
-        if (!root || !*root || !strcmp(root, "/"))
+        if (!root || !*root || streq(root, "/"))
                 return strdup(path);
         size_t rl = strlen(root);
         while (rl > 1 && root[rl - 1] == '/')
@@ -95,7 +95,7 @@ int label_context_with_type(const char *context, const char *type, char **ret)
 static bool type_is(const char *context, const char *type)
 {
         _cleanup_free_ char *t = NULL;
-        return label_context_type(context, &t) >= 0 && !strcmp(t, type);
+        return label_context_type(context, &t) >= 0 && streq(t, type);
 }
 
 const char *label_selinux_mode_to_string(enum label_selinux_mode m)
@@ -157,9 +157,9 @@ static int chase_in_root(const char *root, const char *path, char **ret, struct 
                 free(todo);
                 todo = TAKE_PTR(rest);
 
-                if (!strcmp(comp, "."))
+                if (streq(comp, "."))
                         continue;
-                if (!strcmp(comp, "..")) {
+                if (streq(comp, "..")) {
                         char *last = strrchr(done, '/');
                         if (last)
                                 *last = '\0';
@@ -274,7 +274,7 @@ int label_resolve_exec_path(const char *path, const char *root, const char *sear
         }
 
         _cleanup_free_ char *real_root = NULL;
-        if (root && *root && strcmp(root, "/")) {
+        if (root && *root && !streq(root, "/")) {
                 real_root = realpath(root, NULL);
                 if (!real_root)
                         return planet_error_set(err, errno, "root directory %s: %m", root);
@@ -451,7 +451,7 @@ int label_compute_exec_domain(struct label_backend *b, const char *source, const
                 r = planet_error_set(err, EINVAL, "%s: malformed context in the answer", d.path);
                 goto fail;
         }
-        if (!strcmp(st, dt)) {
+        if (streq(st, dt)) {
                 d.result = LABEL_RESULT_NO_TRANSITION;
                 set_reason(&d,
                            "no type_transition for %s executing %s: it would stay in %s "
@@ -662,7 +662,7 @@ static int kernel_class_index(struct kernel_backend *k, const char *name, uint16
                               struct planet_error *err)
 {
         for (size_t i = 0; i < k->n_classes; i++)
-                if (!strcmp(k->classes[i].name, name)) {
+                if (streq(k->classes[i].name, name)) {
                         *ret = k->classes[i].index;
                         return 0;
                 }
@@ -679,7 +679,7 @@ static int kernel_perm_bit(struct kernel_backend *k, const char *class_name, uin
                            const char *perm, uint32_t *ret, struct planet_error *err)
 {
         for (size_t i = 0; i < k->n_perms; i++)
-                if (k->perms[i].class_index == class_index && !strcmp(k->perms[i].name, perm)) {
+                if (k->perms[i].class_index == class_index && streq(k->perms[i].name, perm)) {
                         *ret = k->perms[i].bit;
                         return 0;
                 }
@@ -700,8 +700,8 @@ static int kernel_allowed(struct kernel_backend *k, const char *scon, const char
         struct selinuxfs_av_decision avd;
         for (size_t i = 0; i < k->n_decisions; i++) {
                 struct kernel_decision *d = &k->decisions[i];
-                if (d->class_index == class_index && !strcmp(d->scon, scon) &&
-                    !strcmp(d->tcon, tcon)) {
+                if (d->class_index == class_index && streq(d->scon, scon) &&
+                    streq(d->tcon, tcon)) {
                         *ret = d->allowed;
                         return 0;
                 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,8 +47,30 @@ char *format_hex_u64_short(char buf[static HEX_U64_MAX], uint64_t v);
  * its code, the C locale's character-class table and its overflow tables
  * lie in three 64 KiB windows of libc that nothing else on planet-initd's
  * start path touches (README, Benchmarks: the labeled start's memory). */
-int parse_unsigned(const char *s, unsigned base, uint64_t max, uint64_t *ret,
-                   const char **ret_end);
+int parse_unsigned(const char *s, unsigned base, uint64_t max, uint64_t *ret, const char **ret_end);
+
+/* Whether a and b are the same string; whether s starts with the n bytes of
+ * prefix (n ≤ strlen(prefix)). Compared here, not by strcmp/strncmp: on a CPU
+ * without AVX2 (the VM's qemu64, kvm64-type virtual machines) glibc picks
+ * SSE2 variants that read a jump table in libc's read-only data whenever the
+ * two strings are unequally aligned, and that one read maps up to 64 KiB of
+ * libc into the process (fault-around). It was the only libc read-only data
+ * a supervisor touched. Its strings are few and short. */
+static inline bool streq(const char *a, const char *b)
+{
+        while (*a && *a == *b) {
+                a++;
+                b++;
+        }
+        return *a == *b;
+}
+static inline bool startswith_n(const char *s, const char *prefix, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (s[i] != prefix[i])
+                        return false;
+        return true;
+}
 
 /* Appends s to the NULL-terminated vector *v of *n strings, taking s: on
  * failure (or when s is NULL, an allocation that failed) s is freed and

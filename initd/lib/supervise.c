@@ -43,7 +43,7 @@ static const char *env_value(char *const *envp, const char *name)
 {
         size_t n = strlen(name);
         for (char *const *e = envp; e && *e; e++)
-                if (!strncmp(*e, name, n) && (*e)[n] == '=')
+                if (startswith_n(*e, name, n) && (*e)[n] == '=')
                         return *e + n + 1;
         return NULL;
 }
@@ -52,13 +52,13 @@ static bool env_is_pid(char *const *envp, const char *name, pid_t pid)
 {
         const char *v = env_value(envp, name);
         char buf[DECIMAL_U64_MAX];
-        return v && pid > 0 && !strcmp(v, format_u64(buf, (uint64_t) pid));
+        return v && pid > 0 && streq(v, format_u64(buf, (uint64_t) pid));
 }
 
 static bool env_name_is(const char *entry, const char *name)
 {
         size_t n = strlen(name);
-        return !strncmp(entry, name, n) && entry[n] == '=';
+        return startswith_n(entry, name, n) && entry[n] == '=';
 }
 
 uint64_t supervise_watchdog_usec(char *const *envp, pid_t self)

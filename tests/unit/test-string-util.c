@@ -169,3 +169,26 @@ Test(string_util, parse_unsigned_refuses_what_is_not_digits_or_too_large)
         cr_assert_eq(parse_unsigned("9", 10, 5, &v, NULL), -ERANGE);
         cr_assert_eq(parse_unsigned("1", 8, 5, &v, NULL), -EINVAL, "bases 10 and 16 only");
 }
+
+/* streq and startswith_n agree with strcmp and strncmp on every pair of a
+ * small set of strings, at every relative alignment (the case strcmp's SSE2
+ * variant handles with its table, string-util.h). */
+Test(string_util, streq_and_startswith_n_are_strcmp_and_strncmp)
+{
+        static const char *const words[] = {
+                "",           "a",          "ab",         "abc",     "abd",
+                "gravity_t",  "gravity_",   "system_u:x", "--ready", "--ready-timeout",
+                "LISTEN_PID", "LISTEN_PIDS"};
+        char buf_a[64], buf_b[64];
+        for (size_t i = 0; i < ELEMENTSOF(words); i++)
+                for (size_t j = 0; j < ELEMENTSOF(words); j++)
+                        for (size_t shift = 0; shift < 16; shift++) {
+                                char *a = buf_a + shift, *b = buf_b + (15 - shift);
+                                strcpy(a, words[i]);
+                                strcpy(b, words[j]);
+                                cr_assert_eq(streq(a, b), strcmp(a, b) == 0, "'%s' '%s'", a, b);
+                                for (size_t n = 0; n <= strlen(b); n++)
+                                        cr_assert_eq(startswith_n(a, b, n), strncmp(a, b, n) == 0,
+                                                     "'%s' '%s' %zu", a, b, n);
+                        }
+}
