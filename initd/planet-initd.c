@@ -5,7 +5,7 @@
  * it (--supervise). A thin main: the work is in initd/lib. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +17,10 @@
 #include "exec.h"
 #include "journal.h"
 #include "label.h"
+#include "macro.h"
 #include "probe.h"
 #include "selinuxfs.h"
+#include "string-util.h"
 #include "supervise.h"
 
 #define PROG "planet-initd"
@@ -70,48 +72,104 @@ static _cold_ void help(FILE *f)
                 "exec:COMMAND. T: 500ms, 30s, 2min, … See planet-initd(8).\n");
 }
 
+/* The options, matched here rather than by getopt_long, which compares the
+ * argument with every option name through strncmp (string-util.h says what
+ * that costs). As getopt_long with "+": "--name value" or "--name=value",
+ * "--" ends the options, and so does the first argument that is not one
+ * (BINARY: its own options are the service's). Names are not abbreviated. */
+enum {
+        OPT_EXPECT = 1,
+        OPT_DOMAIN,
+        OPT_REQUIRE,
+        OPT_ALLOW_NONE,
+        OPT_SUPERVISE,
+        OPT_READY,
+        OPT_READY_TIMEOUT,
+        OPT_WATCHDOG_PROBE,
+        OPT_PROBE_TIMEOUT,
+        OPT_NOTIFY_SOCKET,
+        OPT_HELP,
+        OPT_VERSION,
+};
+static const struct option_def {
+        const char *name;
+        int id;
+        bool has_arg;
+} option_defs[] = {
+        {"expect-domain", OPT_EXPECT, true},
+        {"domain", OPT_DOMAIN, true},
+        {"require-selinux", OPT_REQUIRE, false},
+        {"allow-no-transition", OPT_ALLOW_NONE, false},
+        {"supervise", OPT_SUPERVISE, false},
+        {"ready", OPT_READY, true},
+        {"ready-timeout", OPT_READY_TIMEOUT, true},
+        {"watchdog-probe", OPT_WATCHDOG_PROBE, true},
+        {"probe-timeout", OPT_PROBE_TIMEOUT, true},
+        {"notify-socket", OPT_NOTIFY_SOCKET, true},
+        {"help", OPT_HELP, false},
+        {"version", OPT_VERSION, false},
+};
+
+static _cold_ int usage_error(const char *arg, const char *why)
+{
+        fprintf(stderr, PROG ": %s: %s. Run '" PROG " --help' for the options.\n", arg, why);
+        return -EINVAL;
+}
+
+/* The option argv[*i] names, its value taken from "=value" or argv[*i + 1]
+ * (advancing *i); 0 when argv[*i] ends the options. */
+static int next_option(int argc, char **argv, int *i, const char **ret_value)
+{
+        const char *arg = argv[*i];
+        *ret_value = NULL;
+        if (arg[0] != '-' || arg[1] == '\0')
+                return 0;
+        if (streq(arg, "-h"))
+                return OPT_HELP;
+        if (arg[1] != '-')
+                return usage_error(arg, "unknown option");
+        const char *name = arg + 2, *eq = strchr(name, '=');
+        size_t len = eq ? (size_t) (eq - name) : strlen(name);
+        for (size_t k = 0; k < ELEMENTSOF(option_defs); k++) {
+                const struct option_def *o = &option_defs[k];
+                if (strlen(o->name) != len || !startswith_n(name, o->name, len))
+                        continue;
+                if (!o->has_arg && eq)
+                        return usage_error(arg, "this option takes no value");
+                if (o->has_arg && eq)
+                        *ret_value = eq + 1;
+                else if (o->has_arg && *i + 1 < argc)
+                        *ret_value = argv[++*i];
+                else if (o->has_arg)
+                        return usage_error(arg, "this option needs a value");
+                return o->id;
+        }
+        return usage_error(arg, "unknown option");
+}
+
 static int parse_args(int argc, char **argv, struct args *a)
 {
-        enum {
-                OPT_EXPECT = 0x100,
-                OPT_DOMAIN,
-                OPT_REQUIRE,
-                OPT_ALLOW_NONE,
-                OPT_SUPERVISE,
-                OPT_READY,
-                OPT_READY_TIMEOUT,
-                OPT_WATCHDOG_PROBE,
-                OPT_PROBE_TIMEOUT,
-                OPT_NOTIFY_SOCKET,
-                OPT_VERSION,
-        };
-        static const struct option options[] = {
-                {"expect-domain", required_argument, NULL, OPT_EXPECT},
-                {"domain", required_argument, NULL, OPT_DOMAIN},
-                {"require-selinux", no_argument, NULL, OPT_REQUIRE},
-                {"allow-no-transition", no_argument, NULL, OPT_ALLOW_NONE},
-                {"supervise", no_argument, NULL, OPT_SUPERVISE},
-                {"ready", required_argument, NULL, OPT_READY},
-                {"ready-timeout", required_argument, NULL, OPT_READY_TIMEOUT},
-                {"watchdog-probe", required_argument, NULL, OPT_WATCHDOG_PROBE},
-                {"probe-timeout", required_argument, NULL, OPT_PROBE_TIMEOUT},
-                {"notify-socket", required_argument, NULL, OPT_NOTIFY_SOCKET},
-                {"help", no_argument, NULL, 'h'},
-                {"version", no_argument, NULL, OPT_VERSION},
-                {},
-        };
-        int c;
+        const char *value;
+        int i, c;
 
         a->ready_timeout_usec = 90 * 1000000ull;
         a->probe_timeout_usec = 1000000ull;
-        /* '+': the service's own options after BINARY are not ours. */
-        while ((c = getopt_long(argc, argv, "+h", options, NULL)) >= 0) {
+        for (i = 1; i < argc; i++) {
+                if (streq(argv[i], "--")) {
+                        i++;
+                        break;
+                }
+                c = next_option(argc, argv, &i, &value);
+                if (c < 0)
+                        return c;
+                if (c == 0)
+                        break;
                 switch (c) {
                 case OPT_EXPECT:
-                        a->req.expect_domain = optarg;
+                        a->req.expect_domain = value;
                         break;
                 case OPT_DOMAIN:
-                        a->req.domain = optarg;
+                        a->req.domain = value;
                         break;
                 case OPT_REQUIRE:
                         a->req.require_selinux = true;
@@ -123,40 +181,37 @@ static int parse_args(int argc, char **argv, struct args *a)
                         a->supervise = true;
                         break;
                 case OPT_READY:
-                        a->ready = optarg;
+                        a->ready = value;
                         break;
                 case OPT_WATCHDOG_PROBE:
-                        a->watchdog_probe = optarg;
+                        a->watchdog_probe = value;
                         break;
                 case OPT_NOTIFY_SOCKET:
-                        a->notify_socket = optarg;
+                        a->notify_socket = value;
                         break;
                 case OPT_READY_TIMEOUT:
                 case OPT_PROBE_TIMEOUT:
-                        if (parse_duration_usec(optarg, c == OPT_READY_TIMEOUT
-                                                                ? &a->ready_timeout_usec
-                                                                : &a->probe_timeout_usec) < 0) {
+                        if (parse_duration_usec(value, c == OPT_READY_TIMEOUT
+                                                               ? &a->ready_timeout_usec
+                                                               : &a->probe_timeout_usec) < 0) {
                                 fprintf(stderr,
                                         PROG ": %s '%s' is not a duration (e.g. 500ms, 30s, "
                                              "2min)\n",
                                         c == OPT_READY_TIMEOUT ? "--ready-timeout"
                                                                : "--probe-timeout",
-                                        optarg);
+                                        value);
                                 return -EINVAL;
                         }
                         break;
-                case 'h':
+                case OPT_HELP:
                         help(stdout);
                         exit(EXIT_SUCCESS);
                 case OPT_VERSION:
                         printf(PROG " %s\n", PACKAGE_VERSION);
                         exit(EXIT_SUCCESS);
-                default:
-                        fprintf(stderr, "Run '" PROG " --help' for the options.\n");
-                        return -EINVAL;
                 }
         }
-        if (optind >= argc) {
+        if (i >= argc) {
                 fprintf(stderr, PROG ": no binary given: " PROG " [OPTIONS] -- BINARY [ARGS...]\n");
                 return -EINVAL;
         }
@@ -166,7 +221,7 @@ static int parse_args(int argc, char **argv, struct args *a)
                                      "and notifies systemd itself)\n");
                 return -EINVAL;
         }
-        a->argv = argv + optind;
+        a->argv = argv + i;
         a->req.binary = a->argv[0];
         return 0;
 }
@@ -196,8 +251,8 @@ static void log_start(pid_t service_pid, void *userdata)
  * when the kernel was left to check them), log the refusal, and exit as a
  * refusal or an exec failure. */
 static _cold_ int exec_failed(struct label_backend *b, const struct exec_request *req,
-                       struct exec_plan *plan, const char *mode, const char *unit,
-                       int exec_errno, struct planet_error *err)
+                              struct exec_plan *plan, const char *mode, const char *unit,
+                              int exec_errno, struct planet_error *err)
 {
         (void) exec_explain_failure(b, req, plan, exec_errno, err);
         /* stderr below is the fallback when there is no journal. */
@@ -271,8 +326,7 @@ int main(int argc, char **argv)
 
         struct start_log log = {.plan = &plan, .req = &a.req, .mode = mode, .unit = unit};
         if (!a.supervise) {
-                if (plan.exec_context &&
-                    selinuxfs_set_exec_context(plan.exec_context, &err) < 0) {
+                if (plan.exec_context && selinuxfs_set_exec_context(plan.exec_context, &err) < 0) {
                         planet_error_print(&err, PROG);
                         return EXIT_REFUSED;
                 }

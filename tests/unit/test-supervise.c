@@ -189,8 +189,8 @@ Test(supervise, a_burst_and_the_last_words_arrive_in_order)
 Test(supervise, an_orphan_is_heard_before_it_is_reaped)
 {
         struct initd_proc p;
-        const char *args[] = {"--supervise", "--",    "CHILD", "orphan-notify", "STATUS=orphan",
-                              "sleep",       "400",   "notify", "STATUS=done",  NULL};
+        const char *args[] = {"--supervise", "--",  "CHILD",  "orphan-notify", "STATUS=orphan",
+                              "sleep",       "400", "notify", "STATUS=done",   NULL};
         run(&p, args);
         cr_assert_str_eq(next_msg(), "STATUS=orphan");
         cr_assert_str_eq(next_msg(), "STATUS=done");
@@ -539,8 +539,32 @@ Test(supervise, usage_errors_exit_2)
         cr_assert_eq(run_status(ready_in_exec_mode), 2);
         cr_assert_eq(run_status(bad_probe), 2);
         cr_assert_eq(run_status(bad_duration), 2);
+        const char *unknown[] = {"--superviseX", "--", "/bin/true", NULL};
+        const char *unknown_short[] = {"-x", "--", "/bin/true", NULL};
+        const char *no_value[] = {"--ready", NULL};
+        const char *flag_with_value[] = {"--supervise=yes", "--", "/bin/true", NULL};
+        cr_assert_eq(run_status(unknown), 2);
+        cr_assert_eq(run_status(unknown_short), 2);
+        cr_assert_eq(run_status(no_value), 2);
+        cr_assert_eq(run_status(flag_with_value), 2);
         const char *missing[] = {"--", "/nonexistent/binary", NULL};
         cr_assert_eq(run_status(missing), 127);
+}
+
+/* planet-initd parses its options itself (planet-initd.c says why): both
+ * value forms, and nothing after BINARY or "--" is taken for its own. */
+Test(supervise, options_take_both_value_forms_and_leave_the_service_its_own)
+{
+        struct initd_proc p;
+        const char *args[] = {"--supervise", "--ready-timeout=5s", "--ready", "file:/", "CHILD",
+                              "env",         "--supervise",        NULL};
+        initd_start(&p, &rcv, args, NULL, -1);
+        cr_assert_str_eq(next_msg(), "READY=1");
+        cr_assert(initd_read_line(&p, "--supervise unset", 5000),
+                  "the service did not get its "
+                  "own argument: %.*s",
+                  (int) p.len, p.buf);
+        cr_assert_eq(initd_wait(&p, 5000), 0);
 }
 
 Test(supervise, require_selinux_refuses_when_disabled)
