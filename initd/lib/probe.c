@@ -50,7 +50,7 @@ int parse_duration_usec(const char *s, uint64_t *ret)
         if (!s || parse_unsigned(s, 10, UINT64_MAX, &v, &end) < 0)
                 return -EINVAL;
         for (size_t i = 0; i < ELEMENTSOF(units); i++)
-                if (!strcmp(end, units[i].suffix)) {
+                if (streq(end, units[i].suffix)) {
                         if (v == 0 || v > UINT64_MAX / units[i].mult)
                                 return -ERANGE;
                         *ret = v * units[i].mult;
@@ -69,6 +69,28 @@ void probe_done(struct probe *p)
         free(p->path);
         free(p->command);
         *p = (struct probe){0};
+}
+
+/* The supervisor parses the probes itself, so what follows avoids libc's
+ * string functions that read tables in its read-only data (string-util.h):
+ * strncmp/strcmp, strspn, strpbrk. The attempts (probe_run) run in processes
+ * of their own and may use anything. */
+static bool all_digits(const char *s)
+{
+        if (!*s)
+                return false;
+        for (; *s; s++)
+                if (*s < '0' || *s > '9')
+                        return false;
+        return true;
+}
+
+static bool has_any_of(const char *s, const char *set)
+{
+        for (; *s; s++)
+                if (strchr(set, *s))
+                        return true;
+        return false;
 }
 
 /* "host:port" or "[v6]:port" into host and port. */
@@ -99,7 +121,7 @@ static int split_host_port(const char *s, size_t n, char **host, char **port)
                 if (!*port)
                         return -ENOMEM;
         }
-        if (!**host || (colon && (!**port || strspn(*port, "0123456789") != strlen(*port))))
+        if (!**host || (colon && !all_digits(*port)))
                 return -EINVAL;
         return 0;
 }
@@ -115,12 +137,12 @@ int probe_parse(const char *spec, struct probe *ret, struct planet_error *err)
         if (!p.spec)
                 return -ENOMEM;
 
-        if (!strncmp(spec, "tcp:", 4)) {
+        if (startswith_n(spec, "tcp:", 4)) {
                 p.kind = PROBE_TCP;
                 r = split_host_port(spec + 4, strlen(spec + 4), &p.host, &p.port);
                 if (r >= 0 && !p.port)
                         r = -EINVAL;
-        } else if (!strncmp(spec, "http://", 7)) {
+        } else if (startswith_n(spec, "http://", 7)) {
                 p.kind = PROBE_HTTP;
                 const char *hp = spec + 7;
                 const char *slash = strchr(hp, '/');
@@ -131,19 +153,19 @@ int probe_parse(const char *spec, struct probe *ret, struct planet_error *err)
                 if (r >= 0 && !(p.path = strdup(slash ? slash : "/")))
                         r = -ENOMEM;
                 /* The request line must stay one line. */
-                if (r >= 0 && strpbrk(p.path, " \r\n"))
+                if (r >= 0 && has_any_of(p.path, " \r\n"))
                         r = -EINVAL;
-        } else if (!strncmp(spec, "unix:", 5) && spec[5]) {
+        } else if (startswith_n(spec, "unix:", 5) && spec[5]) {
                 p.kind = PROBE_UNIX;
                 if (strlen(spec + 5) >= sizeof(((struct sockaddr_un *) 0)->sun_path))
                         r = -ENAMETOOLONG;
                 else if (!(p.path = strdup(spec + 5)))
                         r = -ENOMEM;
-        } else if (!strncmp(spec, "file:", 5) && spec[5] == '/') {
+        } else if (startswith_n(spec, "file:", 5) && spec[5] == '/') {
                 p.kind = PROBE_FILE;
                 if (!(p.path = strdup(spec + 5)))
                         r = -ENOMEM;
-        } else if (!strncmp(spec, "exec:", 5) && spec[5]) {
+        } else if (startswith_n(spec, "exec:", 5) && spec[5]) {
                 p.kind = PROBE_EXEC;
                 if (!(p.command = strdup(spec + 5)))
                         r = -ENOMEM;

@@ -171,9 +171,10 @@ Test(probe, exec_status_and_timeout)
 
 Test(probe, parse_errors)
 {
-        const char *bad[] = {"",        "tcp:",      "tcp:host", "tcp:host:port",
-                             "http://", "https://x", "unix:",    "file:relative",
-                             "exec:",   "ftp://x",   "tcp:[::1", "http://h/a b"};
+        const char *bad[] = {"",        "tcp:",      "tcp:host",    "tcp:host:port",
+                             "http://", "https://x", "unix:",       "file:relative",
+                             "exec:",   "ftp://x",   "tcp:[::1",    "http://h/a b",
+                             "tcp:h:",  "tcp:h:80x", "http://h:x/", "http://h/a\r\nX: y"};
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
                 struct probe p;
                 struct planet_error err = {0};
