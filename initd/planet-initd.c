@@ -338,14 +338,10 @@ int main(int argc, char **argv)
         }
 
         /* The upstream socket is ours; nothing we start should talk to it.
-         * The service's environment is built without it (supervise.h); the
-         * probes are the only processes that inherit ours, so only for them
-         * is it removed here (unsetenv is otherwise one more libc page in
-         * every supervisor's memory: string-util.h). */
-        _cleanup_free_ char *upstream =
-                getenv("NOTIFY_SOCKET") ? strdup(getenv("NOTIFY_SOCKET")) : NULL;
-        if (a.ready || a.watchdog_probe)
-                (void) unsetenv("NOTIFY_SOCKET");
+         * The service's environment is built without it (supervise.h), the
+         * probes remove it in their own processes. */
+        const char *notify_socket = strv_env_get(environ, "NOTIFY_SOCKET");
+        _cleanup_free_ char *upstream = notify_socket ? strdup(notify_socket) : NULL;
 
         struct supervise_options o = {
                 .path = plan.path,

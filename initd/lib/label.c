@@ -237,7 +237,7 @@ int label_resolve_exec_path(const char *path, const char *root, const char *sear
                 return planet_error_set(err, EINVAL, "empty path: name a binary to resolve");
 
         if (!strchr(path, '/')) {
-                const char *sp = search_path ? search_path : getenv("PATH");
+                const char *sp = search_path ? search_path : strv_env_get(environ, "PATH");
                 if (!sp || !*sp)
                         sp = DEFAULT_SEARCH_PATH;
                 /* Split by hand, not with strtok_r: planet-initd resolves
@@ -700,8 +700,7 @@ static int kernel_allowed(struct kernel_backend *k, const char *scon, const char
         struct selinuxfs_av_decision avd;
         for (size_t i = 0; i < k->n_decisions; i++) {
                 struct kernel_decision *d = &k->decisions[i];
-                if (d->class_index == class_index && streq(d->scon, scon) &&
-                    streq(d->tcon, tcon)) {
+                if (d->class_index == class_index && streq(d->scon, scon) && streq(d->tcon, tcon)) {
                         *ret = d->allowed;
                         return 0;
                 }

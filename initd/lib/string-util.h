@@ -72,6 +72,11 @@ static inline bool startswith_n(const char *s, const char *prefix, size_t n)
         return true;
 }
 
+/* The value of NAME in the environment block envp ("NAME=value" entries),
+ * NULL when absent. planet-initd's getenv: glibc's compares each entry with
+ * strncmp (see above). */
+const char *strv_env_get(char *const *envp, const char *name);
+
 /* Appends s to the NULL-terminated vector *v of *n strings, taking s: on
  * failure (or when s is NULL, an allocation that failed) s is freed and
  * -ENOMEM returned, so `strv_push(&v, &n, strdup(x))` needs no check of its own. */

@@ -39,18 +39,9 @@ static uint64_t now_usec(void)
 
 /* ---- child environment -------------------------------------------------- */
 
-static const char *env_value(char *const *envp, const char *name)
-{
-        size_t n = strlen(name);
-        for (char *const *e = envp; e && *e; e++)
-                if (startswith_n(*e, name, n) && (*e)[n] == '=')
-                        return *e + n + 1;
-        return NULL;
-}
-
 static bool env_is_pid(char *const *envp, const char *name, pid_t pid)
 {
-        const char *v = env_value(envp, name);
+        const char *v = strv_env_get(envp, name);
         char buf[DECIMAL_U64_MAX];
         return v && pid > 0 && streq(v, format_u64(buf, (uint64_t) pid));
 }
@@ -63,8 +54,8 @@ static bool env_name_is(const char *entry, const char *name)
 
 uint64_t supervise_watchdog_usec(char *const *envp, pid_t self)
 {
-        const char *v = env_value(envp, "WATCHDOG_USEC");
-        if (!v || (env_value(envp, "WATCHDOG_PID") && !env_is_pid(envp, "WATCHDOG_PID", self)))
+        const char *v = strv_env_get(envp, "WATCHDOG_USEC");
+        if (!v || (strv_env_get(envp, "WATCHDOG_PID") && !env_is_pid(envp, "WATCHDOG_PID", self)))
                 return 0;
         const char *end = NULL;
         uint64_t u;
@@ -93,8 +84,8 @@ int supervise_child_env_new(char *const *envp, pid_t self, const char *notify_so
         size_t n = 0, k = 0;
         bool listen_ours = env_is_pid(envp, "LISTEN_PID", self);
         bool watchdog_ours =
-                env_value(envp, "WATCHDOG_USEC") &&
-                (!env_value(envp, "WATCHDOG_PID") || env_is_pid(envp, "WATCHDOG_PID", self));
+                strv_env_get(envp, "WATCHDOG_USEC") &&
+                (!strv_env_get(envp, "WATCHDOG_PID") || env_is_pid(envp, "WATCHDOG_PID", self));
 
         for (char *const *p = envp; p && *p; p++)
                 n++;
@@ -142,7 +133,7 @@ int supervise_child_env_new(char *const *envp, pid_t self, const char *notify_so
         e.envp[k] = NULL;
 
         if (listen_ours) {
-                const char *v = env_value(envp, "LISTEN_FDS");
+                const char *v = strv_env_get(envp, "LISTEN_FDS");
                 const char *end = NULL;
                 uint64_t f;
                 if (v && parse_unsigned(v, 10, 65535, &f, &end) >= 0 && !*end)
@@ -562,6 +553,10 @@ static void start_probe(struct supervisor *s, const struct probe *probe, uint64_
                 close(p[0]);
                 /* A group of its own, so a kill reaches an exec: probe's shell too. */
                 (void) setpgid(0, 0);
+                /* systemd's socket is the supervisor's: an exec: probe's
+                 * command must not talk to it. Removed here, in the probe's
+                 * process (unsetenv compares with strncmp: string-util.h). */
+                (void) unsetenv("NOTIFY_SOCKET");
                 int r = probe_run(probe, timeout ? timeout : 1, &why);
                 if (r <= 0 && why.msg)
                         (void) !write(p[1], why.msg, strlen(why.msg));
