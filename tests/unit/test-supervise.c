@@ -557,13 +557,11 @@ Test(supervise, options_take_both_value_forms_and_leave_the_service_its_own)
 {
         struct initd_proc p;
         const char *args[] = {"--supervise", "--ready-timeout=5s", "--ready", "file:/", "CHILD",
-                              "env",         "--supervise",        NULL};
+                              "env",         "--supervise",        "sleep",   "300",    NULL};
         initd_start(&p, &rcv, args, NULL, -1);
         cr_assert_str_eq(next_msg(), "READY=1");
         cr_assert(initd_read_line(&p, "--supervise unset", 5000),
-                  "the service did not get its "
-                  "own argument: %.*s",
-                  (int) p.len, p.buf);
+                  "the service did not get its own argument: %.*s", (int) p.len, p.buf);
         cr_assert_eq(initd_wait(&p, 5000), 0);
 }
 
