@@ -72,6 +72,13 @@ bool receiver_wait(struct receiver *r, int timeout_ms, struct notify_datagram *d
         }
 }
 
+const char *receiver_next(struct receiver *r, struct notify_datagram *d)
+{
+        notify_datagram_done(d);
+        cr_assert(receiver_wait(r, 5000, d), "no datagram reached the receiver");
+        return d->buf;
+}
+
 void initd_start(struct initd_proc *p, struct receiver *r, const char *const *args,
                  const char *const *extra_env, int listen_fd)
 {

@@ -19,6 +19,9 @@ void receiver_open(struct receiver *r);
 void receiver_close(struct receiver *r);
 /* Wait up to timeout_ms for one datagram: true when one arrived. */
 bool receiver_wait(struct receiver *r, int timeout_ms, struct notify_datagram *d);
+/* The next datagram's payload, in d (emptied first), asserting one arrives
+ * within 5 s. */
+const char *receiver_next(struct receiver *r, struct notify_datagram *d);
 
 struct initd_proc {
         pid_t pid;
