@@ -143,9 +143,8 @@ int parse_unsigned(const char *s, unsigned base, uint64_t max, uint64_t *ret, co
 
 const char *strv_env_get(char *const *envp, const char *name)
 {
-        size_t n = strlen(name);
         for (char *const *e = envp; e && *e; e++)
-                if (startswith_n(*e, name, n) && (*e)[n] == '=')
-                        return *e + n + 1;
+                if (env_entry_is(*e, name))
+                        return *e + strlen(name) + 1;
         return NULL;
 }

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* String building on hot paths, where asprintf's format parsing is the
  * larger part of the cost (a unit's drop-in directory names, cache keys),
@@ -70,6 +71,13 @@ static inline bool startswith_n(const char *s, const char *prefix, size_t n)
                 if (s[i] != prefix[i])
                         return false;
         return true;
+}
+
+/* Whether the environment entry is NAME=… */
+static inline bool env_entry_is(const char *entry, const char *name)
+{
+        size_t n = strlen(name);
+        return startswith_n(entry, name, n) && entry[n] == '=';
 }
 
 /* The value of NAME in the environment block envp ("NAME=value" entries),

@@ -46,16 +46,18 @@ static bool env_is_pid(char *const *envp, const char *name, pid_t pid)
         return v && pid > 0 && streq(v, format_u64(buf, (uint64_t) pid));
 }
 
-static bool env_name_is(const char *entry, const char *name)
+/* systemd's watchdog is meant for us: WATCHDOG_USEC set, and WATCHDOG_PID
+ * (when set) naming us. */
+static bool watchdog_is_ours(char *const *envp, pid_t self)
 {
-        size_t n = strlen(name);
-        return startswith_n(entry, name, n) && entry[n] == '=';
+        return strv_env_get(envp, "WATCHDOG_USEC") &&
+               (!strv_env_get(envp, "WATCHDOG_PID") || env_is_pid(envp, "WATCHDOG_PID", self));
 }
 
 uint64_t supervise_watchdog_usec(char *const *envp, pid_t self)
 {
         const char *v = strv_env_get(envp, "WATCHDOG_USEC");
-        if (!v || (strv_env_get(envp, "WATCHDOG_PID") && !env_is_pid(envp, "WATCHDOG_PID", self)))
+        if (!watchdog_is_ours(envp, self))
                 return 0;
         const char *end = NULL;
         uint64_t u;
@@ -83,9 +85,7 @@ int supervise_child_env_new(char *const *envp, pid_t self, const char *notify_so
         struct supervise_child_env e = {0};
         size_t n = 0, k = 0;
         bool listen_ours = env_is_pid(envp, "LISTEN_PID", self);
-        bool watchdog_ours =
-                strv_env_get(envp, "WATCHDOG_USEC") &&
-                (!strv_env_get(envp, "WATCHDOG_PID") || env_is_pid(envp, "WATCHDOG_PID", self));
+        bool watchdog_ours = watchdog_is_ours(envp, self);
 
         for (char *const *p = envp; p && *p; p++)
                 n++;
@@ -97,19 +97,19 @@ int supervise_child_env_new(char *const *envp, pid_t self, const char *notify_so
                 char *s = NULL;
                 /* The entries we keep are borrowed, not copied: the
                  * environment stays where it is (and off our heap). */
-                if (env_name_is(*p, "NOTIFY_SOCKET") || env_name_is(*p, "LISTEN_PIDFDID"))
+                if (env_entry_is(*p, "NOTIFY_SOCKET") || env_entry_is(*p, "LISTEN_PIDFDID"))
                         continue;
                 /* A repeated LISTEN_PID/WATCHDOG_PID is dropped: the one
                  * slot is what the child's pid is written into. */
-                if (listen_ours && env_name_is(*p, "LISTEN_PID")) {
+                if (listen_ours && env_entry_is(*p, "LISTEN_PID")) {
                         if (e.listen_pid)
                                 continue;
                         s = e.listen_pid = pid_slot_entry("LISTEN_PID");
-                } else if (watchdog_ours && env_name_is(*p, "WATCHDOG_PID")) {
+                } else if (watchdog_ours && env_entry_is(*p, "WATCHDOG_PID")) {
                         if (drop_watchdog || e.watchdog_pid)
                                 continue;
                         s = e.watchdog_pid = pid_slot_entry("WATCHDOG_PID");
-                } else if (watchdog_ours && drop_watchdog && env_name_is(*p, "WATCHDOG_USEC")) {
+                } else if (watchdog_ours && drop_watchdog && env_entry_is(*p, "WATCHDOG_USEC")) {
                         continue;
                 } else {
                         s = *p;
